@@ -1,0 +1,65 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { OrganizationEntity } from '../organization/organization.entity';
+import { UserEntity } from '../organization/user.entity';
+
+/**
+ * A named group of contacts. Deleting is soft (deletedAt/deletedBy), so the list indexes cover live
+ * rows only: one per sortable column, each ending in id, the tie-breaker of every page.
+ */
+@Entity({ tableName: 'audience' })
+@Index({
+  name: 'audience_live_created_idx',
+  expression:
+    'create index "audience_live_created_idx" on "audience" ("organization_id", "created_at", "id") where "deleted_at" is null',
+})
+@Index({
+  name: 'audience_live_updated_idx',
+  expression:
+    'create index "audience_live_updated_idx" on "audience" ("organization_id", "updated_at", "id") where "deleted_at" is null',
+})
+@Index({
+  name: 'audience_live_name_idx',
+  expression:
+    'create index "audience_live_name_idx" on "audience" ("organization_id", "name", "id") where "deleted_at" is null',
+})
+@Index({
+  name: 'audience_name_trgm_idx',
+  expression: 'create index "audience_name_trgm_idx" on "audience" using gin ("name" gin_trgm_ops)',
+})
+@Index({
+  name: 'audience_description_trgm_idx',
+  expression:
+    'create index "audience_description_trgm_idx" on "audience" using gin ("description" gin_trgm_ops)',
+})
+export class AudienceEntity {
+  @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => OrganizationEntity, { deleteRule: 'cascade' })
+  organization!: OrganizationEntity;
+
+  @Property({ type: 'string', length: 64 })
+  name!: string;
+
+  @Property({ type: 'string', length: 256, nullable: true })
+  description?: string | null;
+
+  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
+  updatedAt: Date = new Date();
+
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  deletedAt?: Date | null;
+
+  @ManyToOne(() => UserEntity, { fieldName: 'created_by', nullable: true, deleteRule: 'set null' })
+  createdBy?: UserEntity | null;
+
+  @ManyToOne(() => UserEntity, { fieldName: 'updated_by', nullable: true, deleteRule: 'set null' })
+  updatedBy?: UserEntity | null;
+
+  @ManyToOne(() => UserEntity, { fieldName: 'deleted_by', nullable: true, deleteRule: 'set null' })
+  deletedBy?: UserEntity | null;
+}

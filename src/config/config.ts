@@ -1,0 +1,91 @@
+import path from 'node:path';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const NODE_ENVS = ['development', 'production', 'test'] as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type NodeEnv = (typeof NODE_ENVS)[number];
+
+/** Everything the service reads from its environment, validated once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  /** A PostgreSQL URL; when absent the service runs an embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logLevel: LogLevel;
+  nodeEnv: NodeEnv;
+}
+
+/** A bad environment variable: start-up stops with a message that names it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the configuration; throws a ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    port: readPort(env),
+    host: readNonEmpty(env, 'HOST') ?? '127.0.0.1',
+    databaseUrl: readDatabaseUrl(env),
+    dataDir: path.resolve(readNonEmpty(env, 'DATA_DIR') ?? '.data'),
+    logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    nodeEnv: readChoice(env, 'NODE_ENV', NODE_ENVS, 'development'),
+  };
+}
+
+function readNonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new ConfigError(name, 'must not be empty when set');
+  return value.trim();
+}
+
+function readPort(env: Env): number {
+  const raw = readNonEmpty(env, 'PORT');
+  if (raw === undefined) return 4000;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) {
+    throw new ConfigError('PORT', `must be an integer from 1 to 65535, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function readDatabaseUrl(env: Env): string | undefined {
+  const raw = readNonEmpty(env, 'DATABASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user:pass@host:port/db)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must use postgres:// or postgresql://, got "${url.protocol}"`);
+  }
+  if (url.pathname.length <= 1) {
+    throw new ConfigError('DATABASE_URL', 'must name a database (postgres://host:port/DATABASE)');
+  }
+  return raw;
+}
+
+function readChoice<T extends string>(
+  env: Env,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const raw = readNonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${choices.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}

