@@ -1,0 +1,43 @@
+import { IsEnum } from 'class-validator';
+import { ArgsType, Field, registerEnumType } from 'type-graphql';
+import { PageArgs } from '../common/pagination';
+import { SearchRules } from '../common/search';
+import { SortOrder } from '../common/sorting';
+
+/** The columns audiences sort by, named as in the REST contract. */
+export enum AudienceSortField {
+  name = 'name',
+  createdAt = 'createdAt',
+  updatedAt = 'updatedAt',
+}
+
+registerEnumType(AudienceSortField, {
+  name: 'AudienceSortField',
+  description: 'What a list of audiences is sorted by.',
+  valuesConfig: {
+    name: { description: 'Name.' },
+    createdAt: { description: 'Creation time.' },
+    updatedAt: { description: 'Time of the last update.' },
+  },
+});
+
+@ArgsType()
+export class AudiencesArgs extends PageArgs {
+  @Field(() => String, {
+    nullable: true,
+    description: 'Case-insensitive substring of the name or the description.',
+  })
+  @SearchRules()
+  search?: string | null;
+
+  @Field(() => AudienceSortField, {
+    defaultValue: AudienceSortField.createdAt,
+    description: 'Sort column.',
+  })
+  @IsEnum(AudienceSortField)
+  sortBy: AudienceSortField = AudienceSortField.createdAt;
+
+  @Field(() => SortOrder, { defaultValue: SortOrder.desc, description: 'Sort direction.' })
+  @IsEnum(SortOrder)
+  sortOrder: SortOrder = SortOrder.desc;
+}

@@ -1,0 +1,188 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { PageWindow } from '../common/pagination';
+import type { SortOrder } from '../common/sorting';
+import type { Actor } from '../organization/actor';
+import { AudienceSortField } from './audience.args';
+import type { Audience } from './audience.type';
+
+const SORT_COLUMNS: Record<AudienceSortField, string> = {
+  [AudienceSortField.name]: 'name',
+  [AudienceSortField.createdAt]: 'created_at',
+  [AudienceSortField.updatedAt]: 'updated_at',
+};
+
+interface AudienceRow {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string | null;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+  created_by: string | null;
+  updated_by: string | null;
+  deleted_by: string | null;
+}
+
+export interface AudienceQuery {
+  /** An ILIKE pattern (see containsPattern), or undefined for all audiences. */
+  pattern: string | undefined;
+  sortBy: AudienceSortField;
+  sortOrder: SortOrder;
+  window: PageWindow;
+}
+
+function toAudience(row: AudienceRow): Audience {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    name: row.name,
+    description: row.description,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletedAt: row.deleted_at,
+    createdBy: row.created_by,
+    updatedBy: row.updated_by,
+    deletedBy: row.deleted_by,
+  };
+}
+
+/** The live (not deleted) audiences of an organization, optionally matching a pattern. */
+function liveAudiences(db: Knex, organizationId: string, pattern: string | undefined) {
+  const query = db<AudienceRow>('audience')
+    .where('organization_id', organizationId)
+    .whereNull('deleted_at');
+  if (pattern !== undefined) {
+    query.andWhere((where) => where.whereILike('name', pattern).orWhereILike('description', pattern));
+  }
+  return query;
+}
+
+export async function countAudiences(
+  db: Knex,
+  organizationId: string,
+  pattern: string | undefined,
+): Promise<number> {
+  const row = (await liveAudiences(db, organizationId, pattern).count({ total: '*' }).first()) as
+    | { total: string }
+    | undefined;
+  return Number(row?.total ?? 0);
+}
+
+export async function findAudiences(
+  db: Knex,
+  organizationId: string,
+  { pattern, sortBy, sortOrder, window }: AudienceQuery,
+): Promise<Audience[]> {
+  const rows = await liveAudiences(db, organizationId, pattern)
+    .select('*')
+    .orderBy([
+      { column: SORT_COLUMNS[sortBy], order: sortOrder },
+      { column: 'id', order: sortOrder },
+    ])
+    .limit(window.limit)
+    .offset(window.offset);
+  return (rows as AudienceRow[]).map(toAudience);
+}
+
+export async function findAudience(
+  db: Knex,
+  organizationId: string,
+  id: string,
+): Promise<Audience | undefined> {
+  const row = (await liveAudiences(db, organizationId, undefined).where('id', id).first()) as
+    | AudienceRow
+    | undefined;
+  return row && toAudience(row);
+}
+
+export async function insertAudience(
+  db: Knex,
+  actor: Actor,
+  values: { name: string; description: string | null },
+): Promise<Audience> {
+  const [row] = await db('audience')
+    .insert({
+      organization_id: actor.organizationId,
+      name: values.name,
+      description: values.description,
+      created_by: actor.userId,
+      updated_by: actor.userId,
+    })
+    .returning('*');
+  return toAudience(row as AudienceRow);
+}
+
+/** Applies changes to a live audience in one statement; undefined when there is none to change. */
+export async function updateAudience(
+  db: Knex,
+  actor: Actor,
+  id: string,
+  changes: { name?: string; description?: string },
+): Promise<Audience | undefined> {
+  const [row] = await liveAudiences(db, actor.organizationId, undefined)
+    .where('id', id)
+    .update({
+      ...(changes.name !== undefined && { name: changes.name }),
+      ...(changes.description !== undefined && { description: changes.description }),
+      updated_at: db.fn.now(),
+      updated_by: actor.userId,
+    })
+    .returning('*');
+  return row && toAudience(row as AudienceRow);
+}
+
+/** Marks a live audience deleted in one statement; undefined when there is none to delete. */
+export async function softDeleteAudience(
+  db: Knex,
+  actor: Actor,
+  id: string,
+): Promise<Audience | undefined> {
+  const [row] = await liveAudiences(db, actor.organizationId, undefined)
+    .where('id', id)
+    .update({ deleted_at: db.fn.now(), deleted_by: actor.userId })
+    .returning('*');
+  return row && toAudience(row as AudienceRow);
+}
+
+/**
+ * Locks a live audience against a concurrent delete for the rest of the transaction; false when
+ * there is no such audience.
+ */
+export async function lockLiveAudience(trx: Knex.Transaction, actor: Actor, id: string): Promise<boolean> {
+  const row = await liveAudiences(trx, actor.organizationId, undefined)
+    .where('id', id)
+    .select('id')
+    .forShare()
+    .first();
+  return row !== undefined;
+}
+
+/**
+ * Adds the contacts to the audience in one statement, unless one of them is not a contact of the
+ * actor's organization: then nothing is added and the ids that are not are returned. Existing
+ * members are skipped, and rows go in id order so that concurrent adds never deadlock.
+ */
+export async function addMembers(
+  trx: Knex.Transaction,
+  actor: Actor,
+  audienceId: string,
+  contactIds: readonly string[],
+): Promise<string[]> {
+  const { rows } = await trx.raw<{ rows: { id: string }[] }>(
+    `with requested as (select unnest(cast(? as uuid[])) as id),
+     found as (
+       select c.id from contact c join requested r on r.id = c.id where c.organization_id = ?
+     ),
+     inserted as (
+       insert into audience_contact (audience_id, contact_id, added_by)
+       select ?, f.id, ? from found f
+       where (select count(*) from found) = ?
+       order by f.id
+       on conflict do nothing
+     )
+     select r.id from requested r where not exists (select 1 from found f where f.id = r.id)`,
+    [[...contactIds], actor.organizationId, audienceId, actor.userId, contactIds.length],
+  );
+  return rows.map((row) => row.id);
+}

@@ -1,0 +1,74 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ContactsArgs } from '../contact/contact.args';
+import { ContactPage } from '../contact/contact.type';
+import type { RequestContext } from '../server/request-context';
+import { AudiencesArgs } from './audience.args';
+import { CreateAudienceInput, MAX_CONTACTS_PER_ADD, UpdateAudienceInput } from './audience.input';
+import { Audience, AudiencePage } from './audience.type';
+
+@Resolver(() => Audience)
+export class AudienceResolver {
+  @Query(() => AudiencePage, {
+    description: 'The live audiences of your organization, one page at a time.',
+  })
+  audiences(@Args() args: AudiencesArgs, @Ctx() { audiences }: RequestContext) {
+    return audiences.list(args);
+  }
+
+  @Query(() => Audience, {
+    nullable: true,
+    description: 'One live audience; null with a NOT_FOUND error when it is unknown or deleted.',
+  })
+  audience(@Arg('id', () => ID, { description: 'The audience id.' }) id: string, @Ctx() { audiences }: RequestContext) {
+    return audiences.get(id);
+  }
+
+  @Mutation(() => Audience, { description: 'Creates an audience.' })
+  createAudience(
+    @Arg('input', () => CreateAudienceInput, { description: 'The new audience.' }) input: CreateAudienceInput,
+    @Ctx() { audiences }: RequestContext,
+  ) {
+    return audiences.create(input);
+  }
+
+  @Mutation(() => Audience, { description: 'Changes the name and/or description of a live audience.' })
+  updateAudience(
+    @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
+    @Arg('input', () => UpdateAudienceInput, { description: 'The changes.' }) input: UpdateAudienceInput,
+    @Ctx() { audiences }: RequestContext,
+  ) {
+    return audiences.update(id, input);
+  }
+
+  @Mutation(() => Audience, {
+    description:
+      'Soft-deletes a live audience and returns it with deletedAt and deletedBy set; deleting it again is NOT_FOUND.',
+  })
+  deleteAudience(@Arg('id', () => ID, { description: 'The audience id.' }) id: string, @Ctx() { audiences }: RequestContext) {
+    return audiences.delete(id);
+  }
+
+  @Mutation(() => [ID], {
+    description:
+      `Adds up to ${MAX_CONTACTS_PER_ADD} contacts to a live audience and returns their ids, de-duplicated, in request order. ` +
+      'Existing members are no error. If any id is not a contact of your organization, nothing is added ' +
+      'and the error lists those ids.',
+  })
+  addContactsToAudience(
+    @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
+    @Arg('contacts', () => [ID], { description: 'Contact ids (UUIDs).' }) contacts: string[],
+    @Ctx() { audiences }: RequestContext,
+  ) {
+    return audiences.addContacts(id, { contacts });
+  }
+
+  @FieldResolver(() => Int, { description: 'How many contacts the audience holds.' })
+  contactCount(@Root() audience: Audience, @Ctx() { audiences }: RequestContext) {
+    return audiences.contactCount(audience);
+  }
+
+  @FieldResolver(() => ContactPage, { description: 'The contacts of the audience, one page at a time.' })
+  contacts(@Root() audience: Audience, @Args() args: ContactsArgs, @Ctx() { audiences }: RequestContext) {
+    return audiences.contacts(audience, args);
+  }
+}

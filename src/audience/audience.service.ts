@@ -1,0 +1,122 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { NotFoundError, ValidationError } from '../common/errors';
+import { type Page, pageWindow, toPage } from '../common/pagination';
+import { containsPattern } from '../common/search';
+import { assertUuid, validateInput } from '../common/validation';
+import { ContactsArgs } from '../contact/contact.args';
+import type { Contact } from '../contact/contact.type';
+import { type Actor, requireActor } from '../organization/actor';
+import { AudiencesArgs } from './audience.args';
+import { AddContactsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
+import type { AudienceLoaders } from './audience.loaders';
+import {
+  addMembers,
+  countAudiences,
+  findAudience,
+  findAudiences,
+  insertAudience,
+  lockLiveAudience,
+  softDeleteAudience,
+  updateAudience,
+} from './audience.repository';
+import type { Audience } from './audience.type';
+
+/**
+ * Every rule about audiences: validation, scoping to the actor's organization, soft delete and
+ * membership. Both the GraphQL resolvers and the REST routes call this and nothing below it.
+ */
+export class AudienceService {
+  constructor(
+    private readonly db: Knex,
+    private readonly actor: Actor | null,
+    private readonly loaders: AudienceLoaders,
+  ) {}
+
+  async list(args: unknown): Promise<Page<Audience>> {
+    const { organizationId } = requireActor(this.actor);
+    const valid = await validateInput(AudiencesArgs, args);
+    const pattern = containsPattern(valid.search);
+    const [total, data] = await Promise.all([
+      countAudiences(this.db, organizationId, pattern),
+      findAudiences(this.db, organizationId, {
+        pattern,
+        sortBy: valid.sortBy,
+        sortOrder: valid.sortOrder,
+        window: pageWindow(valid),
+      }),
+    ]);
+    return toPage(data, total, valid);
+  }
+
+  async get(id: unknown): Promise<Audience> {
+    const { organizationId } = requireActor(this.actor);
+    const audienceId = assertUuid('id', id);
+    const audience = await findAudience(this.db, organizationId, audienceId);
+    if (!audience) throw new NotFoundError('Audience', audienceId);
+    return audience;
+  }
+
+  async create(input: unknown): Promise<Audience> {
+    const actor = requireActor(this.actor);
+    const valid = await validateInput(CreateAudienceInput, input);
+    return insertAudience(this.db, actor, {
+      name: valid.name,
+      description: valid.description ?? null,
+    });
+  }
+
+  async update(id: unknown, input: unknown): Promise<Audience> {
+    const actor = requireActor(this.actor);
+    const audienceId = assertUuid('id', id);
+    const valid = await validateInput(UpdateAudienceInput, input);
+    const audience = await updateAudience(this.db, actor, audienceId, valid);
+    if (!audience) throw new NotFoundError('Audience', audienceId);
+    return audience;
+  }
+
+  /** Soft delete: the audience disappears from every read but keeps its row. */
+  async delete(id: unknown): Promise<Audience> {
+    const actor = requireActor(this.actor);
+    const audienceId = assertUuid('id', id);
+    const audience = await softDeleteAudience(this.db, actor, audienceId);
+    if (!audience) throw new NotFoundError('Audience', audienceId);
+    return audience;
+  }
+
+  /**
+   * Adds contacts to a live audience. Returns the requested ids, de-duplicated, in request order;
+   * existing members are no error. Ids that are not contacts of the organization fail the whole
+   * call and nothing is added.
+   */
+  async addContacts(id: unknown, input: unknown): Promise<string[]> {
+    const actor = requireActor(this.actor);
+    const audienceId = assertUuid('id', id);
+    const valid = await validateInput(AddContactsInput, input);
+    const contactIds = [...new Set(valid.contacts.map((contactId) => contactId.toLowerCase()))];
+    await this.db.transaction(async (trx) => {
+      if (!(await lockLiveAudience(trx, actor, audienceId))) {
+        throw new NotFoundError('Audience', audienceId);
+      }
+      const unknown = await addMembers(trx, actor, audienceId, contactIds);
+      if (unknown.length > 0) {
+        const error = ValidationError.of(
+          'contacts',
+          `contacts not found in this organization: ${unknown.join(', ')}`,
+        );
+        error.details.unknownContactIds = unknown;
+        throw error;
+      }
+    });
+    return contactIds;
+  }
+
+  /** Members of a live audience the caller already holds (its id was checked when it was read). */
+  contactCount(audience: Audience): Promise<number> {
+    return this.loaders.contactCount.load(audience.id);
+  }
+
+  async contacts(audience: Audience, args: unknown): Promise<Page<Contact>> {
+    const valid = await validateInput(ContactsArgs, args);
+    return this.loaders.members.load({ audienceId: audience.id, args: valid });
+  }
+}

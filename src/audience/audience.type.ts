@@ -1,0 +1,42 @@
+import { DateTimeISOResolver } from 'graphql-scalars';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { PageType } from '../common/page.type';
+
+@ObjectType({ description: 'A named group of an organization’s contacts, the target of a campaign.' })
+export class Audience {
+  @Field(() => ID, { description: 'The audience id (UUID).' })
+  id!: string;
+
+  @Field(() => ID, { description: 'The organization the audience belongs to.' })
+  organizationId!: string;
+
+  @Field({ description: 'Name, 3 to 64 characters.' })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Description, up to 256 characters.' })
+  description!: string | null;
+
+  @Field(() => DateTimeISOResolver, { description: 'When the audience was created.' })
+  createdAt!: Date;
+
+  @Field(() => DateTimeISOResolver, { description: 'When the audience was last updated.' })
+  updatedAt!: Date;
+
+  @Field(() => DateTimeISOResolver, {
+    nullable: true,
+    description: 'When the audience was deleted; null while it is live.',
+  })
+  deletedAt!: Date | null;
+
+  @Field(() => ID, { nullable: true, description: 'The user who created the audience.' })
+  createdBy!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The user who last updated the audience.' })
+  updatedBy!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The user who deleted the audience.' })
+  deletedBy!: string | null;
+}
+
+@ObjectType({ description: 'A page of audiences with its pagination meta.' })
+export class AudiencePage extends PageType(Audience) {}

@@ -1,0 +1,92 @@
+import {
+  isUUID,
+  registerDecorator,
+  validate,
+  type ValidationError as ClassValidatorError,
+  type ValidationOptions,
+} from 'class-validator';
+import { type FieldProblem, ValidationError } from './errors';
+
+/**
+ * Validates input against the class-validator rules declared on its class, which are the only
+ * place a rule is written. Plain objects (REST bodies, CSV rows) become instances first, so that
+ * defaults declared on the class apply; unknown fields are refused.
+ */
+export async function validateInput<T extends object>(
+  type: new () => T,
+  value: unknown,
+  fieldPrefix = '',
+): Promise<T> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw ValidationError.of(fieldPrefix || 'input', `${fieldPrefix || 'input'} must be an object`);
+  }
+  const instance = value instanceof type ? value : toInstance(type, value as Record<string, unknown>);
+  const errors = await validate(instance, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+  });
+  if (errors.length > 0) throw new ValidationError(toProblems(errors, fieldPrefix));
+  return instance;
+}
+
+/** Validates every element of a list, reporting each failure with its index. */
+export async function validateInputs<T extends object>(
+  type: new () => T,
+  values: readonly unknown[],
+  field: string,
+): Promise<T[]> {
+  const problems: FieldProblem[] = [];
+  const instances: T[] = [];
+  for (const [index, value] of values.entries()) {
+    try {
+      instances.push(await validateInput(type, value, `${field}[${index}]`));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  return instances;
+}
+
+function toInstance<T extends object>(type: new () => T, value: Record<string, unknown>): T {
+  const instance = new type();
+  for (const [key, field] of Object.entries(value)) {
+    // An explicit undefined means "not given": keep the class default.
+    if (field !== undefined) (instance as Record<string, unknown>)[key] = field;
+  }
+  return instance;
+}
+
+function toProblems(errors: ClassValidatorError[], prefix: string): FieldProblem[] {
+  return errors.flatMap((error) => {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) =>
+      message.startsWith(error.property) ? field + message.slice(error.property.length) : message,
+    );
+    const nested = toProblems(error.children ?? [], field);
+    return own.length > 0 ? [{ field, messages: own }, ...nested] : nested;
+  });
+}
+
+/** A string with at least one character that is not white space. */
+export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isNotBlank',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: '$property must not be blank', ...options },
+      validator: { validate: (value: unknown) => typeof value === 'string' && value.trim() !== '' },
+    });
+}
+
+/** Ids are UUIDs in any version, as PostgreSQL's uuid type takes them. */
+export function assertUuid(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !isUUID(value, 'all')) {
+    throw ValidationError.of(field, `${field} must be a UUID`);
+  }
+  return value;
+}

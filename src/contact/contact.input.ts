@@ -1,0 +1,34 @@
+import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { Field, InputType } from 'type-graphql';
+import { IsNotBlank } from '../common/validation';
+
+export const MAX_CONTACTS_PER_CREATE = 1000;
+
+@InputType({ description: 'A new contact.' })
+export class CreateContactInput {
+  @Field({ description: 'Given name, 1 to 100 characters.' })
+  @IsString()
+  @Length(1, 100)
+  @IsNotBlank()
+  firstName!: string;
+
+  @Field({ description: 'Family name, 1 to 100 characters.' })
+  @IsString()
+  @Length(1, 100)
+  @IsNotBlank()
+  lastName!: string;
+
+  @Field({ description: 'Phone number in E.164 form: +, then 2 to 15 digits, e.g. +1234567890.' })
+  @IsString()
+  @Matches(/^\+[1-9]\d{1,14}$/, {
+    message: '$property must be a phone number in E.164 form, like +1234567890',
+  })
+  primaryPhone!: string;
+
+  @Field(() => String, { nullable: true, description: 'E-mail address, up to 254 characters.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  @IsEmail()
+  primaryEmail?: string | null;
+}

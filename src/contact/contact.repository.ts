@@ -1,0 +1,151 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { PageWindow } from '../common/pagination';
+import type { SortOrder } from '../common/sorting';
+import { ContactSortField } from './contact.args';
+import type { CreateContactInput } from './contact.input';
+import type { Contact } from './contact.type';
+
+const SORT_COLUMNS: Record<ContactSortField, string> = {
+  [ContactSortField.firstName]: 'first_name',
+  [ContactSortField.lastName]: 'last_name',
+  [ContactSortField.primaryPhone]: 'primary_phone',
+  [ContactSortField.createdAt]: 'created_at',
+};
+
+const COLUMNS =
+  'c.id, c.organization_id, c.first_name, c.last_name, c.primary_phone, c.primary_email, c.created_at, c.updated_at';
+
+interface ContactRow {
+  id: string;
+  organization_id: string;
+  first_name: string;
+  last_name: string;
+  primary_phone: string;
+  primary_email: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ContactQuery {
+  /** An ILIKE pattern (see containsPattern), or undefined for all contacts. */
+  pattern: string | undefined;
+  sortBy: ContactSortField;
+  sortOrder: SortOrder;
+  window: PageWindow;
+}
+
+function toContact(row: ContactRow): Contact {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    primaryPhone: row.primary_phone,
+    primaryEmail: row.primary_email,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** `and (…)` restricting contact `c` to a search pattern, with its bindings. */
+function searchClause(pattern: string | undefined): [string, string[]] {
+  if (pattern === undefined) return ['', []];
+  return [
+    'and (c.first_name ilike ? or c.last_name ilike ? or c.primary_phone ilike ?)',
+    [pattern, pattern, pattern],
+  ];
+}
+
+/** ORDER BY for contact `c`: the sort column, then id, both in the asked direction. */
+function orderClause({ sortBy, sortOrder }: ContactQuery): string {
+  const direction = sortOrder === 'asc' ? 'asc' : 'desc';
+  return `c.${SORT_COLUMNS[sortBy]} ${direction}, c.id ${direction}`;
+}
+
+export async function countContacts(
+  db: Knex,
+  organizationId: string,
+  pattern: string | undefined,
+): Promise<number> {
+  const [search, bindings] = searchClause(pattern);
+  const { rows } = await db.raw<{ rows: { total: number }[] }>(
+    `select count(*)::int as total from contact c where c.organization_id = ? ${search}`,
+    [organizationId, ...bindings],
+  );
+  return rows[0]?.total ?? 0;
+}
+
+export async function findContacts(
+  db: Knex,
+  organizationId: string,
+  query: ContactQuery,
+): Promise<Contact[]> {
+  const [search, bindings] = searchClause(query.pattern);
+  const { rows } = await db.raw<{ rows: ContactRow[] }>(
+    `select ${COLUMNS} from contact c where c.organization_id = ? ${search}
+     order by ${orderClause(query)} limit ? offset ?`,
+    [organizationId, ...bindings, query.window.limit, query.window.offset],
+  );
+  return rows.map(toContact);
+}
+
+/** Members of each audience matching the pattern, counted in one grouped statement. */
+export async function countMembers(
+  db: Knex,
+  audienceIds: readonly string[],
+  pattern: string | undefined,
+): Promise<Map<string, number>> {
+  const [search, bindings] = searchClause(pattern);
+  const { rows } = await db.raw<{ rows: { audience_id: string; total: number }[] }>(
+    pattern === undefined
+      ? `select ac.audience_id, count(*)::int as total from audience_contact ac
+         where ac.audience_id = any(cast(? as uuid[])) group by ac.audience_id`
+      : `select ac.audience_id, count(*)::int as total
+         from audience_contact ac join contact c on c.id = ac.contact_id
+         where ac.audience_id = any(cast(? as uuid[])) ${search} group by ac.audience_id`,
+    [[...audienceIds], ...bindings],
+  );
+  return new Map(rows.map((row) => [row.audience_id, row.total]));
+}
+
+/** One page of members for each of several audiences, in one statement (a lateral join). */
+export async function findMembers(
+  db: Knex,
+  audienceIds: readonly string[],
+  query: ContactQuery,
+): Promise<Map<string, Contact[]>> {
+  const [search, bindings] = searchClause(query.pattern);
+  const { rows } = await db.raw<{ rows: (ContactRow & { audience_id: string })[] }>(
+    `select a.audience_id, c.* from unnest(cast(? as uuid[])) with ordinality as a(audience_id, position)
+     cross join lateral (
+       select ${COLUMNS} from audience_contact ac join contact c on c.id = ac.contact_id
+       where ac.audience_id = a.audience_id ${search}
+       order by ${orderClause(query)} limit ? offset ?
+     ) c
+     order by a.position, ${orderClause(query)}`,
+    [[...audienceIds], ...bindings, query.window.limit, query.window.offset],
+  );
+  const members = new Map<string, Contact[]>(audienceIds.map((id) => [id, []]));
+  for (const row of rows) members.get(row.audience_id)?.push(toContact(row));
+  return members;
+}
+
+export async function insertContacts(
+  db: Knex,
+  organizationId: string,
+  inputs: readonly CreateContactInput[],
+): Promise<Contact[]> {
+  if (inputs.length === 0) return [];
+  const rows = await db('contact')
+    .insert(
+      inputs.map((input) => ({
+        organization_id: organizationId,
+        first_name: input.firstName,
+        last_name: input.lastName,
+        primary_phone: input.primaryPhone,
+        primary_email: input.primaryEmail ?? null,
+      })),
+    )
+    .returning('*');
+  return (rows as ContactRow[]).map(toContact);
+}

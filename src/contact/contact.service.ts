@@ -1,0 +1,48 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { ValidationError } from '../common/errors';
+import { type Page, pageWindow, toPage } from '../common/pagination';
+import { containsPattern } from '../common/search';
+import { validateInput, validateInputs } from '../common/validation';
+import { type Actor, requireActor } from '../organization/actor';
+import { ContactsArgs } from './contact.args';
+import { CreateContactInput, MAX_CONTACTS_PER_CREATE } from './contact.input';
+import { countContacts, findContacts, insertContacts } from './contact.repository';
+import type { Contact } from './contact.type';
+
+/** Every rule about an organization's contacts; the GraphQL, REST and CLI doors all call this. */
+export class ContactService {
+  constructor(
+    private readonly db: Knex,
+    private readonly actor: Actor | null,
+  ) {}
+
+  async list(args: unknown): Promise<Page<Contact>> {
+    const { organizationId } = requireActor(this.actor);
+    const valid = await validateInput(ContactsArgs, args);
+    const pattern = containsPattern(valid.search);
+    const [total, data] = await Promise.all([
+      countContacts(this.db, organizationId, pattern),
+      findContacts(this.db, organizationId, {
+        pattern,
+        sortBy: valid.sortBy,
+        sortOrder: valid.sortOrder,
+        window: pageWindow(valid),
+      }),
+    ]);
+    return toPage(data, total, valid);
+  }
+
+  /** Creates up to MAX_CONTACTS_PER_CREATE contacts in one statement: all of them or none. */
+  async create(inputs: unknown, field = 'input'): Promise<Contact[]> {
+    const { organizationId } = requireActor(this.actor);
+    if (!Array.isArray(inputs)) throw ValidationError.of(field, `${field} must be a list of contacts`);
+    if (inputs.length === 0 || inputs.length > MAX_CONTACTS_PER_CREATE) {
+      throw ValidationError.of(
+        field,
+        `${field} must hold 1 to ${MAX_CONTACTS_PER_CREATE} contacts, got ${inputs.length}`,
+      );
+    }
+    const valid = await validateInputs(CreateContactInput, inputs, field);
+    return insertContacts(this.db, organizationId, valid);
+  }
+}

@@ -1,0 +1,26 @@
+import { type GraphQLObjectType, type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { AudienceResolver } from '../audience/audience.resolver';
+import { ContactResolver } from '../contact/contact.resolver';
+
+export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers: [AudienceResolver, ContactResolver],
+    // Validation belongs to the service layer, which REST and the CLI share; validating here too
+    // would run every rule twice.
+    validate: false,
+  });
+  // TypeGraphQL has no option for the root types' descriptions, and the playground shows them.
+  describe(schema.getQueryType(), 'Reads, scoped to the organization of the x-api-key header.');
+  describe(schema.getMutationType(), 'Changes, made as the user of the x-api-key header.');
+  return schema;
+}
+
+function describe(type: GraphQLObjectType | null | undefined, description: string): void {
+  if (type) type.description = description;
+}
+
+/** The SDL committed as schema.graphql: sorted, so that it changes only when the API does. */
+export async function printGraphQLSchema(): Promise<string> {
+  return `${printSchema(lexicographicSortSchema(await buildGraphQLSchema()))}\n`;
+}

@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig, type Config } from './config/config';
+import { connectOrm, resolveDatabase } from './database/database';
+import { EmbeddedServerBusyError } from './database/embedded-postgres';
+import { ensureDemo } from './demo/demo-bootstrap';
+import { buildApp } from './server/app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = (message: string) => {
+    if (config.logLevel === 'debug' || config.logLevel === 'trace') console.error(`[postgres] ${message}`);
+  };
+  const database = await resolveDatabase(config, { reuseRunning: false, log });
+  const orm = await connectOrm(database.url);
+  const db = orm.em.getKnex();
+  const demoApiKey = database.embedded ? await ensureDemo(db, config.dataDir) : undefined;
+
+  const app = await buildApp({ db, config });
+  await app.listen({ port: config.port, host: config.host });
+  console.log(banner(config, database.embedded, demoApiKey));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await orm.close();
+    await database.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', (signal) => void stop(signal));
+  process.once('SIGTERM', (signal) => void stop(signal));
+}
+
+function banner(config: Config, embedded: boolean, demoApiKey: string | undefined): string {
+  const host = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.host) ? 'localhost' : config.host;
+  const base = `http://${host}:${config.port}`;
+  const lines = [
+    '',
+    `audience-gateway is listening on ${base}`,
+    `  GraphQL:   ${base}/graphql`,
+    `  Database:  ${embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'}`,
+  ];
+  if (demoApiKey) {
+    const query = JSON.stringify({ query: '{ audiences { data { name contactCount } meta { total } } }' });
+    lines.push(
+      `  Demo key:  ${demoApiKey}`,
+      '',
+      'Try it:',
+      `  curl -s ${base}/graphql -H 'content-type: application/json' -H 'x-api-key: ${demoApiKey}' --data '${query}'`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof EmbeddedServerBusyError) {
+    console.error(error.message);
+  } else {
+    console.error('audience-gateway failed to start:', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,13 @@
+import { UnauthenticatedError } from '../common/errors';
+
+/** Who is acting: the organization and user an API key belongs to. Every operation is scoped by it. */
+export interface Actor {
+  organizationId: string;
+  userId: string;
+}
+
+/** The actor of a request, or the error every scoped operation gives without one. */
+export function requireActor(actor: Actor | null): Actor {
+  if (!actor) throw new UnauthenticatedError('An API key is required: send it in the x-api-key header');
+  return actor;
+}

@@ -1,0 +1,54 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Actor } from './actor';
+
+const KEY_PREFIX = 'agk_';
+// A key is the prefix and 43 base64url characters; anything much longer is not worth hashing.
+const MAX_KEY_LENGTH = 128;
+
+export interface IssuedApiKey {
+  apiKeyId: string;
+  /** The key itself: shown once, never stored. */
+  apiKey: string;
+}
+
+/**
+ * Keys are 256 random bits, so a single SHA-256 is a sound way to store them (no slow hash needed),
+ * and looking a key up by its hash compares secrets in the database index, not byte by byte here:
+ * how long the lookup takes says nothing about how much of a guessed key was right.
+ */
+export function hashApiKey(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex');
+}
+
+export async function issueApiKey(
+  db: Knex,
+  organizationId: string,
+  userId: string,
+): Promise<IssuedApiKey> {
+  const apiKey = KEY_PREFIX + randomBytes(32).toString('base64url');
+  const [row] = await db('api_key')
+    .insert({ organization_id: organizationId, user_id: userId, key_hash: hashApiKey(apiKey) })
+    .returning('id');
+  return { apiKeyId: (row as { id: string }).id, apiKey };
+}
+
+/** Revokes a key by id; false when no live key has that id. */
+export async function revokeApiKey(db: Knex, apiKeyId: string): Promise<boolean> {
+  const revoked = await db('api_key')
+    .where({ id: apiKeyId })
+    .whereNull('revoked_at')
+    .update({ revoked_at: db.fn.now() });
+  return revoked > 0;
+}
+
+/** The actor of a live key, or null for an unknown, malformed or revoked one. */
+export async function findActorByApiKey(db: Knex, apiKey: string): Promise<Actor | null> {
+  if (!apiKey.startsWith(KEY_PREFIX) || apiKey.length > MAX_KEY_LENGTH) return null;
+  const row = await db('api_key')
+    .select({ organizationId: 'organization_id', userId: 'user_id' })
+    .where({ key_hash: hashApiKey(apiKey) })
+    .whereNull('revoked_at')
+    .first();
+  return (row as Actor | undefined) ?? null;
+}

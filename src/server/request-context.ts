@@ -1,0 +1,39 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { createAudienceLoaders } from '../audience/audience.loaders';
+import { AudienceService } from '../audience/audience.service';
+import { UnauthenticatedError } from '../common/errors';
+import { ContactService } from '../contact/contact.service';
+import type { Actor } from '../organization/actor';
+import { findActorByApiKey } from '../organization/api-key.service';
+
+/** What one request works with, built in one place for GraphQL and REST alike. */
+export interface RequestContext {
+  /** The API key's organization and user; null when no key was sent (only introspection works). */
+  actor: Actor | null;
+  audiences: AudienceService;
+  contacts: ContactService;
+}
+
+export const API_KEY_HEADER = 'x-api-key';
+
+/**
+ * Authenticates the request's API key and builds its services and per-request loaders. A key that
+ * is sent but unknown, revoked or malformed is refused at once; a missing key leaves `actor` null,
+ * and every scoped operation then refuses with UNAUTHENTICATED.
+ */
+export async function createRequestContext(
+  db: Knex,
+  apiKeyHeader: string | string[] | undefined,
+): Promise<RequestContext> {
+  let actor: Actor | null = null;
+  if (apiKeyHeader !== undefined) {
+    const apiKey = typeof apiKeyHeader === 'string' ? apiKeyHeader.trim() : '';
+    actor = apiKey ? await findActorByApiKey(db, apiKey) : null;
+    if (!actor) throw new UnauthenticatedError('The API key in x-api-key is invalid or revoked');
+  }
+  return {
+    actor,
+    audiences: new AudienceService(db, actor, createAudienceLoaders(db)),
+    contacts: new ContactService(db, actor),
+  };
+}
