@@ -8,7 +8,8 @@ import { buildApp } from './server/app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = (message: string) => {
-    if (config.logLevel === 'debug' || config.logLevel === 'trace') console.error(`[postgres] ${message}`);
+    if (config.logLevel === 'debug' || config.logLevel === 'trace')
+      console.error(`[postgres] ${message}`);
   };
   const database = await resolveDatabase(config, { reuseRunning: false, log });
   const orm = await connectOrm(database.url);
@@ -34,7 +35,9 @@ async function main(): Promise<void> {
 }
 
 function banner(config: Config, embedded: boolean, demoApiKey: string | undefined): string {
-  const host = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.host) ? 'localhost' : config.host;
+  const host = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.host)
+    ? 'localhost'
+    : config.host;
   const base = `http://${host}:${config.port}`;
   const lines = [
     '',
@@ -43,7 +46,9 @@ function banner(config: Config, embedded: boolean, demoApiKey: string | undefine
     `  Database:  ${embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'}`,
   ];
   if (demoApiKey) {
-    const query = JSON.stringify({ query: '{ audiences { data { name contactCount } meta { total } } }' });
+    const query = JSON.stringify({
+      query: '{ audiences { data { name contactCount } meta { total } } }',
+    });
     lines.push(
       `  Demo key:  ${demoApiKey}`,
       '',

@@ -51,10 +51,18 @@ function loadMemberPages(db: Knex) {
         const pattern = containsPattern(args.search);
         const [totals, members] = await Promise.all([
           countMembers(db, ids, pattern),
-          findMembers(db, ids, { pattern, sortBy: args.sortBy, sortOrder: args.sortOrder, window: pageWindow(args) }),
+          findMembers(db, ids, {
+            pattern,
+            sortBy: args.sortBy,
+            sortOrder: args.sortOrder,
+            window: pageWindow(args),
+          }),
         ]);
         for (const key of group) {
-          pages.set(key, toPage(members.get(key.audienceId) ?? [], totals.get(key.audienceId) ?? 0, args));
+          pages.set(
+            key,
+            toPage(members.get(key.audienceId) ?? [], totals.get(key.audienceId) ?? 0, args),
+          );
         }
       }),
     );

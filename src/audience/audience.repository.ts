@@ -53,7 +53,7 @@ function liveAudiences(db: Knex, organizationId: string, pattern: string | undef
     .where('organization_id', organizationId)
     .whereNull('deleted_at');
   if (pattern !== undefined) {
-    query.andWhere((where) => where.whereILike('name', pattern).orWhereILike('description', pattern));
+    query.whereRaw('(name ilike ? or description ilike ?)', [pattern, pattern]);
   }
   return query;
 }
@@ -64,8 +64,7 @@ export async function countAudiences(
   pattern: string | undefined,
 ): Promise<number> {
   const row = (await liveAudiences(db, organizationId, pattern).count({ total: '*' }).first()) as
-    | { total: string }
-    | undefined;
+    { total: string } | undefined;
   return Number(row?.total ?? 0);
 }
 
@@ -91,8 +90,7 @@ export async function findAudience(
   id: string,
 ): Promise<Audience | undefined> {
   const row = (await liveAudiences(db, organizationId, undefined).where('id', id).first()) as
-    | AudienceRow
-    | undefined;
+    AudienceRow | undefined;
   return row && toAudience(row);
 }
 
@@ -149,7 +147,11 @@ export async function softDeleteAudience(
  * Locks a live audience against a concurrent delete for the rest of the transaction; false when
  * there is no such audience.
  */
-export async function lockLiveAudience(trx: Knex.Transaction, actor: Actor, id: string): Promise<boolean> {
+export async function lockLiveAudience(
+  trx: Knex.Transaction,
+  actor: Actor,
+  id: string,
+): Promise<boolean> {
   const row = await liveAudiences(trx, actor.organizationId, undefined)
     .where('id', id)
     .select('id')

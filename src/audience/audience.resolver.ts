@@ -1,4 +1,15 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { ContactsArgs } from '../contact/contact.args';
 import { ContactPage } from '../contact/contact.type';
 import type { RequestContext } from '../server/request-context';
@@ -19,22 +30,29 @@ export class AudienceResolver {
     nullable: true,
     description: 'One live audience; null with a NOT_FOUND error when it is unknown or deleted.',
   })
-  audience(@Arg('id', () => ID, { description: 'The audience id.' }) id: string, @Ctx() { audiences }: RequestContext) {
+  audience(
+    @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
+    @Ctx() { audiences }: RequestContext,
+  ) {
     return audiences.get(id);
   }
 
   @Mutation(() => Audience, { description: 'Creates an audience.' })
   createAudience(
-    @Arg('input', () => CreateAudienceInput, { description: 'The new audience.' }) input: CreateAudienceInput,
+    @Arg('input', () => CreateAudienceInput, { description: 'The new audience.' })
+    input: CreateAudienceInput,
     @Ctx() { audiences }: RequestContext,
   ) {
     return audiences.create(input);
   }
 
-  @Mutation(() => Audience, { description: 'Changes the name and/or description of a live audience.' })
+  @Mutation(() => Audience, {
+    description: 'Changes the name and/or description of a live audience.',
+  })
   updateAudience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
-    @Arg('input', () => UpdateAudienceInput, { description: 'The changes.' }) input: UpdateAudienceInput,
+    @Arg('input', () => UpdateAudienceInput, { description: 'The changes.' })
+    input: UpdateAudienceInput,
     @Ctx() { audiences }: RequestContext,
   ) {
     return audiences.update(id, input);
@@ -44,7 +62,10 @@ export class AudienceResolver {
     description:
       'Soft-deletes a live audience and returns it with deletedAt and deletedBy set; deleting it again is NOT_FOUND.',
   })
-  deleteAudience(@Arg('id', () => ID, { description: 'The audience id.' }) id: string, @Ctx() { audiences }: RequestContext) {
+  deleteAudience(
+    @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
+    @Ctx() { audiences }: RequestContext,
+  ) {
     return audiences.delete(id);
   }
 
@@ -67,8 +88,14 @@ export class AudienceResolver {
     return audiences.contactCount(audience);
   }
 
-  @FieldResolver(() => ContactPage, { description: 'The contacts of the audience, one page at a time.' })
-  contacts(@Root() audience: Audience, @Args() args: ContactsArgs, @Ctx() { audiences }: RequestContext) {
+  @FieldResolver(() => ContactPage, {
+    description: 'The contacts of the audience, one page at a time.',
+  })
+  contacts(
+    @Root() audience: Audience,
+    @Args() args: ContactsArgs,
+    @Ctx() { audiences }: RequestContext,
+  ) {
     return audiences.contacts(audience, args);
   }
 }

@@ -2,7 +2,9 @@ import { DateTimeISOResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { PageType } from '../common/page.type';
 
-@ObjectType({ description: 'A named group of an organization’s contacts, the target of a campaign.' })
+@ObjectType({
+  description: 'A named group of an organization’s contacts, the target of a campaign.',
+})
 export class Audience {
   @Field(() => ID, { description: 'The audience id (UUID).' })
   id!: string;

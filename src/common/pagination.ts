@@ -36,7 +36,9 @@ export class PaginationMeta {
   @Field(() => Int, { description: 'How many items match, over all pages.' })
   total!: number;
 
-  @Field(() => Int, { description: 'How many pages of `limit` items the matches fill (0 when none match).' })
+  @Field(() => Int, {
+    description: 'How many pages of `limit` items the matches fill (0 when none match).',
+  })
   totalPages!: number;
 
   @Field({ description: 'Whether a page follows this one.' })

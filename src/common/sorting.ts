@@ -8,7 +8,8 @@ export enum SortOrder {
 
 registerEnumType(SortOrder, {
   name: 'SortOrder',
-  description: 'Sort direction; ties are broken by id in the same direction, so pages never overlap.',
+  description:
+    'Sort direction; ties are broken by id in the same direction, so pages never overlap.',
   valuesConfig: {
     asc: { description: 'Ascending: A to Z, oldest first.' },
     desc: { description: 'Descending: Z to A, newest first.' },

@@ -20,7 +20,8 @@ export async function validateInput<T extends object>(
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw ValidationError.of(fieldPrefix || 'input', `${fieldPrefix || 'input'} must be an object`);
   }
-  const instance = value instanceof type ? value : toInstance(type, value as Record<string, unknown>);
+  const instance =
+    value instanceof type ? value : toInstance(type, value as Record<string, unknown>);
   const errors = await validate(instance, {
     whitelist: true,
     forbidNonWhitelisted: true,

@@ -65,10 +65,16 @@ function readDatabaseUrl(env: Env): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user:pass@host:port/db)');
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is not a URL (expected postgres://user:pass@host:port/db)',
+    );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError('DATABASE_URL', `must use postgres:// or postgresql://, got "${url.protocol}"`);
+    throw new ConfigError(
+      'DATABASE_URL',
+      `must use postgres:// or postgresql://, got "${url.protocol}"`,
+    );
   }
   if (url.pathname.length <= 1) {
     throw new ConfigError('DATABASE_URL', 'must name a database (postgres://host:port/DATABASE)');

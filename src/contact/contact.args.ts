@@ -32,7 +32,10 @@ export class ContactsArgs extends PageArgs {
   @SearchRules()
   search?: string | null;
 
-  @Field(() => ContactSortField, { defaultValue: ContactSortField.createdAt, description: 'Sort column.' })
+  @Field(() => ContactSortField, {
+    defaultValue: ContactSortField.createdAt,
+    description: 'Sort column.',
+  })
   @IsEnum(ContactSortField)
   sortBy: ContactSortField = ContactSortField.createdAt;
 

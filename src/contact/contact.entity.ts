@@ -4,14 +4,19 @@ import { OrganizationEntity } from '../organization/organization.entity';
 
 /** A person an organization can message. */
 @Entity({ tableName: 'contact' })
-@Index({ name: 'contact_organization_created_idx', properties: ['organization', 'createdAt', 'id'] })
+@Index({
+  name: 'contact_organization_created_idx',
+  properties: ['organization', 'createdAt', 'id'],
+})
 @Index({
   name: 'contact_first_name_trgm_idx',
-  expression: 'create index "contact_first_name_trgm_idx" on "contact" using gin ("first_name" gin_trgm_ops)',
+  expression:
+    'create index "contact_first_name_trgm_idx" on "contact" using gin ("first_name" gin_trgm_ops)',
 })
 @Index({
   name: 'contact_last_name_trgm_idx',
-  expression: 'create index "contact_last_name_trgm_idx" on "contact" using gin ("last_name" gin_trgm_ops)',
+  expression:
+    'create index "contact_last_name_trgm_idx" on "contact" using gin ("last_name" gin_trgm_ops)',
 })
 @Index({
   name: 'contact_primary_phone_trgm_idx',

@@ -6,7 +6,9 @@ import { Contact, ContactPage } from './contact.type';
 
 @Resolver(() => Contact)
 export class ContactResolver {
-  @Query(() => ContactPage, { description: 'The contacts of your organization, one page at a time.' })
+  @Query(() => ContactPage, {
+    description: 'The contacts of your organization, one page at a time.',
+  })
   contacts(@Args() args: ContactsArgs, @Ctx() { contacts }: RequestContext) {
     return contacts.list(args);
   }
@@ -15,7 +17,8 @@ export class ContactResolver {
     description: `Creates 1 to ${MAX_CONTACTS_PER_CREATE} contacts, all or none, and returns them in input order.`,
   })
   createContacts(
-    @Arg('input', () => [CreateContactInput], { description: 'The new contacts.' }) input: CreateContactInput[],
+    @Arg('input', () => [CreateContactInput], { description: 'The new contacts.' })
+    input: CreateContactInput[],
     @Ctx() { contacts }: RequestContext,
   ) {
     return contacts.create(input);

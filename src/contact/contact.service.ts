@@ -35,7 +35,8 @@ export class ContactService {
   /** Creates up to MAX_CONTACTS_PER_CREATE contacts in one statement: all of them or none. */
   async create(inputs: unknown, field = 'input'): Promise<Contact[]> {
     const { organizationId } = requireActor(this.actor);
-    if (!Array.isArray(inputs)) throw ValidationError.of(field, `${field} must be a list of contacts`);
+    if (!Array.isArray(inputs))
+      throw ValidationError.of(field, `${field} must be a list of contacts`);
     if (inputs.length === 0 || inputs.length > MAX_CONTACTS_PER_CREATE) {
       throw ValidationError.of(
         field,

@@ -16,7 +16,12 @@ export async function resolveDatabase(
   options: ResolveOptions,
 ): Promise<RunningDatabase & { embedded: boolean }> {
   if (config.databaseUrl) {
-    return { url: config.databaseUrl, ownsServer: false, embedded: false, stop: async () => undefined };
+    return {
+      url: config.databaseUrl,
+      ownsServer: false,
+      embedded: false,
+      stop: async () => undefined,
+    };
   }
   const database = await startEmbeddedPostgres({
     dataDir: config.dataDir,

@@ -88,7 +88,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
     // The server exited while starting: most often another process grabbed the data directory.
     const port = await portOfRunningServer(clusterDir);
     if (port !== undefined) throw new EmbeddedServerBusyError(dataDir, port);
-    throw new Error(`The embedded PostgreSQL in ${clusterDir} did not start; run with LOG_LEVEL=debug to see its log.`);
+    throw new Error(
+      `The embedded PostgreSQL in ${clusterDir} did not start; run with LOG_LEVEL=debug to see its log.`,
+    );
   }
   const url = await ensureDatabase(credentials, port, databaseName);
   return { url, ownsServer: true, stop: () => server.stop() };
@@ -146,7 +148,9 @@ async function ensureDatabase(
   const client = new pg.Client({ connectionString: `${base}/postgres` });
   await client.connect();
   try {
-    const found = await client.query('select 1 from pg_database where datname = $1', [databaseName]);
+    const found = await client.query('select 1 from pg_database where datname = $1', [
+      databaseName,
+    ]);
     if (found.rowCount === 0) {
       await client.query(`create database ${pg.escapeIdentifier(databaseName)}`);
     }

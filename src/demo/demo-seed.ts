@@ -5,12 +5,43 @@ import { ContactService } from '../contact/contact.service';
 import { createOrganization, type CreatedOrganization } from '../organization/organization.service';
 
 const FIRST_NAMES = [
-  'John', 'Amina', 'Youssef', 'Sara', 'Omar', 'Lina', 'David', 'Fatima', 'Mehdi', 'Emma',
-  'Karim', 'Nora', 'Lucas', 'Salma', 'Adam', 'Chloé', 'Hamza', 'Inès', 'Noah', 'Zineb',
+  'John',
+  'Amina',
+  'Youssef',
+  'Sara',
+  'Omar',
+  'Lina',
+  'David',
+  'Fatima',
+  'Mehdi',
+  'Emma',
+  'Karim',
+  'Nora',
+  'Lucas',
+  'Salma',
+  'Adam',
+  'Chloé',
+  'Hamza',
+  'Inès',
+  'Noah',
+  'Zineb',
 ];
 const LAST_NAMES = [
-  'Doe', 'Benali', 'El Idrissi', 'Martin', 'Alaoui', 'Bernard', 'Tazi', 'Dubois', 'Berrada',
-  'Moreau', 'Chraibi', 'Laurent', 'Fassi', 'Garcia', 'Bennani',
+  'Doe',
+  'Benali',
+  'El Idrissi',
+  'Martin',
+  'Alaoui',
+  'Bernard',
+  'Tazi',
+  'Dubois',
+  'Berrada',
+  'Moreau',
+  'Chraibi',
+  'Laurent',
+  'Fassi',
+  'Garcia',
+  'Bennani',
 ];
 
 export const DEMO_CONTACTS = 300;
@@ -38,8 +69,16 @@ export async function seedDemo(db: Knex): Promise<CreatedOrganization> {
   const audiences = new AudienceService(db, actor, createAudienceLoaders(db));
   const plan = [
     { name: 'VIP Customers', description: 'High-value customers for priority campaigns', every: 2 },
-    { name: 'Newsletter Subscribers', description: 'Contacts who opted in to the monthly newsletter', every: 1 },
-    { name: 'Win-back', description: 'Customers with no purchase in the last six months', every: 7 },
+    {
+      name: 'Newsletter Subscribers',
+      description: 'Contacts who opted in to the monthly newsletter',
+      every: 1,
+    },
+    {
+      name: 'Win-back',
+      description: 'Customers with no purchase in the last six months',
+      every: 7,
+    },
   ];
   for (const { name, description, every } of plan) {
     const audience = await audiences.create({ name, description });

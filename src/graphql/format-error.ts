@@ -11,9 +11,15 @@ export function createErrorFormatter(logError: (error: unknown) => void) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const unwrapped = unwrapResolverError(error);
     const cause =
-      unwrapped instanceof GraphQLError && unwrapped.originalError ? unwrapped.originalError : unwrapped;
+      unwrapped instanceof GraphQLError && unwrapped.originalError
+        ? unwrapped.originalError
+        : unwrapped;
     if (cause instanceof AppError) {
-      return { ...formatted, message: cause.message, extensions: { ...cause.details, code: cause.code } };
+      return {
+        ...formatted,
+        message: cause.message,
+        extensions: { ...cause.details, code: cause.code },
+      };
     }
     if (cause instanceof GraphQLError) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};

@@ -1,4 +1,9 @@
-import { type GraphQLObjectType, type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import {
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  lexicographicSortSchema,
+  printSchema,
+} from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AudienceResolver } from '../audience/audience.resolver';
 import { ContactResolver } from '../contact/contact.resolver';

@@ -8,6 +8,7 @@ export interface Actor {
 
 /** The actor of a request, or the error every scoped operation gives without one. */
 export function requireActor(actor: Actor | null): Actor {
-  if (!actor) throw new UnauthenticatedError('An API key is required: send it in the x-api-key header');
+  if (!actor)
+    throw new UnauthenticatedError('An API key is required: send it in the x-api-key header');
   return actor;
 }

@@ -25,3 +25,13 @@ export async function createOrganization(
     return { organizationId, userId, ...key };
   });
 }
+
+/** The organization's first user, who acts for command-line operations; undefined if no such org. */
+export async function findOwner(db: Knex, organizationId: string): Promise<string | undefined> {
+  const row = (await db('app_user')
+    .select('id')
+    .where({ organization_id: organizationId })
+    .orderBy([{ column: 'created_at' }, { column: 'id' }])
+    .first()) as { id: string } | undefined;
+  return row?.id;
+}

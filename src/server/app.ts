@@ -28,7 +28,9 @@ export async function buildApp({ db, config }: AppOptions): Promise<FastifyInsta
 
   const apollo = new ApolloServer<RequestContext>({
     schema: await buildGraphQLSchema(),
-    formatError: createErrorFormatter((error) => app.log.error({ err: error }, 'unexpected GraphQL error')),
+    formatError: createErrorFormatter((error) =>
+      app.log.error({ err: error }, 'unexpected GraphQL error'),
+    ),
     includeStacktraceInErrorResponses: false,
     introspection: true,
     plugins: [fastifyApolloDrainPlugin(app)],
