@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { toDate, toDateOrNull } from '../common/timestamps';
 import type { PageWindow } from '../common/pagination';
 import type { SortOrder } from '../common/sorting';
 import type { Actor } from '../organization/actor';
@@ -16,9 +17,9 @@ interface AudienceRow {
   organization_id: string;
   name: string;
   description: string | null;
-  created_at: Date;
-  updated_at: Date;
-  deleted_at: Date | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  deleted_at: Date | string | null;
   created_by: string | null;
   updated_by: string | null;
   deleted_by: string | null;
@@ -38,9 +39,9 @@ function toAudience(row: AudienceRow): Audience {
     organizationId: row.organization_id,
     name: row.name,
     description: row.description,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    deletedAt: row.deleted_at,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    deletedAt: toDateOrNull(row.deleted_at),
     createdBy: row.created_by,
     updatedBy: row.updated_by,
     deletedBy: row.deleted_by,

@@ -112,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const database = await resolveDatabase(config, { reuseRunning: true, log: () => undefined });
-  const orm = await connectOrm(database.url, 2);
+  const { orm } = await connectOrm(database.url, 2);
   try {
     const result = await command(orm.em.getKnex(), argv.slice(2));
     console.log(JSON.stringify(result, null, 2));

@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { toDate } from '../common/timestamps';
 import type { PageWindow } from '../common/pagination';
 import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from './contact.args';
@@ -22,8 +23,8 @@ interface ContactRow {
   last_name: string;
   primary_phone: string;
   primary_email: string | null;
-  created_at: Date;
-  updated_at: Date;
+  created_at: Date | string;
+  updated_at: Date | string;
 }
 
 export interface ContactQuery {
@@ -42,8 +43,8 @@ function toContact(row: ContactRow): Contact {
     lastName: row.last_name,
     primaryPhone: row.primary_phone,
     primaryEmail: row.primary_email,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
   };
 }
 

@@ -1,4 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import type { Config } from '../config/config';
 import { type RunningDatabase, startEmbeddedPostgres } from './embedded-postgres';
 import { ormOptions } from './orm-options';
@@ -32,9 +33,38 @@ export async function resolveDatabase(
   return { ...database, embedded: true };
 }
 
-/** Connects MikroORM and brings the schema up to date with the committed migrations. */
-export async function connectOrm(url: string, poolSize?: number): Promise<MikroORM> {
+/**
+ * Connects MikroORM and brings the schema up to date with the committed migrations; returns the
+ * names of the migrations it applied.
+ */
+export async function connectOrm(
+  url: string,
+  poolSize?: number,
+): Promise<{ orm: MikroORM; applied: string[] }> {
   const orm = await MikroORM.init(ormOptions({ url, poolSize }));
-  await orm.getMigrator().up();
-  return orm;
+  try {
+    const applied = await withMigrationLock(url, () => orm.getMigrator().up());
+    return { orm, applied: applied.map((migration) => migration.name) };
+  } catch (error) {
+    await orm.close();
+    throw error;
+  }
+}
+
+// Any constant will do; it only has to be the same in every process that migrates this database.
+const MIGRATION_LOCK_KEY = 0x61756469;
+
+/**
+ * Runs `work` while holding a PostgreSQL advisory lock, so that processes starting together on
+ * one database (replicas, parallel test files) apply each migration once, one after the other.
+ */
+async function withMigrationLock<T>(url: string, work: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return await work();
+  } finally {
+    await client.end();
+  }
 }

