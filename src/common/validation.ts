@@ -64,12 +64,20 @@ function toInstance<T extends object>(type: new () => T, value: Record<string, u
 function toProblems(errors: ClassValidatorError[], prefix: string): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
+    const own = relevantMessages(error.constraints ?? {}).map((message) =>
       message.startsWith(error.property) ? field + message.slice(error.property.length) : message,
     );
     const nested = toProblems(error.children ?? [], field);
     return own.length > 0 ? [{ field, messages: own }, ...nested] : nested;
   });
+}
+
+// A value of the wrong type fails every rule of its property; only the type is worth reporting.
+const TYPE_CONSTRAINTS = ['isString', 'isInt', 'isArray', 'isEnum', 'whitelistValidation'];
+
+function relevantMessages(constraints: Record<string, string>): string[] {
+  const typeFailure = TYPE_CONSTRAINTS.find((name) => name in constraints);
+  return typeFailure ? [constraints[typeFailure]!] : Object.values(constraints);
 }
 
 /** A string with at least one character that is not white space. */
