@@ -1,7 +1,9 @@
+import { issueApiKey } from '../src/organization/api-key.service';
 import { TestOrganization } from './support/fixtures';
 import { onlyError, TestServer } from './support/test-server';
 
-const FIELDS = 'id organizationId name description createdAt updatedAt deletedAt createdBy updatedBy deletedBy';
+const FIELDS =
+  'id organizationId name description createdAt updatedAt deletedAt createdBy updatedBy deletedBy';
 const CREATE = `mutation Create($input: CreateAudienceInput!) { createAudience(input: $input) { ${FIELDS} } }`;
 const UPDATE = `mutation Update($id: ID!, $input: UpdateAudienceInput!) { updateAudience(id: $id, input: $input) { ${FIELDS} } }`;
 const DELETE = `mutation Delete($id: ID!) { deleteAudience(id: $id) { ${FIELDS} } }`;
@@ -22,7 +24,12 @@ describe('createAudience', () => {
     const before = Date.now();
     const result = await server.graphql(
       CREATE,
-      { input: { name: 'VIP Customers', description: 'High-value customers for priority campaigns' } },
+      {
+        input: {
+          name: 'VIP Customers',
+          description: 'High-value customers for priority campaigns',
+        },
+      },
       org.apiKey,
     );
     expect(result.errors).toBeUndefined();
@@ -63,24 +70,49 @@ describe('createAudience', () => {
   });
 
   test.each([
-    ['a 2-character name', { name: 'ab' }, 'name', 'name must be longer than or equal to 3 characters'],
-    ['a 65-character name', { name: 'n'.repeat(65) }, 'name', 'name must be shorter than or equal to 64 characters'],
+    [
+      'a 2-character name',
+      { name: 'ab' },
+      'name',
+      'name must be longer than or equal to 3 characters',
+    ],
+    [
+      'a 65-character name',
+      { name: 'n'.repeat(65) },
+      'name',
+      'name must be shorter than or equal to 64 characters',
+    ],
     ['a blank name', { name: '    ' }, 'name', 'name must not be blank'],
-    ['a 257-character description', { name: 'Fine', description: 'd'.repeat(257) }, 'description', 'description must be shorter than or equal to 256 characters'],
-    ['a null description', { name: 'Fine', description: null }, 'description', 'description must be a string'],
-  ])('refuses %s with BAD_USER_INPUT naming the field, and writes nothing', async (_label, input, field, message) => {
-    const org = await TestOrganization.create(server.db);
-    const result = await server.graphql(CREATE, { input }, org.apiKey);
-    const error = onlyError(result);
-    expect(error.extensions.code).toBe('BAD_USER_INPUT');
-    expect(error.extensions.fields).toEqual([{ field, messages: [message] }]);
-    expect(result.data).toBeNull();
-    expect(await audienceRows(org.organizationId)).toHaveLength(0);
-  });
+    [
+      'a 257-character description',
+      { name: 'Fine', description: 'd'.repeat(257) },
+      'description',
+      'description must be shorter than or equal to 256 characters',
+    ],
+    [
+      'a null description',
+      { name: 'Fine', description: null },
+      'description',
+      'description must be a string',
+    ],
+  ])(
+    'refuses %s with BAD_USER_INPUT naming the field, and writes nothing',
+    async (_label, input, field, message) => {
+      const org = await TestOrganization.create(server.db);
+      const result = await server.graphql(CREATE, { input }, org.apiKey);
+      const error = onlyError(result);
+      expect(error.extensions.code).toBe('BAD_USER_INPUT');
+      expect(error.extensions.fields).toEqual([{ field, messages: [message] }]);
+      expect(result.data).toBeNull();
+      expect(await audienceRows(org.organizationId)).toHaveLength(0);
+    },
+  );
 
   test('a missing name is refused by GraphQL with BAD_USER_INPUT', async () => {
     const org = await TestOrganization.create(server.db);
-    const error = onlyError(await server.graphql(CREATE, { input: { description: 'x' } }, org.apiKey));
+    const error = onlyError(
+      await server.graphql(CREATE, { input: { description: 'x' } }, org.apiKey),
+    );
     expect(error.extensions.code).toBe('BAD_USER_INPUT');
     expect(error.message).toContain('name');
   });
@@ -91,7 +123,11 @@ describe('updateAudience', () => {
     const org = await TestOrganization.create(server.db);
     const audience = await org.audience('Original', { description: 'Original description' });
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const renamed = await server.graphql(UPDATE, { id: audience.id, input: { name: 'Renamed' } }, org.apiKey);
+    const renamed = await server.graphql(
+      UPDATE,
+      { id: audience.id, input: { name: 'Renamed' } },
+      org.apiKey,
+    );
     expect(renamed.errors).toBeUndefined();
     expect(renamed.data!.updateAudience).toMatchObject({
       id: audience.id,
@@ -100,20 +136,35 @@ describe('updateAudience', () => {
       createdAt: audience.createdAt.toISOString(),
       updatedBy: org.userId,
     });
-    expect(Date.parse(renamed.data!.updateAudience.updatedAt)).toBeGreaterThan(audience.updatedAt.getTime());
+    expect(Date.parse(renamed.data!.updateAudience.updatedAt)).toBeGreaterThan(
+      audience.updatedAt.getTime(),
+    );
 
-    const described = await server.graphql(UPDATE, { id: audience.id, input: { description: 'New' } }, org.apiKey);
+    const described = await server.graphql(
+      UPDATE,
+      { id: audience.id, input: { description: 'New' } },
+      org.apiKey,
+    );
     expect(described.data!.updateAudience).toMatchObject({ name: 'Renamed', description: 'New' });
   });
 
   test('a second user of the organization becomes updatedBy', async () => {
     const org = await TestOrganization.create(server.db);
     const audience = await org.audience('Shared');
-    const [user] = await server.db('app_user').insert({ organization_id: org.organizationId, name: 'Second' }).returning('id');
-    const { issueApiKey } = await import('../src/organization/api-key.service');
+    const [user] = await server
+      .db('app_user')
+      .insert({ organization_id: org.organizationId, name: 'Second' })
+      .returning('id');
     const { apiKey } = await issueApiKey(server.db, org.organizationId, user.id);
-    const result = await server.graphql(UPDATE, { id: audience.id, input: { name: 'Touched' } }, apiKey);
-    expect(result.data!.updateAudience).toMatchObject({ createdBy: org.userId, updatedBy: user.id });
+    const result = await server.graphql(
+      UPDATE,
+      { id: audience.id, input: { name: 'Touched' } },
+      apiKey,
+    );
+    expect(result.data!.updateAudience).toMatchObject({
+      createdBy: org.userId,
+      updatedBy: user.id,
+    });
   });
 
   test.each([
@@ -130,16 +181,39 @@ describe('updateAudience', () => {
   });
 
   test.each([
-    ['an empty description', { description: '' }, 'description', 'description must be longer than or equal to 1 characters'],
-    ['a 257-character description', { description: 'd'.repeat(257) }, 'description', 'description must be shorter than or equal to 256 characters'],
-    ['a 2-character name', { name: 'ab' }, 'name', 'name must be longer than or equal to 3 characters'],
-    ['a 65-character name', { name: 'n'.repeat(65) }, 'name', 'name must be shorter than or equal to 64 characters'],
+    [
+      'an empty description',
+      { description: '' },
+      'description',
+      'description must be longer than or equal to 1 characters',
+    ],
+    [
+      'a 257-character description',
+      { description: 'd'.repeat(257) },
+      'description',
+      'description must be shorter than or equal to 256 characters',
+    ],
+    [
+      'a 2-character name',
+      { name: 'ab' },
+      'name',
+      'name must be longer than or equal to 3 characters',
+    ],
+    [
+      'a 65-character name',
+      { name: 'n'.repeat(65) },
+      'name',
+      'name must be shorter than or equal to 64 characters',
+    ],
     ['a null name', { name: null }, 'name', 'name must be a string'],
   ])('refuses %s and leaves the audience as it was', async (_label, input, field, message) => {
     const org = await TestOrganization.create(server.db);
     const audience = await org.audience('Untouched', { description: 'Untouched' });
     const error = onlyError(await server.graphql(UPDATE, { id: audience.id, input }, org.apiKey));
-    expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field, messages: [message] }] });
+    expect(error.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      fields: [{ field, messages: [message] }],
+    });
     const [row] = await audienceRows(org.organizationId);
     expect(row).toMatchObject({ name: 'Untouched', description: 'Untouched' });
     expect(new Date(row.updated_at).getTime()).toBe(audience.updatedAt.getTime());
@@ -147,11 +221,19 @@ describe('updateAudience', () => {
 
   test('an unknown or deleted audience is NOT_FOUND', async () => {
     const org = await TestOrganization.create(server.db);
-    const unknown = await server.graphql(UPDATE, { id: '00000000-0000-4000-8000-000000000001', input: { name: 'Nope' } }, org.apiKey);
+    const unknown = await server.graphql(
+      UPDATE,
+      { id: '00000000-0000-4000-8000-000000000001', input: { name: 'Nope' } },
+      org.apiKey,
+    );
     expect(onlyError(unknown).extensions.code).toBe('NOT_FOUND');
     const audience = await org.audience('Deleted');
     await org.audiences.delete(audience.id);
-    const deleted = await server.graphql(UPDATE, { id: audience.id, input: { name: 'Revived' } }, org.apiKey);
+    const deleted = await server.graphql(
+      UPDATE,
+      { id: audience.id, input: { name: 'Revived' } },
+      org.apiKey,
+    );
     expect(onlyError(deleted).extensions.code).toBe('NOT_FOUND');
     const [row] = await audienceRows(org.organizationId);
     expect(row.name).toBe('Deleted');
@@ -171,11 +253,19 @@ describe('deleteAudience', () => {
     const rows = await audienceRows(org.organizationId);
     expect(rows).toHaveLength(1);
     expect(rows[0].deleted_by).toBe(org.userId);
-    expect(await server.db('audience_contact').where({ audience_id: audience.id }).count({ n: '*' })).toEqual([{ n: '2' }]);
+    expect(await server.countRows('audience_contact', { audience_id: audience.id })).toBe(2);
 
-    const listed = await server.graphql('{ audiences { data { id } meta { total } } }', {}, org.apiKey);
+    const listed = await server.graphql(
+      '{ audiences { data { id } meta { total } } }',
+      {},
+      org.apiKey,
+    );
     expect(listed.data!.audiences).toEqual({ data: [], meta: { total: 0 } });
-    const fetched = await server.graphql('query($id: ID!) { audience(id: $id) { id } }', { id: audience.id }, org.apiKey);
+    const fetched = await server.graphql(
+      'query($id: ID!) { audience(id: $id) { id } }',
+      { id: audience.id },
+      org.apiKey,
+    );
     expect(onlyError(fetched).extensions.code).toBe('NOT_FOUND');
   });
 

@@ -1,4 +1,4 @@
-import { revokeApiKey } from '../src/organization/api-key.service';
+import { issueApiKey, revokeApiKey } from '../src/organization/api-key.service';
 import { TestOrganization } from './support/fixtures';
 import { onlyError, TestServer } from './support/test-server';
 
@@ -7,10 +7,22 @@ const OPERATIONS: [string, string][] = [
   ['audience', '{ audience(id: "00000000-0000-4000-8000-000000000000") { id } }'],
   ['contacts', '{ contacts { data { id } } }'],
   ['createAudience', 'mutation { createAudience(input: { name: "Nope" }) { id } }'],
-  ['updateAudience', 'mutation { updateAudience(id: "00000000-0000-4000-8000-000000000000", input: { name: "Nope" }) { id } }'],
-  ['deleteAudience', 'mutation { deleteAudience(id: "00000000-0000-4000-8000-000000000000") { id } }'],
-  ['addContactsToAudience', 'mutation { addContactsToAudience(id: "00000000-0000-4000-8000-000000000000", contacts: ["00000000-0000-4000-8000-000000000001"]) }'],
-  ['createContacts', 'mutation { createContacts(input: [{ firstName: "A", lastName: "B", primaryPhone: "+15551234567" }]) { id } }'],
+  [
+    'updateAudience',
+    'mutation { updateAudience(id: "00000000-0000-4000-8000-000000000000", input: { name: "Nope" }) { id } }',
+  ],
+  [
+    'deleteAudience',
+    'mutation { deleteAudience(id: "00000000-0000-4000-8000-000000000000") { id } }',
+  ],
+  [
+    'addContactsToAudience',
+    'mutation { addContactsToAudience(id: "00000000-0000-4000-8000-000000000000", contacts: ["00000000-0000-4000-8000-000000000001"]) }',
+  ],
+  [
+    'createContacts',
+    'mutation { createContacts(input: [{ firstName: "A", lastName: "B", primaryPhone: "+15551234567" }]) { id } }',
+  ],
 ];
 
 let server: TestServer;
@@ -31,16 +43,15 @@ test.each([
   ['an empty key', ''],
   ['a very long key', `agk_${'a'.repeat(10_000)}`],
 ])('%s is refused with 401 UNAUTHENTICATED before anything runs', async (_label, apiKey) => {
-  const before = await server.db('audience').count({ n: '*' });
+  const before = await server.countRows('audience', {});
   const result = await server.graphql(OPERATIONS[3]![1], {}, apiKey);
   expect(result.status).toBe(401);
   expect(onlyError(result).extensions.code).toBe('UNAUTHENTICATED');
-  expect(await server.db('audience').count({ n: '*' })).toEqual(before);
+  expect(await server.countRows('audience', {})).toBe(before);
 });
 
 test('a revoked key stops working at once; the organization’s other keys go on', async () => {
   const org = await TestOrganization.create(server.db);
-  const { issueApiKey } = await import('../src/organization/api-key.service');
   const second = await issueApiKey(server.db, org.organizationId, org.userId);
   expect((await server.graphql(OPERATIONS[0]![1], {}, org.apiKey)).errors).toBeUndefined();
   expect(await revokeApiKey(server.db, org.apiKeyId)).toBe(true);
@@ -52,7 +63,10 @@ test('a revoked key stops working at once; the organization’s other keys go on
 
 test('only a hash of each key is stored', async () => {
   const org = await TestOrganization.create(server.db);
-  const rows = await server.db('api_key').where({ organization_id: org.organizationId }).select('*');
+  const rows = await server
+    .db('api_key')
+    .where({ organization_id: org.organizationId })
+    .select('*');
   expect(rows).toHaveLength(1);
   expect(JSON.stringify(rows)).not.toContain(org.apiKey);
   expect(JSON.stringify(rows)).not.toContain(org.apiKey.slice(4, 24));

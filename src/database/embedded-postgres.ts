@@ -85,7 +85,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
     await server.initialise().catch((error: Error) => {
       throw new Error(
         `Could not initialise the embedded PostgreSQL in ${clusterDir}: ${error.message}` +
-          (isRoot ? ' (as root, every folder above DATA_DIR must be readable by the postgres user)' : ''),
+          (isRoot
+            ? ' (as root, every folder above DATA_DIR must be readable by the postgres user)'
+            : ''),
       );
     });
   }

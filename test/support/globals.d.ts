@@ -1,4 +1,3 @@
-/* eslint-disable no-var */
 declare global {
   /** Stops the embedded PostgreSQL that global-setup started (shared with global-teardown). */
   var __stopTestDatabase: (() => Promise<void>) | undefined;

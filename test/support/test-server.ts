@@ -67,6 +67,12 @@ export class TestServer {
     return { count: sql.length, sql };
   }
 
+  /** How many rows of `table` match `where`. */
+  async countRows(table: string, where: Record<string, unknown>): Promise<number> {
+    const row = (await this.db(table).where(where).count({ n: '*' }).first()) as { n: string };
+    return Number(row.n);
+  }
+
   async close(): Promise<void> {
     await this.app.close();
     await this.orm.close();

@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ConfigError, loadConfig } from '../src/config/config';
+
+test('defaults need no environment at all', () => {
+  expect(loadConfig({})).toEqual({
+    port: 4000,
+    host: '127.0.0.1',
+    databaseUrl: undefined,
+    dataDir: path.resolve('.data'),
+    logLevel: 'info',
+    nodeEnv: 'development',
+  });
+});
+
+test('reads every variable', () => {
+  expect(
+    loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://user:pass@db:5432/audiences',
+      DATA_DIR: '/var/lib/audience-gateway',
+      LOG_LEVEL: 'debug',
+      NODE_ENV: 'production',
+    }),
+  ).toEqual({
+    port: 8080,
+    host: '0.0.0.0',
+    databaseUrl: 'postgres://user:pass@db:5432/audiences',
+    dataDir: '/var/lib/audience-gateway',
+    logLevel: 'debug',
+    nodeEnv: 'production',
+  });
+});
+
+test.each([
+  ['PORT', 'abc'],
+  ['PORT', '0'],
+  ['PORT', '65536'],
+  ['PORT', '80.5'],
+  ['HOST', '  '],
+  ['DATABASE_URL', 'not a url'],
+  ['DATABASE_URL', 'mysql://host/db'],
+  ['DATABASE_URL', 'postgres://host:5432'],
+  ['DATA_DIR', ''],
+  ['LOG_LEVEL', 'loud'],
+  ['NODE_ENV', 'staging'],
+])('%s=%j is refused with a message naming it', (variable, value) => {
+  expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
+  expect(() => loadConfig({ [variable]: value })).toThrow(
+    new RegExp(`^Invalid configuration: ${variable} `),
+  );
+});
+
+test('a bad value stops start-up with that message and exit code 1', async () => {
+  const run = promisify(execFile);
+  const failure = await run(
+    path.join(__dirname, '..', 'node_modules', '.bin', 'ts-node'),
+    [path.join(__dirname, '..', 'src', 'main.ts')],
+    { env: { ...process.env, PORT: 'abc' } },
+  ).catch((error: { code: number; stderr: string }) => error);
+  expect(failure).toMatchObject({ code: 1 });
+  expect((failure as { stderr: string }).stderr.trim()).toBe(
+    'Invalid configuration: PORT must be an integer from 1 to 65535, got "abc"',
+  );
+});

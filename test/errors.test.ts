@@ -1,0 +1,66 @@
+import { GraphQLError } from 'graphql';
+import { createErrorFormatter } from '../src/graphql/format-error';
+import { TestOrganization } from './support/fixtures';
+import { onlyError, TestServer } from './support/test-server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await TestServer.start();
+});
+afterAll(() => server.close());
+
+test('a database failure is INTERNAL_SERVER_ERROR with no internals in the response', async () => {
+  const org = await TestOrganization.create(server.db);
+  const broken = await TestServer.start();
+  await broken.orm.close(true);
+  try {
+    const result = await broken.graphql('{ audiences { data { id } } }', {}, org.apiKey);
+    const error = onlyError(result);
+    expect(error).toEqual({
+      message: 'Internal server error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+    expect(result.status).toBe(500);
+  } finally {
+    await broken.app.close();
+  }
+});
+
+test('an unexpected error in a resolver is logged and reported as INTERNAL_SERVER_ERROR only', () => {
+  const logged: unknown[] = [];
+  const format = createErrorFormatter((error) => logged.push(error));
+  const cause = new Error('relation "audience" does not exist at 10.0.0.5');
+  const wrapped = new GraphQLError(cause.message, { path: ['audiences'], originalError: cause });
+  expect(
+    format(
+      {
+        message: cause.message,
+        path: ['audiences'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['…'] },
+      },
+      wrapped,
+    ),
+  ).toEqual({
+    message: 'Internal server error',
+    path: ['audiences'],
+    locations: undefined,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+  expect(logged).toEqual([cause]);
+});
+
+test('syntax errors, unknown fields and mistyped variables keep GraphQL’s own codes', async () => {
+  const org = await TestOrganization.create(server.db);
+  expect(onlyError(await server.graphql('{ audiences { ', {}, org.apiKey)).extensions.code).toBe(
+    'GRAPHQL_PARSE_FAILED',
+  );
+  expect(
+    onlyError(await server.graphql('{ audiences { password } }', {}, org.apiKey)).extensions.code,
+  ).toBe('GRAPHQL_VALIDATION_FAILED');
+  const badVariable = await server.graphql(
+    'query($limit: Int) { audiences(limit: $limit) { meta { total } } }',
+    { limit: 'abc' },
+    org.apiKey,
+  );
+  expect(onlyError(badVariable).extensions.code).toBe('BAD_USER_INPUT');
+});

@@ -1,0 +1,84 @@
+import { exec } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { runCli, ServiceProcess } from './support/processes';
+
+// The README's quick start, as a newcomer meets it: no DATABASE_URL, an empty DATA_DIR.
+let dataDir: string;
+let port: number;
+const env = () => ({
+  DATABASE_URL: undefined,
+  DATA_DIR: dataDir,
+  PORT: String(port),
+  LOG_LEVEL: 'warn',
+});
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), 'audience-gateway-first-run-'));
+  port = await freePort();
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+}
+
+test('first start seeds the demo and prints a curl line that answers; a second start reuses the data', async () => {
+  const service = new ServiceProcess(env());
+  let firstKey: string | undefined;
+  try {
+    const [, apiKey] = await service.waitFor(/Demo key: +(agk_\S+)/);
+    firstKey = apiKey;
+    const [curl] = await service.waitFor(/curl -s .*$/m);
+    expect(curl).toContain(apiKey!);
+    const { stdout } = await promisify(exec)(curl);
+    const answer = JSON.parse(stdout);
+    expect(answer.data.audiences.meta.total).toBe(3);
+    expect(answer.data.audiences.data.map((a: { name: string }) => a.name).sort()).toEqual([
+      'Newsletter Subscribers',
+      'VIP Customers',
+      'Win-back',
+    ]);
+    expect(
+      answer.data.audiences.data.every((a: { contactCount: number }) => a.contactCount > 0),
+    ).toBe(true);
+
+    // The CLI reaches the embedded database while the service holds it.
+    const created = await runCli(['org', 'create', '--name', 'Second'], env());
+    expect(created.code).toBe(0);
+
+    // A second service on the same DATA_DIR fails fast instead of sharing it.
+    const intruder = new ServiceProcess({ ...env(), PORT: String(await freePort()) });
+    expect(await intruder.exited).toBe(1);
+    expect(intruder.output).toContain('is already running');
+  } finally {
+    expect(await service.stop('SIGINT')).toBe(0);
+  }
+  expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+
+  const again = new ServiceProcess(env());
+  try {
+    const [, apiKey] = await again.waitFor(/Demo key: +(agk_\S+)/);
+    // The same key: the demo organization of the first start, not a new one.
+    expect(apiKey).toBe(firstKey);
+    expect(again.output).not.toContain('applied migrations');
+    const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': apiKey! },
+      body: JSON.stringify({ query: '{ audiences { meta { total } } }' }),
+    });
+    expect(await response.json()).toEqual({ data: { audiences: { meta: { total: 3 } } } });
+    const organizations = await runCli(['org', 'create', '--name', 'Third'], env());
+    expect(organizations.code).toBe(0);
+  } finally {
+    expect(await again.stop('SIGTERM')).toBe(0);
+  }
+});

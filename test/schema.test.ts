@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildSchema, isEnumType, isInputObjectType, isObjectType } from 'graphql';
+import { printGraphQLSchema } from '../src/graphql/schema';
+
+test('schema.graphql is what the code generates (run `npm run schema` after changing the API)', async () => {
+  const committed = await readFile(path.join(__dirname, '..', 'schema.graphql'), 'utf8');
+  expect(committed).toBe(await printGraphQLSchema());
+});
+
+test('every type, field, argument and enum value has a description', async () => {
+  const schema = buildSchema(await printGraphQLSchema());
+  const missing: string[] = [];
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (
+      type.name.startsWith('__') ||
+      ['String', 'Int', 'Boolean', 'ID', 'Float'].includes(type.name)
+    )
+      continue;
+    if (!type.description) missing.push(type.name);
+    if (isObjectType(type) || isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields())) {
+        if (!field.description) missing.push(`${type.name}.${field.name}`);
+        for (const arg of 'args' in field ? field.args : []) {
+          if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+        }
+      }
+    }
+    if (isEnumType(type)) {
+      for (const value of type.getValues())
+        if (!value.description) missing.push(`${type.name}.${value.name}`);
+    }
+  }
+  expect(missing).toEqual([]);
+});
