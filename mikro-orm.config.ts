@@ -7,6 +7,10 @@ import { ormOptions } from './src/database/orm-options';
 // (started for the command, or the one a running service already holds).
 export default (async () => {
   const config = loadConfig();
-  const database = await resolveDatabase(config, { reuseRunning: true, log: () => undefined });
+  const database = await resolveDatabase(config, {
+    reuseRunning: true,
+    stopWhenIdle: true,
+    log: () => undefined,
+  });
   return ormOptions({ url: database.url, poolSize: 2 });
 })();

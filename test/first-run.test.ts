@@ -1,6 +1,6 @@
 import { exec } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,7 @@ beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'audience-gateway-first-run-'));
   port = await freePort();
 });
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

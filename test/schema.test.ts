@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildSchema, isEnumType, isInputObjectType, isObjectType } from 'graphql';
+import { connectOrm } from '../src/database/database';
 import { printGraphQLSchema } from '../src/graphql/schema';
 
 test('schema.graphql is what the code generates (run `npm run schema` after changing the API)', async () => {
@@ -32,4 +33,13 @@ test('every type, field, argument and enum value has a description', async () =>
     }
   }
   expect(missing).toEqual([]);
+});
+
+test('the committed migrations build exactly the schema the entities describe', async () => {
+  const { orm } = await connectOrm(process.env.TEST_DATABASE_URL!, 1);
+  try {
+    expect(await orm.getMigrator().checkMigrationNeeded()).toBe(false);
+  } finally {
+    await orm.close();
+  }
 });

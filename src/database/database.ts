@@ -8,6 +8,7 @@ export const EMBEDDED_DATABASE_NAME = 'audience_gateway';
 
 interface ResolveOptions {
   reuseRunning: boolean;
+  stopWhenIdle?: boolean;
   log: (message: string) => void;
 }
 
@@ -28,6 +29,7 @@ export async function resolveDatabase(
     dataDir: config.dataDir,
     databaseName: EMBEDDED_DATABASE_NAME,
     reuseRunning: options.reuseRunning,
+    stopWhenIdle: options.stopWhenIdle,
     log: options.log,
   });
   return { ...database, embedded: true };

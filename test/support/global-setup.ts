@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,8 +11,10 @@ import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 export default async function globalSetup(): Promise<void> {
   const name = `audience_gateway_test_${Date.now()}_${process.pid}`;
   let url: string;
-  if (process.env.DATABASE_URL) {
-    url = await createDatabase(process.env.DATABASE_URL, name);
+  const serverUrl = process.env.DATABASE_URL;
+  if (serverUrl) {
+    url = await createDatabase(serverUrl, name);
+    globalThis.__releaseTestDatabase = () => dropDatabase(serverUrl, name);
   } else {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'audience-gateway-test-'));
     const database = await startEmbeddedPostgres({
@@ -22,20 +24,31 @@ export default async function globalSetup(): Promise<void> {
       log: () => undefined,
     });
     url = database.url;
-    globalThis.__stopTestDatabase = database.stop;
+    globalThis.__releaseTestDatabase = async () => {
+      await database.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
   }
   process.env.TEST_DATABASE_URL = url;
 }
 
 async function createDatabase(serverUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(`create database ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await client.end();
-  }
+  await runOnServer(serverUrl, `create database ${pg.escapeIdentifier(name)}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  return runOnServer(serverUrl, `drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+}
+
+async function runOnServer(serverUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }

@@ -1,5 +1,5 @@
 declare global {
-  /** Stops the embedded PostgreSQL that global-setup started (shared with global-teardown). */
-  var __stopTestDatabase: (() => Promise<void>) | undefined;
+  /** Stops the embedded PostgreSQL, or drops the database, that global-setup made for the run. */
+  var __releaseTestDatabase: (() => Promise<void>) | undefined;
 }
 export {};
