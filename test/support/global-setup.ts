@@ -40,7 +40,10 @@ async function createDatabase(serverUrl: string, name: string): Promise<string> 
 }
 
 function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  return runOnServer(serverUrl, `drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+  return runOnServer(
+    serverUrl,
+    `drop database if exists ${pg.escapeIdentifier(name)} with (force)`,
+  );
 }
 
 async function runOnServer(serverUrl: string, sql: string): Promise<void> {
