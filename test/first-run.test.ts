@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { runCli, ServiceProcess } from './support/processes';
 
 // The README's quick start, as a newcomer meets it: no DATABASE_URL, an empty DATA_DIR.
@@ -81,5 +82,36 @@ test('first start seeds the demo and prints a curl line that answers; a second s
     expect(organizations.code).toBe(0);
   } finally {
     expect(await again.stop('SIGTERM')).toBe(0);
+  }
+});
+
+test('with DATABASE_URL the service migrates that database and seeds nothing', async () => {
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  const name = `audience_gateway_external_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  url.pathname = `/${name}`;
+  const service = new ServiceProcess({
+    DATABASE_URL: url.toString(),
+    DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+  });
+  try {
+    await service.waitFor(/is listening on/);
+    expect(service.output).toContain('Database:  DATABASE_URL');
+    expect(service.output).not.toContain('Demo key');
+    const external = new pg.Client({ connectionString: url.toString() });
+    await external.connect();
+    const { rows } = await external.query(
+      'select (select count(*) from organization)::int as organizations, (select count(*) from mikro_orm_migrations)::int as migrations',
+    );
+    await external.end();
+    expect(rows[0]).toEqual({ organizations: 0, migrations: expect.any(Number) });
+    expect(rows[0].migrations).toBeGreaterThan(0);
+  } finally {
+    expect(await service.stop('SIGTERM')).toBe(0);
+    await admin.query(`drop database ${name} with (force)`);
+    await admin.end();
   }
 });

@@ -108,4 +108,10 @@ test('new audiences and contacts belong to the caller’s organization whatever 
     intruder.apiKey,
   );
   expect(onlyError(smuggled).extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  const contacts = await server.graphql(
+    `mutation { createContacts(input: [{ firstName: "A", lastName: "B", primaryPhone: "+15550009999" }]) { organizationId } }`,
+    {},
+    intruder.apiKey,
+  );
+  expect(contacts.data!.createContacts).toEqual([{ organizationId: intruder.organizationId }]);
 });
