@@ -3,8 +3,16 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // @swc/jest reads .swcrc: legacy decorators with their metadata, as tsc compiles them.
-  transform: { '^.+\\.ts$': '@swc/jest' },
+  transform: {
+    // @swc/jest reads .swcrc: legacy decorators with their metadata, as tsc compiles them.
+    '^.+\\.ts$': '@swc/jest',
+    // The few dependencies published only as ES modules, which Jest cannot require on Node 20.
+    '^.+/node_modules/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['reflect-metadata'],

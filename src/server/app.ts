@@ -6,6 +6,8 @@ import type { Config } from '../config/config';
 import { AppError } from '../common/errors';
 import { createErrorFormatter, toGraphQLError } from '../graphql/format-error';
 import { buildGraphQLSchema } from '../graphql/schema';
+import { apiPlugin } from './rest/api-plugin';
+import { registerOpenApi } from './rest/openapi';
 import { API_KEY_HEADER, createRequestContext, type RequestContext } from './request-context';
 
 export interface AppOptions {
@@ -16,7 +18,7 @@ export interface AppOptions {
 // Large enough for 10,000 contact ids or 1,000 contacts in one request, and no more.
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** The HTTP service: GraphQL at /graphql and the health endpoint, over one database handle. */
+/** The HTTP service: GraphQL at /graphql, the REST paths under /api, over one database handle. */
 export async function buildApp({ db, config }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
@@ -51,7 +53,10 @@ export async function buildApp({ db, config }: AppOptions): Promise<FastifyInsta
     }),
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  await registerOpenApi(app);
+  await app.register(apiPlugin(db), { prefix: '/api' });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
   return app;
 }

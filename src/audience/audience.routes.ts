@@ -1,0 +1,148 @@
+import type { FastifyInstance } from 'fastify';
+import { inputSchema } from '../common/json-schema';
+import { ContactsArgs } from '../contact/contact.args';
+import { CONTACT_PAGE_SCHEMA } from '../contact/contact.schemas';
+import { parseQuery, requireJsonObject } from '../server/rest/query-string';
+import { REST_ERROR_SCHEMA } from '../server/rest/rest-errors';
+import { AudiencesArgs } from './audience.args';
+import { AddContactsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
+import { AUDIENCE_LIST_RESPONSE_SCHEMA, AUDIENCE_RESPONSE_SCHEMA } from './audience.schemas';
+
+const ID_PARAMS = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid', description: 'The audience id.' } },
+} as const;
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, REST_ERROR_SCHEMA]));
+
+interface IdParams {
+  id: string;
+}
+
+/**
+ * The documented REST paths. Each handler only reshapes: the service validates, scopes and
+ * decides, exactly as for GraphQL.
+ */
+export async function audienceRoutes(app: FastifyInstance): Promise<void> {
+  app.get(
+    '/audience',
+    {
+      schema: {
+        summary: 'Get all audiences',
+        description: 'Searchable fields: name, description. Sortable fields: name, createdAt, updatedAt.',
+        tags: ['audience'],
+        querystring: inputSchema(AudiencesArgs),
+        response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errors(400, 401) },
+      },
+    },
+    async (request) => {
+      const { audiences } = request.ctx;
+      const page = await audiences.list(parseQuery(AudiencesArgs, request.query));
+      const counts = await Promise.all(page.data.map((audience) => audiences.contactCount(audience)));
+      return {
+        data: page.data.map((audience, index) => ({ ...audience, contactCount: counts[index] })),
+        meta: page.meta,
+      };
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/audience/:id',
+    {
+      schema: {
+        summary: 'Get audience by ID',
+        tags: ['audience'],
+        params: ID_PARAMS,
+        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 404) },
+      },
+    },
+    (request) => request.ctx.audiences.get(request.params.id),
+  );
+
+  app.get<{ Params: IdParams }>(
+    '/audience/:id/contacts',
+    {
+      schema: {
+        summary: 'Get paginated list of contacts belonging to an audience',
+        description:
+          'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt.',
+        tags: ['audience'],
+        params: ID_PARAMS,
+        querystring: inputSchema(ContactsArgs),
+        response: { 200: CONTACT_PAGE_SCHEMA, ...errors(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { audiences } = request.ctx;
+      const audience = await audiences.get(request.params.id);
+      return audiences.contacts(audience, parseQuery(ContactsArgs, request.query));
+    },
+  );
+
+  app.post(
+    '/audience',
+    {
+      schema: {
+        summary: 'Create a new audience',
+        tags: ['audience'],
+        body: inputSchema(CreateAudienceInput),
+        response: { 201: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 413) },
+      },
+    },
+    async (request, reply) => {
+      const audience = await request.ctx.audiences.create(requireJsonObject(request.body));
+      return reply.status(201).send(audience);
+    },
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/audience/:id/add-contacts',
+    {
+      schema: {
+        summary: 'Add multiple contacts to an audience segment',
+        description:
+          'Returns the ids, de-duplicated, in request order. Contacts already in the audience are no error. ' +
+          'If any id is not a contact of your organization, nothing is added and the message lists those ids.',
+        tags: ['audience'],
+        params: ID_PARAMS,
+        body: inputSchema(AddContactsInput),
+        response: {
+          200: { type: 'array', items: { type: 'string', format: 'uuid' }, description: 'The contact ids added.' },
+          ...errors(400, 401, 404, 413),
+        },
+      },
+    },
+    (request) => request.ctx.audiences.addContacts(request.params.id, requireJsonObject(request.body)),
+  );
+
+  app.put<{ Params: IdParams }>(
+    '/audience/:id',
+    {
+      schema: {
+        summary: 'Update audience',
+        description: 'Fields left out keep their value.',
+        tags: ['audience'],
+        params: ID_PARAMS,
+        body: inputSchema(UpdateAudienceInput),
+        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 404, 413) },
+      },
+    },
+    (request) => request.ctx.audiences.update(request.params.id, requireJsonObject(request.body)),
+  );
+
+  app.delete<{ Params: IdParams }>(
+    '/audience/:id',
+    {
+      schema: {
+        summary: 'Delete audience',
+        description: 'Soft delete: the audience is returned with deletedAt and deletedBy set.',
+        tags: ['audience'],
+        params: ID_PARAMS,
+        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 404) },
+      },
+    },
+    (request) => request.ctx.audiences.delete(request.params.id),
+  );
+}

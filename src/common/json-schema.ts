@@ -1,0 +1,38 @@
+import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+
+export interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  default?: unknown;
+  additionalProperties?: boolean;
+  [keyword: string]: unknown;
+}
+
+let schemas: Record<string, JsonSchema> | undefined;
+
+/**
+ * The JSON Schema of an args or input class, read from its class-validator rules (the one place
+ * they are written) with the defaults of its property initialisers. REST uses it to document its
+ * parameters and bodies and to know which query parameters are numbers; validating stays with
+ * class-validator.
+ */
+export function inputSchema(type: new () => object): JsonSchema {
+  schemas ??= validationMetadatasToSchemas() as Record<string, JsonSchema>;
+  const base = schemas[type.name];
+  if (!base) throw new Error(`no validation rules are declared on ${type.name}`);
+  const defaults = new type() as Record<string, unknown>;
+  const properties = Object.fromEntries(
+    Object.entries(base.properties ?? {}).map(([name, schema]) => [
+      name,
+      defaults[name] === undefined ? schema : { ...schema, default: defaults[name] },
+    ]),
+  );
+  const required = (base.required ?? []).filter((name) => defaults[name] === undefined);
+  return {
+    type: 'object',
+    properties,
+    ...(required.length > 0 && { required }),
+    additionalProperties: false,
+  };
+}

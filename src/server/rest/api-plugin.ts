@@ -1,0 +1,54 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { audienceRoutes } from '../../audience/audience.routes';
+import { requireActor } from '../../organization/actor';
+import { API_KEY_HEADER, createRequestContext, type RequestContext } from '../request-context';
+import { toRestError } from './rest-errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's actor, services and loaders (see createRequestContext). */
+    ctx: RequestContext;
+  }
+}
+
+/** The REST door under /api: authentication, body parsing and error mapping for every path. */
+export function apiPlugin(db: Knex) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.decorateRequest('ctx', null as unknown as RequestContext);
+
+    // The route schemas document the API and serialise responses. Input is validated by the
+    // service, with the rules GraphQL uses; Fastify validating too would coerce and clamp.
+    app.setValidatorCompiler(() => () => true);
+
+    // Bodies are JSON or nothing: any other content type is refused before a handler runs.
+    app.removeAllContentTypeParsers();
+    // An empty body is "no body" (DELETE with a JSON content type, say), not malformed JSON.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      if (body === '') return done(null, undefined);
+      parseJson(request, body as string, done);
+    });
+
+    app.addHook('preHandler', async (request: FastifyRequest) => {
+      request.ctx = await createRequestContext(db, request.headers[API_KEY_HEADER]);
+      requireActor(request.ctx.actor);
+    });
+
+    app.setErrorHandler(async (error, request, reply) => {
+      const body = toRestError(error);
+      if (body.statusCode >= 500) request.log.error({ err: error }, 'unexpected REST error');
+      return reply.status(body.statusCode).send(body);
+    });
+
+    app.setNotFoundHandler(async (request, reply) =>
+      reply.status(404).send({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `${request.method} ${request.url.split('?')[0]} is not a path of this API`,
+      }),
+    );
+
+    await app.register(audienceRoutes);
+  };
+}

@@ -1,0 +1,31 @@
+import { inputSchema } from '../../common/json-schema';
+import { ValidationError } from '../../common/errors';
+
+/**
+ * Query parameters are strings; the args classes want numbers where they count. A value that is
+ * an integer in decimal becomes a number, anything else stays as sent and fails the class's own
+ * rule ("limit must be an integer number"), so nothing is clamped or guessed.
+ */
+export function parseQuery(type: new () => object, query: unknown): Record<string, unknown> {
+  if (query === null || typeof query !== 'object') return {};
+  const properties = inputSchema(type).properties ?? {};
+  return Object.fromEntries(
+    Object.entries(query as Record<string, unknown>).map(([name, value]) => [
+      name,
+      properties[name]?.type === 'integer' ? toInteger(value) : value,
+    ]),
+  );
+}
+
+function toInteger(value: unknown): unknown {
+  if (typeof value !== 'string' || !/^-?\d{1,15}$/.test(value)) return value;
+  return Number(value);
+}
+
+/** A request body must be a JSON object before any of its fields can be checked. */
+export function requireJsonObject(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw ValidationError.of('body', 'the request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}

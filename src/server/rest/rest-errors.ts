@@ -1,0 +1,52 @@
+import type { FastifyError } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { AppError, HTTP_STATUS, ValidationError } from '../../common/errors';
+
+/** The one JSON shape of every REST error. */
+export interface RestErrorBody {
+  statusCode: number;
+  error: string;
+  /** What went wrong, naming the field and the rule; a list when several fields failed. */
+  message: string | string[];
+}
+
+export const REST_ERROR_SCHEMA = {
+  type: 'object',
+  description: 'An error.',
+  required: ['statusCode', 'error', 'message'],
+  properties: {
+    statusCode: { type: 'integer', description: 'The HTTP status again.' },
+    error: { type: 'string', description: 'The name of the HTTP status.' },
+    message: {
+      description: 'What went wrong, naming the field and the rule; a list when several rules failed.',
+      anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    },
+  },
+} as const;
+
+// Fastify's own client errors, in the words a client of this API needs.
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Content-Type must be application/json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is too large',
+};
+
+/** Maps any error to its REST status and body; undefined status means an unexpected failure. */
+export function toRestError(error: unknown): RestErrorBody {
+  if (error instanceof AppError) {
+    const messages =
+      error instanceof ValidationError ? error.problems.flatMap((problem) => problem.messages) : [error.message];
+    return body(HTTP_STATUS[error.code], messages.length === 1 ? messages[0]! : messages);
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message = FASTIFY_MESSAGES[fastifyError.code ?? ''] ?? fastifyError.message ?? 'bad request';
+    // A wrong content type is bad input like any other (the contract knows 400, not 415).
+    return body(status === 415 ? 400 : status, message);
+  }
+  return body(500, 'Internal server error');
+}
+
+function body(statusCode: number, message: string | string[]): RestErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+}
