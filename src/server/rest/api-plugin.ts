@@ -27,7 +27,7 @@ export function apiPlugin(db: Knex) {
     const parseJson = app.getDefaultJsonParser('error', 'error');
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       if (body === '') return done(null, undefined);
-      parseJson(request, body as string, done);
+      void parseJson(request, body as string, done);
     });
 
     app.addHook('preHandler', async (request: FastifyRequest) => {
