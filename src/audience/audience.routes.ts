@@ -31,7 +31,8 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         summary: 'Get all audiences',
-        description: 'Searchable fields: name, description. Sortable fields: name, createdAt, updatedAt.',
+        description:
+          'Searchable fields: name, description. Sortable fields: name, createdAt, updatedAt.',
         tags: ['audience'],
         querystring: inputSchema(AudiencesArgs),
         response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errors(400, 401) },
@@ -40,7 +41,9 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { audiences } = request.ctx;
       const page = await audiences.list(parseQuery(AudiencesArgs, request.query));
-      const counts = await Promise.all(page.data.map((audience) => audiences.contactCount(audience)));
+      const counts = await Promise.all(
+        page.data.map((audience) => audiences.contactCount(audience)),
+      );
       return {
         data: page.data.map((audience, index) => ({ ...audience, contactCount: counts[index] })),
         meta: page.meta,
@@ -109,12 +112,17 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         params: ID_PARAMS,
         body: inputSchema(AddContactsInput),
         response: {
-          200: { type: 'array', items: { type: 'string', format: 'uuid' }, description: 'The contact ids added.' },
+          200: {
+            type: 'array',
+            items: { type: 'string', format: 'uuid' },
+            description: 'The contact ids added.',
+          },
           ...errors(400, 401, 404, 413),
         },
       },
     },
-    (request) => request.ctx.audiences.addContacts(request.params.id, requireJsonObject(request.body)),
+    (request) =>
+      request.ctx.audiences.addContacts(request.params.id, requireJsonObject(request.body)),
   );
 
   app.put<{ Params: IdParams }>(

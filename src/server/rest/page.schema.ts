@@ -5,7 +5,11 @@ export function pageSchema(item: object, description: string) {
     description,
     required: ['data', 'meta'],
     properties: {
-      data: { type: 'array', items: item, description: 'The items of this page, in the order asked for.' },
+      data: {
+        type: 'array',
+        items: item,
+        description: 'The items of this page, in the order asked for.',
+      },
       meta: PAGINATION_META_SCHEMA,
     },
   } as const;
@@ -19,7 +23,10 @@ export const PAGINATION_META_SCHEMA = {
     page: { type: 'integer', description: 'The page returned, from 1.' },
     limit: { type: 'integer', description: 'The page size asked for.' },
     total: { type: 'integer', description: 'How many items match, over all pages.' },
-    totalPages: { type: 'integer', description: 'How many pages the matches fill (0 when none match).' },
+    totalPages: {
+      type: 'integer',
+      description: 'How many pages the matches fill (0 when none match).',
+    },
     hasNextPage: { type: 'boolean', description: 'Whether a page follows this one.' },
     hasPreviousPage: { type: 'boolean', description: 'Whether a page precedes this one.' },
   },

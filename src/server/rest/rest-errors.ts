@@ -18,7 +18,8 @@ export const REST_ERROR_SCHEMA = {
     statusCode: { type: 'integer', description: 'The HTTP status again.' },
     error: { type: 'string', description: 'The name of the HTTP status.' },
     message: {
-      description: 'What went wrong, naming the field and the rule; a list when several rules failed.',
+      description:
+        'What went wrong, naming the field and the rule; a list when several rules failed.',
       anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
     },
   },
@@ -34,13 +35,16 @@ const FASTIFY_MESSAGES: Record<string, string> = {
 export function toRestError(error: unknown): RestErrorBody {
   if (error instanceof AppError) {
     const messages =
-      error instanceof ValidationError ? error.problems.flatMap((problem) => problem.messages) : [error.message];
+      error instanceof ValidationError
+        ? error.problems.flatMap((problem) => problem.messages)
+        : [error.message];
     return body(HTTP_STATUS[error.code], messages.length === 1 ? messages[0]! : messages);
   }
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const message = FASTIFY_MESSAGES[fastifyError.code ?? ''] ?? fastifyError.message ?? 'bad request';
+    const message =
+      FASTIFY_MESSAGES[fastifyError.code ?? ''] ?? fastifyError.message ?? 'bad request';
     // A wrong content type is bad input like any other (the contract knows 400, not 415).
     return body(status === 415 ? 400 : status, message);
   }
