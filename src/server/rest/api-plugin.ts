@@ -1,6 +1,8 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
 import { audienceRoutes } from '../../audience/audience.routes';
+import { ValidationError } from '../../common/errors';
 import { requireActor } from '../../organization/actor';
 import { API_KEY_HEADER, createRequestContext, type RequestContext } from '../request-context';
 import { toRestError } from './rest-errors';
@@ -24,11 +26,12 @@ export function apiPlugin(db: Knex) {
     // Bodies are JSON or nothing: any other content type is refused before a handler runs.
     app.removeAllContentTypeParsers();
     // An empty body is "no body" (DELETE with a JSON content type, say), not malformed JSON.
-    const parseJson = app.getDefaultJsonParser('error', 'error');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-      if (body === '') return done(null, undefined);
-      void parseJson(request, body as string, done);
-    });
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string' },
+      async (_request: FastifyRequest, body: string | Buffer) =>
+        body === '' ? undefined : parseJsonBody(body as string),
+    );
 
     app.addHook('preHandler', async (request: FastifyRequest) => {
       request.ctx = await createRequestContext(db, request.headers[API_KEY_HEADER]);
@@ -51,4 +54,19 @@ export function apiPlugin(db: Knex) {
 
     await app.register(audienceRoutes);
   };
+}
+
+/** JSON.parse that refuses keys able to pollute prototypes, with a message a client can act on. */
+function parseJsonBody(text: string): unknown {
+  try {
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    const message = (error as Error).message;
+    throw ValidationError.of(
+      'body',
+      /prototype/i.test(message)
+        ? 'the request body must not contain __proto__ or constructor.prototype keys'
+        : `the request body is not valid JSON: ${message}`,
+    );
+  }
 }

@@ -1,0 +1,100 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { TestServer } from './support/test-server';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await TestServer.start();
+});
+afterAll(() => server.close());
+
+const DOCUMENTED: Record<string, Record<string, string[]>> = {
+  '/api/audience': { get: ['200', '400', '401'], post: ['201', '400', '401', '413'] },
+  '/api/audience/{id}': {
+    get: ['200', '400', '401', '404'],
+    put: ['200', '400', '401', '404', '413'],
+    delete: ['200', '400', '401', '404'],
+  },
+  '/api/audience/{id}/contacts': { get: ['200', '400', '401', '404'] },
+  '/api/audience/{id}/add-contacts': { post: ['200', '400', '401', '404', '413'] },
+};
+
+test('/api/openapi.json is a valid OpenAPI 3 document of exactly the documented paths and statuses', async () => {
+  const response = await fetch(`${server.url}/api/openapi.json`);
+  expect(response.status).toBe(200);
+  const document = (await response.json()) as any;
+  await expect(SwaggerParser.validate(structuredClone(document))).resolves.toBeDefined();
+  expect(document.openapi).toMatch(/^3\./);
+  expect(document.components.securitySchemes.apiKey).toEqual({
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+  });
+
+  const found = Object.fromEntries(
+    Object.entries(document.paths as Record<string, Record<string, { responses: object }>>).map(
+      ([path, methods]) => [
+        path,
+        Object.fromEntries(
+          Object.entries(methods).map(([method, operation]) => [
+            method,
+            Object.keys(operation.responses).sort(),
+          ]),
+        ),
+      ],
+    ),
+  );
+  expect(found).toEqual(DOCUMENTED);
+});
+
+test('the document states the contract’s parameters, defaults and bounds', async () => {
+  const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as any;
+  const parameters = Object.fromEntries(
+    document.paths['/api/audience'].get.parameters.map(
+      (parameter: { name: string; schema: object }) => [parameter.name, parameter.schema],
+    ),
+  );
+  expect(parameters).toEqual({
+    page: expect.objectContaining({ type: 'integer', minimum: 1, default: 1 }),
+    limit: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+    search: expect.objectContaining({ type: 'string', maxLength: 256 }),
+    sortBy: expect.objectContaining({
+      enum: ['name', 'createdAt', 'updatedAt'],
+      default: 'createdAt',
+    }),
+    sortOrder: expect.objectContaining({ enum: ['asc', 'desc'], default: 'desc' }),
+  });
+  const create =
+    document.paths['/api/audience'].post.requestBody.content['application/json'].schema;
+  expect(create).toMatchObject({
+    required: ['name'],
+    properties: { name: { minLength: 3, maxLength: 64 }, description: { maxLength: 256 } },
+  });
+  const audience =
+    document.paths['/api/audience/{id}'].get.responses['200'].content['application/json'].schema;
+  expect(Object.keys(audience.properties).sort()).toEqual([
+    'createdAt',
+    'createdBy',
+    'deletedAt',
+    'deletedBy',
+    'description',
+    'id',
+    'name',
+    'organizationId',
+    'updatedAt',
+    'updatedBy',
+  ]);
+});
+
+test('Swagger UI is served at /api/docs from the service itself', async () => {
+  const page = await fetch(`${server.url}/api/docs/`);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map(([, url]) => url!);
+  expect(assets.length).toBeGreaterThan(2);
+  for (const asset of assets) {
+    expect(asset).toMatch(/^\/?[^/]/); // a path on this server, never another host
+    const response = await fetch(new URL(asset, `${server.url}/api/docs/`));
+    await response.arrayBuffer();
+    expect([asset, response.status]).toEqual([asset, 200]);
+  }
+});
