@@ -44,6 +44,8 @@ function banner(config: Config, embedded: boolean, demoApiKey: string | undefine
     '',
     `audience-gateway is listening on ${base}`,
     `  GraphQL:   ${base}/graphql`,
+    `  REST:      ${base}/api`,
+    `  API docs:  ${base}/api/docs`,
     `  Database:  ${embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'}`,
   ];
   if (demoApiKey) {
