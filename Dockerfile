@@ -6,6 +6,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json mikro-orm.config.ts ./
 COPY src ./src
 COPY migrations ./migrations
+COPY examples ./examples
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
@@ -16,6 +17,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/examples ./examples
 USER node
 EXPOSE 4000
 CMD ["node", "dist/src/main.js"]

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const db = orm.em.getKnex();
   const demoApiKey = database.embedded ? await ensureDemo(db, config.dataDir) : undefined;
 
-  const app = await buildApp({ db, config });
+  const app = await buildApp({ db, config, demoApiKey });
   await app.listen({ port: config.port, host: config.host });
   console.log(banner(config, database.embedded, demoApiKey));
 
@@ -44,6 +44,7 @@ function banner(config: Config, embedded: boolean, demoApiKey: string | undefine
     '',
     `audience-gateway is listening on ${base}`,
     `  GraphQL:   ${base}/graphql`,
+    ...(config.playground ? [`  Playground: ${base}/graphql (open it in a browser)`] : []),
     `  REST:      ${base}/api`,
     `  API docs:  ${base}/api/docs`,
     `  Database:  ${embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'}`,

@@ -11,6 +11,8 @@ test('defaults need no environment at all', () => {
     dataDir: path.resolve('.data'),
     logLevel: 'info',
     nodeEnv: 'development',
+    playground: true,
+    introspection: true,
   });
 });
 
@@ -31,7 +33,29 @@ test('reads every variable', () => {
     dataDir: '/var/lib/audience-gateway',
     logLevel: 'debug',
     nodeEnv: 'production',
+    playground: false,
+    introspection: false,
   });
+});
+
+test('production turns the playground and introspection off unless enabled', () => {
+  const production = { NODE_ENV: 'production' };
+  expect(loadConfig(production)).toMatchObject({ playground: false, introspection: false });
+  expect(loadConfig({ ...production, GRAPHQL_PLAYGROUND: 'true' })).toMatchObject({
+    playground: true,
+    introspection: true,
+  });
+  expect(loadConfig({ ...production, GRAPHQL_INTROSPECTION: 'true' })).toMatchObject({
+    playground: false,
+    introspection: true,
+  });
+  expect(loadConfig({ GRAPHQL_PLAYGROUND: 'false' })).toMatchObject({
+    playground: false,
+    introspection: true,
+  });
+  expect(() => loadConfig({ GRAPHQL_PLAYGROUND: 'true', GRAPHQL_INTROSPECTION: 'false' })).toThrow(
+    /^Invalid configuration: GRAPHQL_INTROSPECTION must be true while GRAPHQL_PLAYGROUND is/,
+  );
 });
 
 test.each([
@@ -46,6 +70,8 @@ test.each([
   ['DATA_DIR', ''],
   ['LOG_LEVEL', 'loud'],
   ['NODE_ENV', 'staging'],
+  ['GRAPHQL_PLAYGROUND', 'yes'],
+  ['GRAPHQL_INTROSPECTION', '1'],
 ])('%s=%j is refused with a message naming it', (variable, value) => {
   expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ [variable]: value })).toThrow(

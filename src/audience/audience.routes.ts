@@ -3,6 +3,7 @@ import { inputSchema } from '../common/json-schema';
 import { ContactsArgs } from '../contact/contact.args';
 import { CONTACT_PAGE_SCHEMA } from '../contact/contact.schemas';
 import { parseQuery, requireJsonObject } from '../server/rest/query-string';
+import { contextOf } from '../server/rest/rest-context';
 import { REST_ERROR_SCHEMA } from '../server/rest/rest-errors';
 import { AudiencesArgs } from './audience.args';
 import { AddContactsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
@@ -39,7 +40,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { audiences } = request.ctx;
+      const { audiences } = contextOf(request);
       const page = await audiences.list(parseQuery(AudiencesArgs, request.query));
       const counts = await Promise.all(
         page.data.map((audience) => audiences.contactCount(audience)),
@@ -61,7 +62,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 404) },
       },
     },
-    (request) => request.ctx.audiences.get(request.params.id),
+    (request) => contextOf(request).audiences.get(request.params.id),
   );
 
   app.get<{ Params: IdParams }>(
@@ -78,7 +79,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { audiences } = request.ctx;
+      const { audiences } = contextOf(request);
       const audience = await audiences.get(request.params.id);
       return audiences.contacts(audience, parseQuery(ContactsArgs, request.query));
     },
@@ -95,7 +96,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const audience = await request.ctx.audiences.create(requireJsonObject(request.body));
+      const audience = await contextOf(request).audiences.create(requireJsonObject(request.body));
       return reply.status(201).send(audience);
     },
   );
@@ -122,7 +123,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     (request) =>
-      request.ctx.audiences.addContacts(request.params.id, requireJsonObject(request.body)),
+      contextOf(request).audiences.addContacts(request.params.id, requireJsonObject(request.body)),
   );
 
   app.put<{ Params: IdParams }>(
@@ -137,7 +138,8 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 404, 413) },
       },
     },
-    (request) => request.ctx.audiences.update(request.params.id, requireJsonObject(request.body)),
+    (request) =>
+      contextOf(request).audiences.update(request.params.id, requireJsonObject(request.body)),
   );
 
   app.delete<{ Params: IdParams }>(
@@ -151,6 +153,6 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 404) },
       },
     },
-    (request) => request.ctx.audiences.delete(request.params.id),
+    (request) => contextOf(request).audiences.delete(request.params.id),
   );
 }

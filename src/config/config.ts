@@ -15,6 +15,10 @@ export interface Config {
   dataDir: string;
   logLevel: LogLevel;
   nodeEnv: NodeEnv;
+  /** GraphiQL at GET /graphql for browsers; off in production unless enabled. */
+  playground: boolean;
+  /** Schema introspection; off in production unless enabled (the playground needs it). */
+  introspection: boolean;
 }
 
 /** A bad environment variable: start-up stops with a message that names it. */
@@ -32,14 +36,37 @@ type Env = Record<string, string | undefined>;
 
 /** Reads and validates the configuration; throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = readChoice(env, 'NODE_ENV', NODE_ENVS, 'development');
+  const playground = readBoolean(env, 'GRAPHQL_PLAYGROUND', nodeEnv !== 'production');
+  const introspection = readBoolean(
+    env,
+    'GRAPHQL_INTROSPECTION',
+    playground || nodeEnv !== 'production',
+  );
+  if (playground && !introspection) {
+    throw new ConfigError(
+      'GRAPHQL_INTROSPECTION',
+      'must be true while GRAPHQL_PLAYGROUND is (the playground reads the schema by introspection)',
+    );
+  }
   return {
     port: readPort(env),
     host: readNonEmpty(env, 'HOST') ?? '127.0.0.1',
     databaseUrl: readDatabaseUrl(env),
     dataDir: path.resolve(readNonEmpty(env, 'DATA_DIR') ?? '.data'),
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    nodeEnv: readChoice(env, 'NODE_ENV', NODE_ENVS, 'development'),
+    nodeEnv,
+    playground,
+    introspection,
   };
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = readNonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false')
+    throw new ConfigError(name, `must be true or false, got "${raw}"`);
+  return raw === 'true';
 }
 
 function readNonEmpty(env: Env, name: string): string | undefined {

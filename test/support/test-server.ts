@@ -1,7 +1,7 @@
 import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { connectOrm } from '../../src/database/database';
-import { buildApp } from '../../src/server/app';
+import { type AppOptions, buildApp } from '../../src/server/app';
 
 export interface GraphQLResult<T = Record<string, any>> {
   status: number;
@@ -21,11 +21,19 @@ export class TestServer {
     readonly url: string,
   ) {}
 
-  static async start(): Promise<TestServer> {
+  static async start(options: Partial<Omit<AppOptions, 'db'>> = {}): Promise<TestServer> {
     const { orm } = await connectOrm(process.env.TEST_DATABASE_URL!, 4);
     const app = await buildApp({
       db: orm.em.getKnex(),
-      config: { logLevel: 'silent', nodeEnv: 'test' },
+      demoApiKey: options.demoApiKey,
+      logStream: options.logStream,
+      config: {
+        logLevel: 'silent',
+        nodeEnv: 'test',
+        playground: true,
+        introspection: true,
+        ...options.config,
+      },
     });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     return new TestServer(orm, app, url);

@@ -4,21 +4,12 @@ import secureJson from 'secure-json-parse';
 import { audienceRoutes } from '../../audience/audience.routes';
 import { ValidationError } from '../../common/errors';
 import { requireActor } from '../../organization/actor';
-import { API_KEY_HEADER, createRequestContext, type RequestContext } from '../request-context';
+import { API_KEY_HEADER, createRequestContext } from '../request-context';
 import { toRestError } from './rest-errors';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The request's actor, services and loaders (see createRequestContext). */
-    ctx: RequestContext;
-  }
-}
 
 /** The REST door under /api: authentication, body parsing and error mapping for every path. */
 export function apiPlugin(db: Knex) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.decorateRequest('ctx', null as unknown as RequestContext);
-
     // The route schemas document the API and serialise responses. Input is validated by the
     // service, with the rules GraphQL uses; Fastify validating too would coerce and clamp.
     app.setValidatorCompiler(() => () => true);
@@ -34,8 +25,9 @@ export function apiPlugin(db: Knex) {
     );
 
     app.addHook('preHandler', async (request: FastifyRequest) => {
-      request.ctx = await createRequestContext(db, request.headers[API_KEY_HEADER]);
-      requireActor(request.ctx.actor);
+      const context = await createRequestContext(db, request.headers[API_KEY_HEADER]);
+      request.ctx = context;
+      requireActor(context.actor);
     });
 
     app.setErrorHandler(async (error, request, reply) => {

@@ -1,0 +1,67 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { Knex } from '@mikro-orm/postgresql';
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../common/errors';
+import {
+  API_KEY_HEADER,
+  createRequestContext,
+  type RequestContext,
+} from '../server/request-context';
+import { createErrorFormatter, toGraphQLError } from './format-error';
+import {
+  playgroundPage,
+  type PlaygroundOptions,
+  registerPlaygroundAssets,
+  wantsPlayground,
+} from './playground';
+import { buildGraphQLSchema } from './schema';
+
+export interface GraphQLOptions {
+  db: Knex;
+  introspection: boolean;
+  /** GraphiQL for browsers at GET /graphql; undefined to serve none. */
+  playground: PlaygroundOptions | undefined;
+}
+
+/** Apollo Server at /graphql (POST, and GET for queries), and the playground when enabled. */
+export async function registerGraphQL(
+  app: FastifyInstance,
+  options: GraphQLOptions,
+): Promise<void> {
+  const apollo = new ApolloServer<RequestContext>({
+    schema: await buildGraphQLSchema(),
+    formatError: createErrorFormatter((error) =>
+      app.log.error({ err: error }, 'unexpected GraphQL error'),
+    ),
+    includeStacktraceInErrorResponses: false,
+    introspection: options.introspection,
+    // Apollo's own landing page loads from a CDN; ours is served from here, or not at all.
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+
+  const handleGraphQL = fastifyApolloHandler(apollo, {
+    context: async (request) => {
+      try {
+        request.ctx = await createRequestContext(options.db, request.headers[API_KEY_HEADER]);
+        return request.ctx;
+      } catch (error) {
+        throw error instanceof AppError ? toGraphQLError(error) : error;
+      }
+    },
+  });
+  const page = options.playground && playgroundPage(options.playground);
+  if (options.playground) registerPlaygroundAssets(app);
+
+  app.route<{ Reply: string }>({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler: async function (request, reply) {
+      if (page && wantsPlayground(request))
+        return reply.type('text/html; charset=utf-8').send(page);
+      return handleGraphQL.call(this, request, reply);
+    },
+  });
+}

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { seedDemo } from '../src/demo/demo-seed';
+import { TestServer } from './support/test-server';
+
+// The playground and the REST docs in Debian's Chromium, as a developer meets them.
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(__dirname, 'artifacts');
+// Chromium is a Debian package that .ci/run installs; a developer's machine may not have it.
+const runs = existsSync(CHROMIUM) ? describe : describe.skip;
+
+if (!existsSync(CHROMIUM) && process.env.CI) {
+  test('Chromium is installed in CI', () => {
+    throw new Error(`${CHROMIUM} is missing: .ci/run must apt-get install chromium`);
+  });
+}
+
+runs('in a real browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    const probe = await TestServer.start();
+    const demo = await seedDemo(probe.db);
+    await probe.close();
+    server = await TestServer.start({ demoApiKey: demo.apiKey });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('the playground opens with the demo key and a sample query; Run shows the demo audiences', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1800 } });
+    const offsite: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:'))
+        offsite.push(request.url());
+    });
+    await page.goto(`${server.url}/graphql`);
+    await page.locator('.graphiql-execute-button').waitFor();
+    await page.locator('.graphiql-execute-button').click();
+    const response = page.locator('.graphiql-response');
+    await response.getByText('contactCount').first().waitFor({ timeout: 15_000 });
+    const text = (await response.textContent()) ?? '';
+    for (const name of ['VIP Customers', 'Newsletter Subscribers', 'Win-back'])
+      expect(text).toContain(name);
+    expect(text).not.toContain('UNAUTHENTICATED');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'playground.png') });
+
+    await page.getByLabel('Show Documentation Explorer').click();
+    await page
+      .locator('.graphiql-doc-explorer')
+      .getByText('Query', { exact: true })
+      .first()
+      .waitFor();
+    expect(await page.locator('.graphiql-doc-explorer').textContent()).toContain('Mutation');
+    expect(offsite).toEqual([]);
+    await page.close();
+  });
+
+  test('/api/docs lists the REST paths', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1600 } });
+    await page.goto(`${server.url}/api/docs`);
+    await page.locator('.opblock-summary-path').first().waitFor();
+    const paths = await page.locator('.opblock-summary-path').allTextContents();
+    const methods = await page.locator('.opblock-summary-method').allTextContents();
+    expect(
+      methods.map((method, index) => `${method} ${paths[index]!.replace(/\u200b/g, '')}`).sort(),
+    ).toEqual([
+      'DELETE /api/audience/{id}',
+      'GET /api/audience',
+      'GET /api/audience/{id}',
+      'GET /api/audience/{id}/contacts',
+      'POST /api/audience',
+      'POST /api/audience/{id}/add-contacts',
+      'PUT /api/audience/{id}',
+    ]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'api-docs.png') });
+    await page.close();
+  });
+});

@@ -1,0 +1,68 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, type OperationDefinitionNode } from 'graphql';
+import { TestOrganization } from './support/fixtures';
+import { TestServer } from './support/test-server';
+
+// Every operation in examples/ runs against a real server, so that the examples never rot.
+const EXAMPLES_DIR = path.join(__dirname, '..', 'examples');
+const examples = readdirSync(EXAMPLES_DIR)
+  .filter((file) => file.endsWith('.graphql'))
+  .map((file) => {
+    const source = readFileSync(path.join(EXAMPLES_DIR, file), 'utf8');
+    const variables = /^# variables: (.*)$/m.exec(source)?.[1];
+    return { file, source, variables: variables ?? '{}' };
+  });
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await TestServer.start();
+});
+afterAll(() => server.close());
+
+test('the examples cover every query and mutation', async () => {
+  const used = new Set(
+    examples.flatMap(({ source }) =>
+      parse(source).definitions.flatMap((definition) =>
+        (definition as OperationDefinitionNode).selectionSet.selections.map(
+          (selection) =>
+            `${(definition as OperationDefinitionNode).operation}.${(selection as { name: { value: string } }).name.value}`,
+        ),
+      ),
+    ),
+  );
+  const result = await server.graphql(
+    '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }',
+  );
+  const schema = result.data!.__schema;
+  const all = [
+    ...schema.queryType.fields.map((field: { name: string }) => `query.${field.name}`),
+    ...schema.mutationType.fields.map((field: { name: string }) => `mutation.${field.name}`),
+  ];
+  expect(all.filter((name) => !used.has(name))).toEqual([]);
+});
+
+test.each(examples.map((example) => [example.file, example] as const))(
+  '%s runs without errors',
+  async (_file, example) => {
+    const org = await TestOrganization.create(server.db);
+    const contacts = await org.contacts(3, (index) => ({
+      firstName: index === 0 ? 'John' : `Person${index}`,
+      lastName: 'Doe',
+    }));
+    const audience = await org.audience('Example audience', {
+      description: 'For the examples',
+      members: contacts.slice(0, 1),
+    });
+    const variables = JSON.parse(
+      example.variables
+        .replace('<audienceId>', audience.id)
+        .replace('<contactId>', contacts[1]!.id)
+        .replace('<otherContactId>', contacts[2]!.id),
+    );
+    const result = await server.graphql(example.source, variables, org.apiKey);
+    expect(result.errors).toBeUndefined();
+    expect(result.status).toBe(200);
+    expect(Object.values(result.data!).every((value) => value !== null)).toBe(true);
+  },
+);
