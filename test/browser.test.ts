@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
-import { seedDemo } from '../src/demo/demo-seed';
-import { TestServer } from './support/test-server';
+import { freePort, ServiceProcess } from './support/processes';
 
-// The playground and the REST docs in Debian's Chromium, as a developer meets them.
+// The playground and the REST docs in Debian's Chromium, as a newcomer meets them: the service
+// as `npm start` runs it on a fresh embedded database, and the URLs its banner prints.
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 // Chromium is a Debian package that .ci/run installs; a developer's machine may not have it.
@@ -18,14 +19,22 @@ if (!existsSync(CHROMIUM) && process.env.CI) {
 }
 
 runs('in a real browser', () => {
-  let server: TestServer;
+  let service: ServiceProcess;
+  let dataDir: string;
+  let playgroundUrl: string;
+  let docsUrl: string;
   let browser: Browser;
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    const probe = await TestServer.start();
-    const demo = await seedDemo(probe.db);
-    await probe.close();
-    server = await TestServer.start({ demoApiKey: demo.apiKey });
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'audience-gateway-browser-'));
+    service = new ServiceProcess({
+      DATABASE_URL: undefined,
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+    });
+    playgroundUrl = (await service.waitFor(/Playground: +(\S+)/))[1]!;
+    docsUrl = (await service.waitFor(/API docs: +(\S+)/))[1]!;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -43,17 +52,19 @@ runs('in a real browser', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
+    await service?.stop();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   test('the playground opens with the demo key and a sample query; Run shows the demo audiences', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1800 } });
     const offsite: string[] = [];
+    const origin = new URL(playgroundUrl).origin;
     page.on('request', (request) => {
-      if (!request.url().startsWith(server.url) && !request.url().startsWith('data:'))
+      if (!request.url().startsWith(origin) && !request.url().startsWith('data:'))
         offsite.push(request.url());
     });
-    await page.goto(`${server.url}/graphql`);
+    await page.goto(playgroundUrl);
     await page.locator('.graphiql-execute-button').waitFor();
     await page.locator('.graphiql-execute-button').click();
     const response = page.locator('.graphiql-response');
@@ -77,7 +88,7 @@ runs('in a real browser', () => {
 
   test('/api/docs lists the REST paths', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1600 } });
-    await page.goto(`${server.url}/api/docs`);
+    await page.goto(docsUrl);
     await page.locator('.opblock-summary-path').first().waitFor();
     const paths = await page.locator('.opblock-summary-path').allTextContents();
     const methods = await page.locator('.opblock-summary-method').allTextContents();

@@ -1,12 +1,11 @@
 import { exec } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { runCli, ServiceProcess } from './support/processes';
+import { freePort, runCli, ServiceProcess } from './support/processes';
 
 // The README's quick start, as a newcomer meets it: no DATABASE_URL, an empty DATA_DIR.
 let dataDir: string;
@@ -24,15 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
-}
-
 test('first start seeds the demo and prints a curl line that answers; a second start reuses the data', async () => {
   const service = new ServiceProcess(env());
   let firstKey: string | undefined;
@@ -40,6 +30,15 @@ test('first start seeds the demo and prints a curl line that answers; a second s
     const [, apiKey] = await service.waitFor(/Demo key: +(agk_\S+)/);
     firstKey = apiKey;
     const [curl] = await service.waitFor(/curl -s .*$/m);
+    const base = `http://localhost:${port}`;
+    for (const line of [
+      `GraphQL:   ${base}/graphql`,
+      `Playground: ${base}/graphql`,
+      `REST:      ${base}/api`,
+      `API docs:  ${base}/api/docs`,
+    ]) {
+      expect(service.output).toContain(line);
+    }
     expect(curl).toContain(apiKey!);
     const { stdout } = await promisify(exec)(curl);
     const answer = JSON.parse(stdout);
