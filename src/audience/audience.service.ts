@@ -3,8 +3,8 @@ import { NotFoundError, ValidationError } from '../common/errors';
 import { type Page, pageWindow, toPage } from '../common/pagination';
 import { containsPattern } from '../common/search';
 import { assertUuid, validateInput } from '../common/validation';
-import { ContactsArgs } from '../contact/contact.args';
-import type { Contact } from '../contact/contact.type';
+import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
+import type { Contact, ContactConnection } from '../contact/contact.type';
 import { type Actor, requireActor } from '../organization/actor';
 import { AudiencesArgs } from './audience.args';
 import { AddContactsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
@@ -117,6 +117,20 @@ export class AudienceService {
 
   async contacts(audience: Audience, args: unknown): Promise<Page<Contact>> {
     const valid = await validateInput(ContactsArgs, args);
-    return this.loaders.members.load({ audienceId: audience.id, args: valid });
+    return this.loaders.members.load({
+      organizationId: audience.organizationId,
+      audienceId: audience.id,
+      args: valid,
+    });
+  }
+
+  /** Members by cursor: the cost of a page does not grow with how far it is into the list. */
+  async contactsConnection(audience: Audience, args: unknown): Promise<ContactConnection> {
+    const valid = await validateInput(ContactsConnectionArgs, args);
+    return this.loaders.connections.load({
+      organizationId: audience.organizationId,
+      audienceId: audience.id,
+      args: valid,
+    });
   }
 }

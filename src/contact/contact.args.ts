@@ -1,6 +1,6 @@
-import { IsEnum } from 'class-validator';
-import { ArgsType, Field, registerEnumType } from 'type-graphql';
-import { PageArgs } from '../common/pagination';
+import { IsEnum, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ArgsType, Field, Int, registerEnumType } from 'type-graphql';
+import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, PageArgs } from '../common/pagination';
 import { SearchRules } from '../common/search';
 import { SortOrder } from '../common/sorting';
 
@@ -31,6 +31,39 @@ export class ContactsArgs extends PageArgs {
   })
   @SearchRules()
   search?: string | null;
+
+  @Field(() => ContactSortField, {
+    defaultValue: ContactSortField.createdAt,
+    description: 'Sort column.',
+  })
+  @IsEnum(ContactSortField)
+  sortBy: ContactSortField = ContactSortField.createdAt;
+
+  @Field(() => SortOrder, { defaultValue: SortOrder.desc, description: 'Sort direction.' })
+  @IsEnum(SortOrder)
+  sortOrder: SortOrder = SortOrder.desc;
+}
+
+/** Cursor pagination over an audience's contacts: every page costs the same, however deep. */
+@ArgsType()
+export class ContactsConnectionArgs {
+  @Field(() => Int, {
+    defaultValue: DEFAULT_PAGE_SIZE,
+    description: `How many contacts, 1 to ${MAX_PAGE_SIZE}.`,
+  })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  first: number = DEFAULT_PAGE_SIZE;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The endCursor of the previous page; leave it out for the first page.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  after?: string | null;
 
   @Field(() => ContactSortField, {
     defaultValue: ContactSortField.createdAt,

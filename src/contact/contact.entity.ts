@@ -4,9 +4,22 @@ import { OrganizationEntity } from '../organization/organization.entity';
 
 /** A person an organization can message. */
 @Entity({ tableName: 'contact' })
+// One index per sort column, ending in id: cursor pages walk them from the cursor on.
 @Index({
   name: 'contact_organization_created_idx',
   properties: ['organization', 'createdAt', 'id'],
+})
+@Index({
+  name: 'contact_organization_first_name_idx',
+  properties: ['organization', 'firstName', 'id'],
+})
+@Index({
+  name: 'contact_organization_last_name_idx',
+  properties: ['organization', 'lastName', 'id'],
+})
+@Index({
+  name: 'contact_organization_primary_phone_idx',
+  properties: ['organization', 'primaryPhone', 'id'],
 })
 @Index({
   name: 'contact_first_name_trgm_idx',

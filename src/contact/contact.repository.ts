@@ -109,23 +109,64 @@ export async function countMembers(
   return new Map(rows.map((row) => [row.audience_id, row.total]));
 }
 
-/** One page of members for each of several audiences, in one statement (a lateral join). */
+export interface MembersQuery {
+  /** An ILIKE pattern (see containsPattern), or undefined for all members. */
+  pattern: string | undefined;
+  sortBy: ContactSortField;
+  sortOrder: SortOrder;
+  limit: number;
+  offset: number;
+  /** For cursor pages: the last row of the previous page, its sort value (as text) and id. */
+  after?: { value: string; id: string };
+}
+
+/** The sort column's value as a cursor carries it: text, timestamps in ISO 8601. */
+export function sortValueOf(contact: Contact, sortBy: ContactSortField): string {
+  const value = contact[sortBy];
+  return value instanceof Date ? value.toISOString() : value;
+}
+
+/**
+ * A page of members for each audience, in one statement: a UNION ALL of one branch per audience,
+ * so that PostgreSQL plans each with its own id and size. Contacts are read in the order of the
+ * sort column's index and kept when they are members (a primary-key probe): for a large audience
+ * the first page reads a few dozen rows instead of sorting every member, and a cursor page (after)
+ * starts its walk at the cursor, so it costs the same however deep it is.
+ */
 export async function findMembers(
   db: Knex,
+  organizationId: string,
   audienceIds: readonly string[],
-  query: ContactQuery,
+  query: MembersQuery,
 ): Promise<Map<string, Contact[]>> {
-  const [search, bindings] = searchClause(query.pattern);
-  const { rows } = await db.raw<{ rows: (ContactRow & { audience_id: string })[] }>(
-    `select a.audience_id, c.* from unnest(cast(? as uuid[])) with ordinality as a(audience_id, position)
-     cross join lateral (
-       select ${COLUMNS} from audience_contact ac join contact c on c.id = ac.contact_id
-       where ac.audience_id = a.audience_id ${search}
-       order by ${orderClause(query)} limit ? offset ?
-     ) c
-     order by a.position, ${orderClause(query)}`,
-    [[...audienceIds], ...bindings, query.window.limit, query.window.offset],
-  );
+  const column = `c.${SORT_COLUMNS[query.sortBy]}`;
+  const direction = query.sortOrder === 'asc' ? 'asc' : 'desc';
+  const order = `${column} ${direction}, c.id ${direction}`;
+  const [search, searchBindings] = searchClause(query.pattern);
+  const valueType = query.sortBy === ContactSortField.createdAt ? 'timestamptz' : 'text';
+  const keyset = query.after
+    ? `and (${column}, c.id) ${direction === 'asc' ? '>' : '<'} (cast(? as ${valueType}), cast(? as uuid))`
+    : '';
+  // Each branch numbers its rows: UNION ALL promises no order across or within branches.
+  const branch = `(select cast(? as uuid) as audience_id, ${COLUMNS}, row_number() over (order by ${order}) as position
+    from contact c
+    where c.organization_id = ?
+      and exists (select 1 from audience_contact ac where ac.audience_id = cast(? as uuid) and ac.contact_id = c.id)
+      ${search} ${keyset}
+    order by ${order} limit ? offset ?)`;
+  const bindings = audienceIds.flatMap((audienceId) => [
+    audienceId,
+    organizationId,
+    audienceId,
+    ...searchBindings,
+    ...(query.after ? [query.after.value, query.after.id] : []),
+    query.limit,
+    query.offset,
+  ]);
+  const { rows } = await db.raw<{
+    rows: (ContactRow & { audience_id: string; position: string })[];
+  }>(audienceIds.map(() => branch).join(' union all '), bindings);
+  rows.sort((a, b) => Number(a.position) - Number(b.position));
   const members = new Map<string, Contact[]>(audienceIds.map((id) => [id, []]));
   for (const row of rows) members.get(row.audience_id)?.push(toContact(row));
   return members;

@@ -1,5 +1,6 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
+import { PageInfo } from '../common/connection.type';
 import { PageType } from '../common/page.type';
 
 @ObjectType({ description: 'A person an organization can message.' })
@@ -31,3 +32,24 @@ export class Contact {
 
 @ObjectType({ description: 'A page of contacts with its pagination meta.' })
 export class ContactPage extends PageType(Contact) {}
+
+@ObjectType({ description: 'A contact and its cursor.' })
+export class ContactEdge {
+  @Field({ description: 'Pass it as `after` to continue after this contact.' })
+  cursor!: string;
+
+  @Field(() => Contact, { description: 'The contact.' })
+  node!: Contact;
+}
+
+@ObjectType({ description: 'A page of an audience’s contacts by cursor (Relay connection).' })
+export class ContactConnection {
+  @Field(() => [ContactEdge], { description: 'The contacts of this page, in order.' })
+  edges!: ContactEdge[];
+
+  @Field(() => PageInfo, { description: 'Whether more follow, and the cursors to get them.' })
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'How many contacts the audience holds.' })
+  totalCount!: number;
+}
