@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { connectOrm } from '../src/database/database';
-import { BENCH_ORG_ID, BENCH_USER_ID, benchDatabase, OTHER_ORG_ID, OTHER_USER_ID } from './bench-database';
+import {
+  BENCH_ORG_ID,
+  BENCH_USER_ID,
+  benchDatabase,
+  OTHER_ORG_ID,
+  OTHER_USER_ID,
+} from './bench-database';
 
 // Fills the benchmark database: one large organization (1,000,000 contacts, 10,000 audiences with
 // 0 to 200,000 members each) and a second one, so that scoping is exercised. Everything is derived
@@ -36,15 +42,25 @@ async function main(): Promise<void> {
     const at = Date.now();
     process.stdout.write(`${label} … `);
     const result = await db.raw(sql);
-    console.log(`${(result as { rowCount?: number }).rowCount ?? ''} rows in ${((Date.now() - at) / 1000).toFixed(1)} s`);
+    console.log(
+      `${(result as { rowCount?: number }).rowCount ?? ''} rows in ${((Date.now() - at) / 1000).toFixed(1)} s`,
+    );
   };
   try {
-    const existing = await db('contact').where({ organization_id: BENCH_ORG_ID }).count({ n: '*' }).first();
+    const existing = await db('contact')
+      .where({ organization_id: BENCH_ORG_ID })
+      .count({ n: '*' })
+      .first();
     if (Number((existing as { n: string }).n) === CONTACTS && !values.force) {
-      console.log(`The benchmark data is already there (${CONTACTS} contacts); --force loads it again.`);
+      console.log(
+        `The benchmark data is already there (${CONTACTS} contacts); --force loads it again.`,
+      );
       return;
     }
-    await step('removing earlier benchmark data', `delete from organization where id in ('${BENCH_ORG_ID}', '${OTHER_ORG_ID}')`);
+    await step(
+      'removing earlier benchmark data',
+      `delete from organization where id in ('${BENCH_ORG_ID}', '${OTHER_ORG_ID}')`,
+    );
     await step(
       'organizations and users',
       `with orgs as (
@@ -57,7 +73,10 @@ async function main(): Promise<void> {
       `${CONTACTS.toLocaleString('en')} contacts`,
       contactsSql(BENCH_ORG_ID, 'contact', CONTACTS),
     );
-    await step('10,000 contacts of the other organization', contactsSql(OTHER_ORG_ID, 'other-contact', 10_000));
+    await step(
+      '10,000 contacts of the other organization',
+      contactsSql(OTHER_ORG_ID, 'other-contact', 10_000),
+    );
     await step(
       `${AUDIENCES.toLocaleString('en')} audiences`,
       `insert into audience (id, organization_id, name, description, created_at, updated_at, created_by, updated_by)
@@ -112,15 +131,83 @@ function contactsSql(organizationId: string, prefix: string, count: number): str
 }
 
 const FIRST_NAMES = [
-  'John', 'Amina', 'Youssef', 'Sara', 'Omar', 'Lina', 'David', 'Fatima', 'Mehdi', 'Emma', 'Karim', 'Nora', 'Lucas',
-  'Salma', 'Adam', 'Chloe', 'Hamza', 'Ines', 'Noah', 'Zineb', 'Mia', 'Ali', 'Leo', 'Hiba', 'Paul', 'Rania', 'Yanis',
-  'Jade', 'Ayoub', 'Louise', 'Anas', 'Alice', 'Imane', 'Hugo', 'Nadia', 'Rayan', 'Maya', 'Ilyas', 'Lea', 'Samir',
-].map((name) => `'${name}'`).join(',');
+  'John',
+  'Amina',
+  'Youssef',
+  'Sara',
+  'Omar',
+  'Lina',
+  'David',
+  'Fatima',
+  'Mehdi',
+  'Emma',
+  'Karim',
+  'Nora',
+  'Lucas',
+  'Salma',
+  'Adam',
+  'Chloe',
+  'Hamza',
+  'Ines',
+  'Noah',
+  'Zineb',
+  'Mia',
+  'Ali',
+  'Leo',
+  'Hiba',
+  'Paul',
+  'Rania',
+  'Yanis',
+  'Jade',
+  'Ayoub',
+  'Louise',
+  'Anas',
+  'Alice',
+  'Imane',
+  'Hugo',
+  'Nadia',
+  'Rayan',
+  'Maya',
+  'Ilyas',
+  'Lea',
+  'Samir',
+]
+  .map((name) => `'${name}'`)
+  .join(',');
 const LAST_NAMES = [
-  'Doe', 'Benali', 'Idrissi', 'Martin', 'Alaoui', 'Bernard', 'Tazi', 'Dubois', 'Berrada', 'Moreau', 'Chraibi',
-  'Laurent', 'Fassi', 'Garcia', 'Bennani', 'Smith', 'Johnson', 'Lopez', 'Haddad', 'Amrani', 'Petit', 'Roux',
-  'Kettani', 'Fournier', 'Sebti', 'Girard', 'Lahlou', 'Bonnet', 'Ziani', 'Mercier',
-].map((name) => `'${name}'`).join(',');
+  'Doe',
+  'Benali',
+  'Idrissi',
+  'Martin',
+  'Alaoui',
+  'Bernard',
+  'Tazi',
+  'Dubois',
+  'Berrada',
+  'Moreau',
+  'Chraibi',
+  'Laurent',
+  'Fassi',
+  'Garcia',
+  'Bennani',
+  'Smith',
+  'Johnson',
+  'Lopez',
+  'Haddad',
+  'Amrani',
+  'Petit',
+  'Roux',
+  'Kettani',
+  'Fournier',
+  'Sebti',
+  'Girard',
+  'Lahlou',
+  'Bonnet',
+  'Ziani',
+  'Mercier',
+]
+  .map((name) => `'${name}'`)
+  .join(',');
 
 main().catch((error: unknown) => {
   console.error(error);
