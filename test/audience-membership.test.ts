@@ -293,3 +293,46 @@ describe('Audience.contactCount and Audience.contacts', () => {
     );
   });
 });
+
+test('ids of any UUID version or variant are taken, as PostgreSQL takes them', async () => {
+  const org = await TestOrganization.create(server.db);
+  const audience = await org.audience('Any version');
+  const id = 'abede214-7a73-dc8b-4f92-a4546515470b'; // md5-shaped: no RFC 4122 version
+  await server.db('contact').insert({
+    id,
+    organization_id: org.organizationId,
+    first_name: 'Md',
+    last_name: 'Five',
+    primary_phone: '+15550001234',
+  });
+  const result = await server.graphql(ADD, { id: audience.id, contacts: [id] }, org.apiKey);
+  expect(result.data).toEqual({ addContactsToAudience: [id] });
+});
+
+test('the kept contact count stays exact under concurrent, overlapping and failing adds', async () => {
+  const org = await TestOrganization.create(server.db);
+  const audience = await org.audience('Busy');
+  const contacts = (await org.contacts(60)).map((contact) => contact.id);
+  const calls = Array.from({ length: 12 }, (_, index) => {
+    const ids = contacts.slice(index * 4, index * 4 + 15);
+    // Every third call names a contact that does not exist: it must add nothing.
+    if (index % 3 === 2) ids.push('00000000-0000-4000-8000-00000000dead');
+    return server.graphql(ADD, { id: audience.id, contacts: ids }, org.apiKey);
+  });
+  const results = await Promise.all(calls);
+  expect(results.filter((result) => result.errors).length).toBe(4);
+  expect(
+    results.every(
+      (result) => !result.errors || result.errors[0]!.extensions.code === 'BAD_USER_INPUT',
+    ),
+  ).toBe(true);
+  const rows = await server.countRows('audience_contact', { audience_id: audience.id });
+  const kept = await server.db('audience').where({ id: audience.id }).first();
+  expect(kept.contact_count).toBe(rows);
+  const counted = await server.graphql(
+    'query($id: ID!) { audience(id: $id) { contactCount } }',
+    { id: audience.id },
+    org.apiKey,
+  );
+  expect(counted.data!.audience.contactCount).toBe(rows);
+});

@@ -62,4 +62,11 @@ export class AudienceEntity {
 
   @ManyToOne(() => UserEntity, { fieldName: 'deleted_by', nullable: true, deleteRule: 'set null' })
   deletedBy?: UserEntity | null;
+
+  /**
+   * Members, kept by the statement that adds them: counting the memberships of a 200,000-member
+   * audience costs tens of milliseconds on every read, reading this costs nothing.
+   */
+  @Property({ type: 'integer', default: 0 })
+  contactCount: number = 0;
 }

@@ -49,6 +49,6 @@ export class AddContactsInput {
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(MAX_CONTACTS_PER_ADD)
-  @IsUUID('all', { each: true, message: 'each value in contacts must be a UUID' })
+  @IsUUID('loose', { each: true, message: 'each value in contacts must be a UUID' })
   contacts!: string[];
 }

@@ -5,6 +5,7 @@ import { containsPattern } from '../common/search';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import type { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import { countMembers, findMembers, sortValueOf } from '../contact/contact.repository';
+import { findContactCounts } from './audience.repository';
 import type { Contact, ContactConnection } from '../contact/contact.type';
 
 export interface MembersKey {
@@ -20,7 +21,7 @@ export interface ConnectionKey {
 }
 
 export interface AudienceLoaders {
-  /** Members per audience: one grouped statement for all audiences asked for in a request. */
+  /** Members per audience, as kept on each audience: one statement for all asked in a request. */
   contactCount: DataLoader<string, number>;
   /** A page of members per audience: two statements for every audience sharing the same arguments. */
   members: DataLoader<MembersKey, Page<Contact>, string>;
@@ -36,12 +37,12 @@ function membersKey({ organizationId, args }: MembersKey): string {
 /** Called once per request: loaders cache per request and must never be shared between them. */
 export function createAudienceLoaders(db: Knex): AudienceLoaders {
   const contactCount = new DataLoader<string, number>(async (audienceIds) => {
-    const counts = await countMembers(db, audienceIds, undefined);
+    const counts = await findContactCounts(db, audienceIds);
     return audienceIds.map((id) => counts.get(id) ?? 0);
   });
   return {
     contactCount,
-    members: new DataLoader(loadMemberPages(db), {
+    members: new DataLoader(loadMemberPages(db, contactCount), {
       cacheKeyFn: (key) => `${key.audienceId}:${membersKey(key)}`,
     }),
     connections: new DataLoader(loadConnections(db, contactCount), {
@@ -103,6 +104,16 @@ function loadConnections(db: Knex, contactCount: DataLoader<string, number>) {
   };
 }
 
+async function countsOf(
+  contactCount: DataLoader<string, number>,
+  ids: string[],
+): Promise<Map<string, number>> {
+  const counts = await contactCount.loadMany(ids);
+  return new Map(
+    ids.map((id, index) => [id, typeof counts[index] === 'number' ? counts[index] : 0]),
+  );
+}
+
 /** Keys grouped by a derived key, in first-seen order. */
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
   const groups = new Map<string, T[]>();
@@ -113,7 +124,7 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
   return [...groups.values()];
 }
 
-function loadMemberPages(db: Knex) {
+function loadMemberPages(db: Knex, contactCount: DataLoader<string, number>) {
   return async (keys: readonly MembersKey[]): Promise<Page<Contact>[]> => {
     const pages = new Map<MembersKey, Page<Contact>>();
     await Promise.all(
@@ -122,7 +133,8 @@ function loadMemberPages(db: Knex) {
         const ids = [...new Set(group.map((key) => key.audienceId))];
         const pattern = containsPattern(args.search);
         const [totals, members] = await Promise.all([
-          countMembers(db, ids, pattern),
+          // Without a search the total is the kept count; with one, the matches are counted.
+          pattern === undefined ? countsOf(contactCount, ids) : countMembers(db, ids, pattern),
           findMembers(db, organizationId, ids, {
             pattern,
             sortBy: args.sortBy,

@@ -145,8 +145,8 @@ export async function softDeleteAudience(
 }
 
 /**
- * Locks a live audience against a concurrent delete for the rest of the transaction; false when
- * there is no such audience.
+ * Locks a live audience for the rest of the transaction, so that it is not deleted meanwhile and
+ * concurrent adds to it update its contact count one after the other; false when there is none.
  */
 export async function lockLiveAudience(
   trx: Knex.Transaction,
@@ -156,15 +156,27 @@ export async function lockLiveAudience(
   const row = await liveAudiences(trx, actor.organizationId, undefined)
     .where('id', id)
     .select('id')
-    .forShare()
+    .forNoKeyUpdate()
     .first();
   return row !== undefined;
+}
+
+/** The kept member counts of audiences, in one statement. */
+export async function findContactCounts(
+  db: Knex,
+  audienceIds: readonly string[],
+): Promise<Map<string, number>> {
+  const rows = (await db('audience')
+    .select('id', 'contact_count')
+    .whereIn('id', [...audienceIds])) as { id: string; contact_count: number }[];
+  return new Map(rows.map((row) => [row.id, row.contact_count]));
 }
 
 /**
  * Adds the contacts to the audience in one statement, unless one of them is not a contact of the
  * actor's organization: then nothing is added and the ids that are not are returned. Existing
- * members are skipped, and rows go in id order so that concurrent adds never deadlock.
+ * members are skipped, rows go in id order so that concurrent adds never deadlock, and the
+ * audience's contact count grows by the rows actually inserted.
  */
 export async function addMembers(
   trx: Knex.Transaction,
@@ -183,9 +195,20 @@ export async function addMembers(
        where (select count(*) from found) = ?
        order by f.id
        on conflict do nothing
+       returning 1
+     ),
+     counted as (
+       update audience set contact_count = contact_count + (select count(*) from inserted) where id = ?
      )
      select r.id from requested r where not exists (select 1 from found f where f.id = r.id)`,
-    [[...contactIds], actor.organizationId, audienceId, actor.userId, contactIds.length],
+    [
+      [...contactIds],
+      actor.organizationId,
+      audienceId,
+      actor.userId,
+      contactIds.length,
+      audienceId,
+    ],
   );
   return rows.map((row) => row.id);
 }

@@ -92,9 +92,9 @@ export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
-/** Ids are UUIDs in any version, as PostgreSQL's uuid type takes them. */
+/** Ids are UUIDs of any version or variant: any 8-4-4-4-12 hex form PostgreSQL's uuid type takes. */
 export function assertUuid(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !isUUID(value, 'all')) {
+  if (typeof value !== 'string' || !isUUID(value, 'loose')) {
     throw ValidationError.of(field, `${field} must be a UUID`);
   }
   return value;

@@ -147,13 +147,16 @@ export async function findMembers(
   const keyset = query.after
     ? `and (${column}, c.id) ${direction === 'asc' ? '>' : '<'} (cast(? as ${valueType}), cast(? as uuid))`
     : '';
-  // Each branch numbers its rows: UNION ALL promises no order across or within branches.
-  const branch = `(select cast(? as uuid) as audience_id, ${COLUMNS}, row_number() over (order by ${order}) as position
-    from contact c
-    where c.organization_id = ?
-      and exists (select 1 from audience_contact ac where ac.audience_id = cast(? as uuid) and ac.contact_id = c.id)
-      ${search} ${keyset}
-    order by ${order} limit ? offset ?)`;
+  // Each branch numbers its rows, since UNION ALL promises no order; numbered outside the ordered,
+  // limited page, because a window over the page's own query would make it sort every member.
+  const branch = `(select page.*, row_number() over () as position from (
+      select cast(? as uuid) as audience_id, ${COLUMNS}
+      from contact c
+      where c.organization_id = ?
+        and exists (select 1 from audience_contact ac where ac.audience_id = cast(? as uuid) and ac.contact_id = c.id)
+        ${search} ${keyset}
+      order by ${order} limit ? offset ?
+    ) page)`;
   const bindings = audienceIds.flatMap((audienceId) => [
     audienceId,
     organizationId,

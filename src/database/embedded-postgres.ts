@@ -2,9 +2,10 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import net, { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { findFreePort } from '../common/free-port';
 
 /** A running PostgreSQL server: its connection URL and how to stop it (if we started it). */
 export interface RunningDatabase {
@@ -148,21 +149,6 @@ async function portOfRunningServer(clusterDir: string): Promise<number | undefin
     return undefined;
   }
   return port;
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not find a free port'));
-      });
-    });
-  });
 }
 
 async function ensureDatabase(

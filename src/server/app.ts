@@ -6,6 +6,7 @@ import type { RequestContext } from './request-context';
 import { API_KEY_HEADER } from './request-context';
 import { apiPlugin } from './rest/api-plugin';
 import { registerOpenApi } from './rest/openapi';
+import { registerMetrics } from './metrics';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -67,6 +68,7 @@ export async function buildApp({
   });
   await app.register(apiPlugin(db), { prefix: '/api' });
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  registerMetrics(app, db);
 
   return app;
 }

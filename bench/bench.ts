@@ -1,0 +1,487 @@
+import 'reflect-metadata';
+import autocannon from 'autocannon';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { encodeCursor } from '../src/common/cursor';
+import { connectOrm } from '../src/database/database';
+import { issueApiKey } from '../src/organization/api-key.service';
+import { BENCH_ORG_ID, BENCH_USER_ID, benchDatabase } from './bench-database';
+import { findFreePort as freePort } from '../src/common/free-port';
+
+// npm run bench: the service (compiled, in its own process) against the benchmark data, driven
+// over HTTP by autocannon, beside PostGraphile v5 and raw SQL on the same database.
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    scenarios: {
+      type: 'string',
+      default: 'graphql-list,rest-list,contacts,add-contacts,postgraphile,raw-sql',
+    },
+  },
+});
+const DURATION = Number(values.duration);
+const CONNECTIONS = Number(values.connections);
+const SCENARIOS = new Set(values.scenarios!.split(','));
+const ROOT = path.resolve(__dirname, '..');
+
+interface Row {
+  scenario: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  statementsPerRequest: number | null;
+  peakRssMb: number | null;
+  errors: number;
+  note?: string;
+}
+
+const AUDIENCE_FIELDS =
+  'id organizationId name description createdAt updatedAt deletedAt createdBy updatedBy deletedBy contactCount';
+const LIST_QUERY = `{ audiences(limit: 20) { data { ${AUDIENCE_FIELDS} } meta { page limit total totalPages hasNextPage hasPreviousPage } } }`;
+const POSTGRAPHILE_QUERY = `{ allAudiences(first: 20, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC], condition: { organizationId: "${BENCH_ORG_ID}", deletedAt: null }) {
+  totalCount
+  nodes { rowId organizationId name description createdAt updatedAt deletedAt createdBy updatedBy deletedBy audienceContactsByAudienceId { totalCount } }
+  pageInfo { hasNextPage hasPreviousPage }
+} }`;
+
+async function main(): Promise<void> {
+  const database = await benchDatabase();
+  const { orm } = await connectOrm(database.url, 2);
+  const db = orm.em.getKnex();
+  const contacts = Number(
+    (
+      (await db('contact').where({ organization_id: BENCH_ORG_ID }).count({ n: '*' }).first()) as {
+        n: string;
+      }
+    ).n,
+  );
+  if (contacts < 1000) throw new Error('No benchmark data: run `npm run bench:data` first.');
+  const { apiKey } = await issueApiKey(db, BENCH_ORG_ID, BENCH_USER_ID);
+  const largest = await db.raw<{ rows: { audience_id: string; members: number }[] }>(
+    `select audience_id, count(*)::int as members from audience_contact group by audience_id order by 2 desc limit 1`,
+  );
+  const big = largest.rows[0]!;
+  const serverVersion = (
+    await db.raw<{ rows: { server_version: string }[] }>('show server_version')
+  ).rows[0]!.server_version;
+
+  const rows: Row[] = [];
+  const port = await freePort();
+  const service = await startProcess(
+    'node',
+    [path.join(ROOT, 'dist', 'src', 'main.js')],
+    { DATABASE_URL: database.url, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    /listening on/,
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
+  const graphql = (query: string) => ({
+    method: 'POST' as const,
+    path: '/graphql',
+    headers,
+    body: JSON.stringify({ query }),
+  });
+
+  try {
+    if (SCENARIOS.has('graphql-list')) {
+      rows.push(
+        await load(
+          '1. GraphQL: 20 audiences with contactCount and meta',
+          base,
+          graphql(LIST_QUERY),
+          service,
+        ),
+      );
+    }
+    if (SCENARIOS.has('rest-list')) {
+      rows.push(
+        await load(
+          '2. REST: GET /api/audience?limit=20',
+          base,
+          { method: 'GET', path: '/api/audience?limit=20', headers },
+          service,
+        ),
+      );
+    }
+    if (SCENARIOS.has('contacts')) {
+      const members = (args: string) =>
+        `{ audience(id: "${big.audience_id}") { contacts(${args}) { data { id firstName lastName primaryPhone } meta { total } } } }`;
+      const deepPage = Math.floor(big.members / 2 / 20);
+      const deep = await db.raw<{ rows: { id: string; created_at: string }[] }>(
+        `select c.id, to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
+         from audience_contact ac join contact c on c.id = ac.contact_id where ac.audience_id = ?
+         order by c.created_at desc, c.id desc offset ? limit 1`,
+        [big.audience_id, deepPage * 20],
+      );
+      const cursor = encodeCursor({
+        sortBy: 'createdAt',
+        sortOrder: 'desc',
+        value: deep.rows[0]!.created_at,
+        id: deep.rows[0]!.id,
+      });
+      const connection = (after: string) =>
+        `{ audience(id: "${big.audience_id}") { contactsConnection(first: 20${after}) { edges { node { id firstName lastName } } pageInfo { hasNextPage endCursor } totalCount } } }`;
+      const size = big.members.toLocaleString('en');
+      rows.push(
+        await load(
+          `3a. contacts of a ${size}-member audience, page 1`,
+          base,
+          graphql(members('page: 1, limit: 20')),
+          service,
+        ),
+      );
+      rows.push(
+        await load(
+          `3b. same, page ${deepPage} (offset ${deepPage * 20})`,
+          base,
+          graphql(members(`page: ${deepPage}, limit: 20`)),
+          service,
+        ),
+      );
+      rows.push(
+        await load(
+          '3c. same, page 1, search "john"',
+          base,
+          graphql(members('page: 1, limit: 20, search: "john"')),
+          service,
+        ),
+      );
+      rows.push(
+        await load(
+          '3d. same, search "john", page 10',
+          base,
+          graphql(members('page: 10, limit: 20, search: "john"')),
+          service,
+        ),
+      );
+      rows.push(
+        await load('3e. contactsConnection, first page', base, graphql(connection('')), service),
+      );
+      rows.push(
+        await load(
+          `3f. contactsConnection, after the ${(deepPage * 20).toLocaleString('en')}th contact`,
+          base,
+          graphql(connection(`, after: "${cursor}"`)),
+          service,
+        ),
+      );
+    }
+    if (SCENARIOS.has('add-contacts')) rows.push(await addContacts(base, headers, db, service));
+  } finally {
+    service.process.kill('SIGTERM');
+  }
+
+  if (SCENARIOS.has('postgraphile')) {
+    const pglPort = await freePort();
+    const postgraphile = await startProcess(
+      'node',
+      [path.join(ROOT, 'bench', 'postgraphile-server.cjs'), database.url, String(pglPort)],
+      {},
+      /listening/,
+    );
+    try {
+      const pglBase = `http://127.0.0.1:${pglPort}`;
+      const body = {
+        method: 'POST' as const,
+        path: '/graphql',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: POSTGRAPHILE_QUERY }),
+      };
+      const probe = await (
+        await fetch(`${pglBase}/graphql`, {
+          method: 'POST',
+          headers: body.headers,
+          body: body.body,
+        })
+      ).json();
+      if ((probe as { errors?: unknown }).errors)
+        throw new Error(`PostGraphile refused the query: ${JSON.stringify(probe)}`);
+      rows.push(
+        await load(
+          '5. PostGraphile v5: the same read as 1',
+          pglBase,
+          body,
+          postgraphile,
+          async () => {
+            const stats = (await (await fetch(`${pglBase}/__statements`)).json()) as {
+              statements: number;
+            };
+            return stats.statements;
+          },
+        ),
+      );
+    } finally {
+      postgraphile.process.kill('SIGTERM');
+    }
+  }
+
+  if (SCENARIOS.has('raw-sql')) rows.push(await rawSql(database.url));
+  await orm.close();
+  await database.stop();
+  await report(rows, { contacts, bigAudience: big.members, serverVersion });
+}
+
+interface Managed {
+  process: ChildProcess;
+  pid: number;
+}
+
+async function startProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<Managed> {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (ready.test(output)) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) =>
+      reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output}`)),
+    );
+    setTimeout(() => reject(new Error(`${command} did not start:\n${output}`)), 60_000).unref();
+  });
+  return { process: child, pid: child.pid! };
+}
+
+/** Resets the process's peak RSS (Linux), so that each scenario reports its own. */
+async function resetPeakRss(pid: number): Promise<void> {
+  await writeFile(`/proc/${pid}/clear_refs`, '5').catch(() => undefined);
+}
+
+async function peakRssMb(pid: number): Promise<number | null> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match ? Math.round(Number(match[1]) / 1024) : null;
+}
+
+async function serviceStatements(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^audience_gateway_sql_statements_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+}
+
+async function load(
+  scenario: string,
+  base: string,
+  request: { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string },
+  target: Managed,
+  statements: () => Promise<number> = () => serviceStatements(base),
+): Promise<Row> {
+  // One request first: an answer with errors would be measured as fast as a right one.
+  const probe = await fetch(base + request.path, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+  });
+  const answer = await probe.text();
+  if (probe.status >= 400 || answer.includes('"errors"'))
+    throw new Error(`${scenario}: ${probe.status} ${answer.slice(0, 500)}`);
+  // Warm up (JIT, plans, pools), then measure from a clean peak.
+  await autocannon({ url: base + request.path, ...request, connections: CONNECTIONS, duration: 2 });
+  await resetPeakRss(target.pid);
+  const before = await statements();
+  const result = await autocannon({
+    url: base + request.path,
+    ...request,
+    connections: CONNECTIONS,
+    duration: DURATION,
+  });
+  const after = await statements();
+  const row: Row = {
+    scenario,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    statementsPerRequest: round((after - before) / result.requests.total, 2),
+    peakRssMb: await peakRssMb(target.pid),
+    errors: result.errors + result.non2xx,
+  };
+  console.log(formatRow(row));
+  return row;
+}
+
+/** Scenario 4: single calls of 10,000 ids each, timed one after another. */
+async function addContacts(
+  base: string,
+  headers: Record<string, string>,
+  db: import('@mikro-orm/postgresql').Knex,
+  target: Managed,
+): Promise<Row> {
+  const ids = (
+    await db('contact')
+      .where({ organization_id: BENCH_ORG_ID })
+      .orderBy('id')
+      .limit(50_000)
+      .select('id')
+  ).map((row: { id: string }) => row.id);
+  const timings: number[] = [];
+  let statements = 0;
+  let duplicates = 0;
+  await resetPeakRss(target.pid);
+  for (let call = 0; call < 5; call += 1) {
+    const created = await fetch(`${base}/api/audience`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: `Bench add ${randomUUID().slice(0, 8)}` }),
+    });
+    const audience = (await created.json()) as { id: string };
+    const batch = ids.slice(call * 10_000, (call + 1) * 10_000);
+    const before = await serviceStatements(base);
+    const started = performance.now();
+    const response = await fetch(`${base}/api/audience/${audience.id}/add-contacts`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ contacts: batch }),
+    });
+    timings.push(performance.now() - started);
+    if (response.status !== 200)
+      throw new Error(`add-contacts answered ${response.status}: ${await response.text()}`);
+    statements = (await serviceStatements(base)) - before;
+    const count = await db('audience_contact')
+      .where({ audience_id: audience.id })
+      .count({ n: '*' })
+      .first();
+    duplicates += 10_000 - Number((count as { n: string }).n);
+    await fetch(`${base}/api/audience/${audience.id}`, { method: 'DELETE', headers });
+  }
+  timings.sort((a, b) => a - b);
+  const row: Row = {
+    scenario: '4. addContactsToAudience with 10,000 ids (5 calls)',
+    requestsPerSecond: round(1000 / (timings.reduce((a, b) => a + b, 0) / timings.length), 2),
+    p50: Math.round(timings[2]!),
+    p99: Math.round(timings[4]!),
+    statementsPerRequest: statements,
+    peakRssMb: await peakRssMb(target.pid),
+    errors: 0,
+    note: `${duplicates === 0 ? 'no duplicates' : `${duplicates} rows missing or duplicated`}; one INSERT (statements: auth, BEGIN, lock, insert, COMMIT)`,
+  };
+  console.log(formatRow(row));
+  return row;
+}
+
+/** Scenario 6: the statements of scenario 1, sent directly with pg: the ceiling. */
+async function rawSql(url: string): Promise<Row> {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const latencies: number[] = [];
+  const deadline = Date.now() + DURATION * 1000;
+  const once = async () => {
+    const started = performance.now();
+    await pool.query(
+      `select organization_id, user_id from api_key where key_hash = $1 and revoked_at is null limit 1`,
+      ['0'.repeat(64)],
+    );
+    const [count, page] = await Promise.all([
+      pool.query(
+        `select count(*) from audience where organization_id = $1 and deleted_at is null`,
+        [BENCH_ORG_ID],
+      ),
+      pool.query(
+        `select * from audience where organization_id = $1 and deleted_at is null order by created_at desc, id desc limit 20 offset 0`,
+        [BENCH_ORG_ID],
+      ),
+    ]);
+    await pool.query(
+      `select audience_id, count(*)::int from audience_contact where audience_id = any($1::uuid[]) group by audience_id`,
+      [page.rows.map((row: { id: string }) => row.id)],
+    );
+    void count;
+    latencies.push(performance.now() - started);
+  };
+  const worker = async () => {
+    while (Date.now() < deadline) await once();
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  await pool.end();
+  latencies.sort((a, b) => a - b);
+  const row: Row = {
+    scenario: '6. raw SQL with pg: the statements of 1, no HTTP',
+    requestsPerSecond: Math.round(latencies.length / DURATION),
+    p50: Math.round(latencies[Math.floor(latencies.length * 0.5)]!),
+    p99: Math.round(latencies[Math.floor(latencies.length * 0.99)]!),
+    statementsPerRequest: 4,
+    peakRssMb: null,
+    errors: 0,
+  };
+  console.log(formatRow(row));
+  return row;
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+function formatRow(row: Row): string {
+  return `| ${row.scenario} | ${row.requestsPerSecond} | ${row.p50} | ${row.p99} | ${row.statementsPerRequest ?? '–'} | ${row.peakRssMb ?? '–'} | ${row.errors} |${row.note ? ` ${row.note}` : ''}`;
+}
+
+async function report(
+  rows: Row[],
+  data: { contacts: number; bigAudience: number; serverVersion: string },
+): Promise<void> {
+  const find = (prefix: string) => rows.find((row) => row.scenario.startsWith(prefix));
+  const ours = find('1.');
+  const rest = find('2.');
+  const postgraphile = find('5.');
+  const raw = find('6.');
+  const ratio = (a?: Row, b?: Row) =>
+    a && b ? round(a.requestsPerSecond / b.requestsPerSecond, 2) : null;
+  const environment = {
+    date: new Date().toISOString(),
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: data.serverVersion,
+    contacts: data.contacts,
+    largestAudience: data.bigAudience,
+    durationSeconds: DURATION,
+    connections: CONNECTIONS,
+  };
+  const ratios = {
+    oursToPostGraphile: ratio(ours, postgraphile),
+    oursToRawSql: ratio(ours, raw),
+    restToGraphQL: ratio(rest, ours),
+  };
+  const markdown = [
+    `# Benchmark results, ${environment.date.slice(0, 10)}`,
+    '',
+    `${environment.cores} cores (${environment.cpu}), ${environment.memoryGb} GiB, Node ${environment.node}, PostgreSQL ${environment.postgres}; ` +
+      `${data.contacts.toLocaleString('en')} contacts, largest audience ${data.bigAudience.toLocaleString('en')} members; ` +
+      `${CONNECTIONS} connections for ${DURATION} s per scenario (after 2 s of warm-up).`,
+    '',
+    '| scenario | requests/s | p50 ms | p99 ms | SQL statements / request | peak RSS MB | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(formatRow),
+    '',
+    `Ours / PostGraphile (requests/s): ${ratios.oursToPostGraphile ?? '–'}; ours / raw SQL: ${ratios.oursToRawSql ?? '–'}; REST / GraphQL: ${ratios.restToGraphQL ?? '–'}.`,
+    '',
+  ].join('\n');
+  const dir = path.join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'latest.md'), markdown);
+  await writeFile(
+    path.join(dir, 'latest.json'),
+    `${JSON.stringify({ environment, rows, ratios }, null, 2)}\n`,
+  );
+  console.log(`\n${markdown}\nwritten to bench/results/latest.md and latest.json`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
