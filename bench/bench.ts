@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Knex } from '@mikro-orm/postgresql';
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -306,7 +307,8 @@ async function load(
     requestsPerSecond: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
-    statementsPerRequest: round((after - before) / result.requests.total, 2),
+    statementsPerRequest:
+      result.requests.total > 0 ? round((after - before) / result.requests.total, 2) : null,
     peakRssMb: await peakRssMb(target.pid),
     errors: result.errors + result.non2xx,
   };
@@ -318,7 +320,7 @@ async function load(
 async function addContacts(
   base: string,
   headers: Record<string, string>,
-  db: import('@mikro-orm/postgresql').Knex,
+  db: Knex,
   target: Managed,
 ): Promise<Row> {
   const ids = (
