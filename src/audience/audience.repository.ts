@@ -23,6 +23,7 @@ interface AudienceRow {
   created_by: string | null;
   updated_by: string | null;
   deleted_by: string | null;
+  contact_count: number;
 }
 
 export interface AudienceQuery {
@@ -69,11 +70,12 @@ export async function countAudiences(
   return Number(row?.total ?? 0);
 }
 
+/** A page of audiences, with the member count kept on each (see AudienceEntity.contactCount). */
 export async function findAudiences(
   db: Knex,
   organizationId: string,
   { pattern, sortBy, sortOrder, window }: AudienceQuery,
-): Promise<Audience[]> {
+): Promise<{ audiences: Audience[]; contactCounts: Map<string, number> }> {
   const rows = await liveAudiences(db, organizationId, pattern)
     .select('*')
     .orderBy([
@@ -82,7 +84,10 @@ export async function findAudiences(
     ])
     .limit(window.limit)
     .offset(window.offset);
-  return (rows as AudienceRow[]).map(toAudience);
+  return {
+    audiences: (rows as AudienceRow[]).map(toAudience),
+    contactCounts: new Map((rows as AudienceRow[]).map((row) => [row.id, row.contact_count])),
+  };
 }
 
 export async function findAudience(

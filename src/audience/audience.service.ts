@@ -36,7 +36,7 @@ export class AudienceService {
     const { organizationId } = requireActor(this.actor);
     const valid = await validateInput(AudiencesArgs, args);
     const pattern = containsPattern(valid.search);
-    const [total, data] = await Promise.all([
+    const [total, { audiences, contactCounts }] = await Promise.all([
       countAudiences(this.db, organizationId, pattern),
       findAudiences(this.db, organizationId, {
         pattern,
@@ -45,7 +45,9 @@ export class AudienceService {
         window: pageWindow(valid),
       }),
     ]);
-    return toPage(data, total, valid);
+    // The rows carry their counts: primed, the loader answers contactCount with no query at all.
+    for (const [audienceId, count] of contactCounts) this.loaders.contactCount.prime(audienceId, count);
+    return toPage(audiences, total, valid);
   }
 
   async get(id: unknown): Promise<Audience> {

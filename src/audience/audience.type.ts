@@ -3,6 +3,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { PageType } from '../common/page.type';
 
 @ObjectType({
+  simpleResolvers: true,
   description: 'A named group of an organization’s contacts, the target of a campaign.',
 })
 export class Audience {
@@ -40,5 +41,5 @@ export class Audience {
   deletedBy!: string | null;
 }
 
-@ObjectType({ description: 'A page of audiences with its pagination meta.' })
+@ObjectType({ simpleResolvers: true, description: 'A page of audiences with its pagination meta.' })
 export class AudiencePage extends PageType(Audience) {}

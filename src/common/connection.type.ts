@@ -1,6 +1,9 @@
 import { Field, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'Where a connection page stands (Relay cursor pagination).' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'Where a connection page stands (Relay cursor pagination).',
+})
 export class PageInfo {
   @Field({ description: 'Whether more items follow the last edge.' })
   hasNextPage!: boolean;

@@ -25,7 +25,7 @@ export class PageArgs {
   limit: number = DEFAULT_PAGE_SIZE;
 }
 
-@ObjectType({ description: 'Where a page stands in the whole list.' })
+@ObjectType({ simpleResolvers: true, description: 'Where a page stands in the whole list.' })
 export class PaginationMeta {
   @Field(() => Int, { description: 'The page returned, from 1.' })
   page!: number;

@@ -3,7 +3,7 @@ import { DateTimeISOResolver } from 'graphql-scalars';
 import { PageInfo } from '../common/connection.type';
 import { PageType } from '../common/page.type';
 
-@ObjectType({ description: 'A person an organization can message.' })
+@ObjectType({ simpleResolvers: true, description: 'A person an organization can message.' })
 export class Contact {
   @Field(() => ID, { description: 'The contact id (UUID).' })
   id!: string;
@@ -30,10 +30,10 @@ export class Contact {
   updatedAt!: Date;
 }
 
-@ObjectType({ description: 'A page of contacts with its pagination meta.' })
+@ObjectType({ simpleResolvers: true, description: 'A page of contacts with its pagination meta.' })
 export class ContactPage extends PageType(Contact) {}
 
-@ObjectType({ description: 'A contact and its cursor.' })
+@ObjectType({ simpleResolvers: true, description: 'A contact and its cursor.' })
 export class ContactEdge {
   @Field({ description: 'Pass it as `after` to continue after this contact.' })
   cursor!: string;
@@ -42,7 +42,10 @@ export class ContactEdge {
   node!: Contact;
 }
 
-@ObjectType({ description: 'A page of an audience’s contacts by cursor (Relay connection).' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A page of an audience’s contacts by cursor (Relay connection).',
+})
 export class ContactConnection {
   @Field(() => [ContactEdge], { description: 'The contacts of this page, in order.' })
   edges!: ContactEdge[];

@@ -1,5 +1,8 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
@@ -37,8 +40,13 @@ export async function registerGraphQL(
     ),
     includeStacktraceInErrorResponses: false,
     introspection: options.introspection,
-    // Apollo's own landing page loads from a CDN; ours is served from here, or not at all.
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      // Apollo's own landing page loads from a CDN; ours is served from here, or not at all.
+      ApolloServerPluginLandingPageDisabled(),
+      // Cache hints are unused here, and the plugin wraps every field's resolver to collect them.
+      ApolloServerPluginCacheControlDisabled(),
+    ],
   });
   await apollo.start();
 
