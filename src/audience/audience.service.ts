@@ -46,7 +46,8 @@ export class AudienceService {
       }),
     ]);
     // The rows carry their counts: primed, the loader answers contactCount with no query at all.
-    for (const [audienceId, count] of contactCounts) this.loaders.contactCount.prime(audienceId, count);
+    for (const [audienceId, count] of contactCounts)
+      this.loaders.contactCount.prime(audienceId, count);
     return toPage(audiences, total, valid);
   }
 
