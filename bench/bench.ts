@@ -459,6 +459,7 @@ async function report(
     oursToRawSql: ratio(ours, raw),
     restToGraphQL: ratio(rest, ours),
   };
+  const targets = evaluateTargets(rows);
   const markdown = [
     `# Benchmark results, ${environment.date.slice(0, 10)}`,
     '',
@@ -472,6 +473,17 @@ async function report(
     '',
     `Ours / PostGraphile (requests/s): ${ratios.oursToPostGraphile ?? '–'}; ours / raw SQL: ${ratios.oursToRawSql ?? '–'}; REST / GraphQL: ${ratios.restToGraphQL ?? '–'}.`,
     '',
+    '## Targets',
+    '',
+    '| target | figure | met |',
+    '| --- | --- | --- |',
+    ...targets.map(
+      (target) =>
+        `| ${target.target} | ${target.figure} | ${target.met === null ? 'not run' : target.met ? 'met' : '**missed**'} |`,
+    ),
+    '',
+    'What was tried, and what did not pay: bench/README.md.',
+    '',
   ].join('\n');
   const dir = path.join(ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
@@ -481,6 +493,72 @@ async function report(
     `${JSON.stringify({ environment, rows, ratios }, null, 2)}\n`,
   );
   console.log(`\n${markdown}\nwritten to bench/results/latest.md and latest.json`);
+}
+
+interface Target {
+  target: string;
+  figure: string;
+  met: boolean | null;
+}
+
+/** The targets of the benchmark issue, judged on this run's figures. */
+function evaluateTargets(rows: Row[]): Target[] {
+  const find = (prefix: string) => rows.find((row) => row.scenario.startsWith(prefix));
+  const [ours, rest, postgraphile] = [find('1.'), find('2.'), find('5.')];
+  const [search, first, deep, add] = [find('3c.'), find('3e.'), find('3f.'), find('4.')];
+  const peak = Math.max(...rows.map((row) => row.peakRssMb ?? 0));
+  const statements = rows.filter(
+    (row) => row.scenario.startsWith('1.') || row.scenario.startsWith('2.'),
+  );
+  return [
+    {
+      target: '(1) at least the requests/s of PostGraphile (5), p99 no worse',
+      figure:
+        ours && postgraphile
+          ? `${ours.requestsPerSecond} vs ${postgraphile.requestsPerSecond} req/s; p99 ${ours.p99} vs ${postgraphile.p99} ms`
+          : '–',
+      met:
+        ours && postgraphile
+          ? ours.requestsPerSecond >= postgraphile.requestsPerSecond && ours.p99 <= postgraphile.p99
+          : null,
+    },
+    {
+      target: '(2) REST within 10% of (1)',
+      figure: ours && rest ? `${rest.requestsPerSecond} vs ${ours.requestsPerSecond} req/s` : '–',
+      met: ours && rest ? rest.requestsPerSecond >= ours.requestsPerSecond * 0.9 : null,
+    },
+    {
+      target: 'SQL statements per request constant in the page size (also a jest test)',
+      figure: statements.map((row) => `${row.statementsPerRequest}`).join(', ') || '–',
+      met:
+        statements.length > 0
+          ? statements.every((row) => (row.statementsPerRequest ?? 99) <= 3.2)
+          : null,
+    },
+    {
+      target: '(3) page 1 with search under 30 ms p50 on the 200,000-member audience',
+      figure: search ? `${search.p50} ms p50` : '–',
+      met: search ? search.p50 < 30 : null,
+    },
+    {
+      target: '(3) a deep page by cursor costs no more than page 1',
+      figure:
+        first && deep
+          ? `${deep.p50} vs ${first.p50} ms p50; ${deep.requestsPerSecond} vs ${first.requestsPerSecond} req/s`
+          : '–',
+      met: first && deep ? deep.p50 <= first.p50 * 1.1 + 1 : null,
+    },
+    {
+      target: '(4) 10,000 ids under 1 s, one statement, no duplicates',
+      figure: add ? `${add.p99} ms at worst; ${add.note}` : '–',
+      met: add ? add.p99 < 1000 && (add.note ?? '').startsWith('no duplicates') : null,
+    },
+    {
+      target: 'peak RSS under 250 MB at 50 connections',
+      figure: `${peak} MB`,
+      met: rows.some((row) => row.peakRssMb !== null) ? peak < 250 : null,
+    },
+  ];
 }
 
 main().catch((error: unknown) => {

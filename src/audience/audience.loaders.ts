@@ -1,59 +1,42 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { decodeCursor, encodeCursor } from '../common/cursor';
 import { type Page, pageWindow, toPage } from '../common/pagination';
 import { containsPattern } from '../common/search';
-import { decodeCursor, encodeCursor } from '../common/cursor';
 import type { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import { countMembers, findMembers, sortValueOf } from '../contact/contact.repository';
-import { findContactCounts } from './audience.repository';
 import type { Contact, ContactConnection } from '../contact/contact.type';
+import type { Audience } from './audience.type';
 
 export interface MembersKey {
-  organizationId: string;
-  audienceId: string;
+  audience: Audience;
   args: ContactsArgs;
 }
 
 export interface ConnectionKey {
-  organizationId: string;
-  audienceId: string;
+  audience: Audience;
   args: ContactsConnectionArgs;
 }
 
+/**
+ * The members of many audiences in one request come in a constant number of statements. Member
+ * counts need none: each audience row keeps its own (only a search's matches are counted).
+ */
 export interface AudienceLoaders {
-  /** Members per audience, as kept on each audience: one statement for all asked in a request. */
-  contactCount: DataLoader<string, number>;
-  /** A page of members per audience: two statements for every audience sharing the same arguments. */
+  /** A page of members per audience: two statements for every audience sharing the arguments. */
   members: DataLoader<MembersKey, Page<Contact>, string>;
   /** A cursor page of members per audience: one statement for all audiences sharing the arguments. */
   connections: DataLoader<ConnectionKey, ContactConnection, string>;
 }
 
-function membersKey({ organizationId, args }: MembersKey): string {
+function membersKey({ audience, args }: MembersKey): string {
   const { page, limit, search, sortBy, sortOrder } = args;
-  return JSON.stringify([organizationId, page, limit, search ?? null, sortBy, sortOrder]);
+  return JSON.stringify([audience.organizationId, page, limit, search ?? null, sortBy, sortOrder]);
 }
 
-/** Called once per request: loaders cache per request and must never be shared between them. */
-export function createAudienceLoaders(db: Knex): AudienceLoaders {
-  const contactCount = new DataLoader<string, number>(async (audienceIds) => {
-    const counts = await findContactCounts(db, audienceIds);
-    return audienceIds.map((id) => counts.get(id) ?? 0);
-  });
-  return {
-    contactCount,
-    members: new DataLoader(loadMemberPages(db, contactCount), {
-      cacheKeyFn: (key) => `${key.audienceId}:${membersKey(key)}`,
-    }),
-    connections: new DataLoader(loadConnections(db, contactCount), {
-      cacheKeyFn: (key) => `${key.audienceId}:${connectionKey(key)}`,
-    }),
-  };
-}
-
-function connectionKey({ organizationId, args }: ConnectionKey): string {
+function connectionKey({ audience, args }: ConnectionKey): string {
   return JSON.stringify([
-    organizationId,
+    audience.organizationId,
     args.first,
     args.after ?? null,
     args.sortBy,
@@ -61,35 +44,70 @@ function connectionKey({ organizationId, args }: ConnectionKey): string {
   ]);
 }
 
-function loadConnections(db: Knex, contactCount: DataLoader<string, number>) {
+/** Called once per request: loaders cache per request and must never be shared between them. */
+export function createAudienceLoaders(db: Knex): AudienceLoaders {
+  return {
+    members: new DataLoader(loadMemberPages(db), {
+      cacheKeyFn: (key) => `${key.audience.id}:${membersKey(key)}`,
+    }),
+    connections: new DataLoader(loadConnections(db), {
+      cacheKeyFn: (key) => `${key.audience.id}:${connectionKey(key)}`,
+    }),
+  };
+}
+
+function loadMemberPages(db: Knex) {
+  return async (keys: readonly MembersKey[]): Promise<Page<Contact>[]> => {
+    const pages = new Map<MembersKey, Page<Contact>>();
+    await Promise.all(
+      groupBy(keys, membersKey).map(async (group) => {
+        const { audience, args } = group[0]!;
+        const ids = [...new Set(group.map((key) => key.audience.id))];
+        const pattern = containsPattern(args.search);
+        const [matches, members] = await Promise.all([
+          pattern === undefined ? undefined : countMembers(db, ids, pattern),
+          findMembers(db, audience.organizationId, ids, {
+            pattern,
+            sortBy: args.sortBy,
+            sortOrder: args.sortOrder,
+            ...pageWindow(args),
+          }),
+        ]);
+        for (const key of group) {
+          const total = matches ? (matches.get(key.audience.id) ?? 0) : key.audience.contactCount;
+          pages.set(key, toPage(members.get(key.audience.id) ?? [], total, args));
+        }
+      }),
+    );
+    return keys.map((key) => pages.get(key)!);
+  };
+}
+
+function loadConnections(db: Knex) {
   return async (keys: readonly ConnectionKey[]): Promise<ContactConnection[]> => {
     const results = new Map<ConnectionKey, ContactConnection>();
     await Promise.all(
       groupBy(keys, connectionKey).map(async (group) => {
-        const { organizationId, args } = group[0]!;
+        const { audience, args } = group[0]!;
         const sort = { sortBy: args.sortBy, sortOrder: args.sortOrder };
         const after = args.after ? decodeCursor('after', args.after, sort) : undefined;
-        const ids = [...new Set(group.map((key) => key.audienceId))];
-        const [members, totals] = await Promise.all([
-          findMembers(db, organizationId, ids, {
-            ...sort,
-            pattern: undefined,
-            after,
-            limit: args.first + 1,
-            offset: 0,
-          }),
-          contactCount.loadMany(ids),
-        ]);
+        const ids = [...new Set(group.map((key) => key.audience.id))];
+        const members = await findMembers(db, audience.organizationId, ids, {
+          ...sort,
+          pattern: undefined,
+          after,
+          limit: args.first + 1,
+          offset: 0,
+        });
         for (const key of group) {
-          const rows = members.get(key.audienceId) ?? [];
+          const rows = members.get(key.audience.id) ?? [];
           const edges = rows.slice(0, args.first).map((node) => ({
             node,
             cursor: encodeCursor({ ...sort, value: sortValueOf(node, args.sortBy), id: node.id }),
           }));
-          const total = totals[ids.indexOf(key.audienceId)];
           results.set(key, {
             edges,
-            totalCount: typeof total === 'number' ? total : 0,
+            totalCount: key.audience.contactCount,
             pageInfo: {
               hasNextPage: rows.length > args.first,
               hasPreviousPage: after !== undefined,
@@ -104,17 +122,7 @@ function loadConnections(db: Knex, contactCount: DataLoader<string, number>) {
   };
 }
 
-async function countsOf(
-  contactCount: DataLoader<string, number>,
-  ids: string[],
-): Promise<Map<string, number>> {
-  const counts = await contactCount.loadMany(ids);
-  return new Map(
-    ids.map((id, index) => [id, typeof counts[index] === 'number' ? counts[index] : 0]),
-  );
-}
-
-/** Keys grouped by a derived key, in first-seen order. */
+/** Items grouped by a derived key, in first-seen order. */
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
   const groups = new Map<string, T[]>();
   for (const item of items) {
@@ -122,34 +130,4 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
   return [...groups.values()];
-}
-
-function loadMemberPages(db: Knex, contactCount: DataLoader<string, number>) {
-  return async (keys: readonly MembersKey[]): Promise<Page<Contact>[]> => {
-    const pages = new Map<MembersKey, Page<Contact>>();
-    await Promise.all(
-      groupBy(keys, membersKey).map(async (group) => {
-        const { organizationId, args } = group[0]!;
-        const ids = [...new Set(group.map((key) => key.audienceId))];
-        const pattern = containsPattern(args.search);
-        const [totals, members] = await Promise.all([
-          // Without a search the total is the kept count; with one, the matches are counted.
-          pattern === undefined ? countsOf(contactCount, ids) : countMembers(db, ids, pattern),
-          findMembers(db, organizationId, ids, {
-            pattern,
-            sortBy: args.sortBy,
-            sortOrder: args.sortOrder,
-            ...pageWindow(args),
-          }),
-        ]);
-        for (const key of group) {
-          pages.set(
-            key,
-            toPage(members.get(key.audienceId) ?? [], totals.get(key.audienceId) ?? 0, args),
-          );
-        }
-      }),
-    );
-    return keys.map((key) => pages.get(key)!);
-  };
 }

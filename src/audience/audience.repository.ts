@@ -46,6 +46,7 @@ function toAudience(row: AudienceRow): Audience {
     createdBy: row.created_by,
     updatedBy: row.updated_by,
     deletedBy: row.deleted_by,
+    contactCount: row.contact_count,
   };
 }
 
@@ -60,23 +61,17 @@ function liveAudiences(db: Knex, organizationId: string, pattern: string | undef
   return query;
 }
 
-export async function countAudiences(
-  db: Knex,
-  organizationId: string,
-  pattern: string | undefined,
-): Promise<number> {
-  const row = (await liveAudiences(db, organizationId, pattern).count({ total: '*' }).first()) as
-    { total: string } | undefined;
-  return Number(row?.total ?? 0);
-}
-
-/** A page of audiences, with the member count kept on each (see AudienceEntity.contactCount). */
-export async function findAudiences(
+/**
+ * A page of live audiences and how many match in all, in one statement: the count, joined
+ * laterally to the page, so that a page past the end still brings the total.
+ */
+export async function findAudiencePage(
   db: Knex,
   organizationId: string,
   { pattern, sortBy, sortOrder, window }: AudienceQuery,
-): Promise<{ audiences: Audience[]; contactCounts: Map<string, number> }> {
-  const rows = await liveAudiences(db, organizationId, pattern)
+): Promise<{ audiences: Audience[]; total: number }> {
+  const count = liveAudiences(db, organizationId, pattern).count({ total: '*' });
+  const page = liveAudiences(db, organizationId, pattern)
     .select('*')
     .orderBy([
       { column: SORT_COLUMNS[sortBy], order: sortOrder },
@@ -84,9 +79,18 @@ export async function findAudiences(
     ])
     .limit(window.limit)
     .offset(window.offset);
+  const rows = (await db
+    .select('counted.total', 'page.*')
+    .from(count.as('counted'))
+    // knex compiles a query builder given as a binding into the statement, bindings and all.
+    .joinRaw('left join lateral (?) as page on true', [
+      page as unknown as Knex.Value,
+    ])) as (AudienceRow & {
+    total: string;
+  })[];
   return {
-    audiences: (rows as AudienceRow[]).map(toAudience),
-    contactCounts: new Map((rows as AudienceRow[]).map((row) => [row.id, row.contact_count])),
+    total: Number(rows[0]?.total ?? 0),
+    audiences: rows.filter((row) => row.id !== null).map(toAudience),
   };
 }
 
@@ -164,17 +168,6 @@ export async function lockLiveAudience(
     .forNoKeyUpdate()
     .first();
   return row !== undefined;
-}
-
-/** The kept member counts of audiences, in one statement. */
-export async function findContactCounts(
-  db: Knex,
-  audienceIds: readonly string[],
-): Promise<Map<string, number>> {
-  const rows = (await db('audience')
-    .select('id', 'contact_count')
-    .whereIn('id', [...audienceIds])) as { id: string; contact_count: number }[];
-  return new Map(rows.map((row) => [row.id, row.contact_count]));
 }
 
 /**

@@ -1,15 +1,4 @@
-import {
-  Arg,
-  Args,
-  Ctx,
-  FieldResolver,
-  ID,
-  Int,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-} from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import { ContactConnection, ContactPage } from '../contact/contact.type';
 import type { RequestContext } from '../server/request-context';
@@ -81,11 +70,6 @@ export class AudienceResolver {
     @Ctx() { audiences }: RequestContext,
   ) {
     return audiences.addContacts(id, { contacts });
-  }
-
-  @FieldResolver(() => Int, { description: 'How many contacts the audience holds.' })
-  contactCount(@Root() audience: Audience, @Ctx() { audiences }: RequestContext) {
-    return audiences.contactCount(audience);
   }
 
   @FieldResolver(() => ContactPage, {

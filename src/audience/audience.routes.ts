@@ -39,17 +39,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errors(400, 401) },
       },
     },
-    async (request) => {
-      const { audiences } = contextOf(request);
-      const page = await audiences.list(parseQuery(AudiencesArgs, request.query));
-      const counts = await Promise.all(
-        page.data.map((audience) => audiences.contactCount(audience)),
-      );
-      return {
-        data: page.data.map((audience, index) => ({ ...audience, contactCount: counts[index] })),
-        meta: page.meta,
-      };
-    },
+    (request) => contextOf(request).audiences.list(parseQuery(AudiencesArgs, request.query)),
   );
 
   app.get<{ Params: IdParams }>(

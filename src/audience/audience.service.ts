@@ -11,9 +11,8 @@ import { AddContactsInput, CreateAudienceInput, UpdateAudienceInput } from './au
 import type { AudienceLoaders } from './audience.loaders';
 import {
   addMembers,
-  countAudiences,
   findAudience,
-  findAudiences,
+  findAudiencePage,
   insertAudience,
   lockLiveAudience,
   softDeleteAudience,
@@ -36,18 +35,12 @@ export class AudienceService {
     const { organizationId } = requireActor(this.actor);
     const valid = await validateInput(AudiencesArgs, args);
     const pattern = containsPattern(valid.search);
-    const [total, { audiences, contactCounts }] = await Promise.all([
-      countAudiences(this.db, organizationId, pattern),
-      findAudiences(this.db, organizationId, {
-        pattern,
-        sortBy: valid.sortBy,
-        sortOrder: valid.sortOrder,
-        window: pageWindow(valid),
-      }),
-    ]);
-    // The rows carry their counts: primed, the loader answers contactCount with no query at all.
-    for (const [audienceId, count] of contactCounts)
-      this.loaders.contactCount.prime(audienceId, count);
+    const { audiences, total } = await findAudiencePage(this.db, organizationId, {
+      pattern,
+      sortBy: valid.sortBy,
+      sortOrder: valid.sortOrder,
+      window: pageWindow(valid),
+    });
     return toPage(audiences, total, valid);
   }
 
@@ -113,27 +106,14 @@ export class AudienceService {
     return contactIds;
   }
 
-  /** Members of a live audience the caller already holds (its id was checked when it was read). */
-  contactCount(audience: Audience): Promise<number> {
-    return this.loaders.contactCount.load(audience.id);
-  }
-
   async contacts(audience: Audience, args: unknown): Promise<Page<Contact>> {
     const valid = await validateInput(ContactsArgs, args);
-    return this.loaders.members.load({
-      organizationId: audience.organizationId,
-      audienceId: audience.id,
-      args: valid,
-    });
+    return this.loaders.members.load({ audience, args: valid });
   }
 
   /** Members by cursor: the cost of a page does not grow with how far it is into the list. */
   async contactsConnection(audience: Audience, args: unknown): Promise<ContactConnection> {
     const valid = await validateInput(ContactsConnectionArgs, args);
-    return this.loaders.connections.load({
-      organizationId: audience.organizationId,
-      audienceId: audience.id,
-      args: valid,
-    });
+    return this.loaders.connections.load({ audience, args: valid });
   }
 }
