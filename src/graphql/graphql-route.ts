@@ -39,6 +39,8 @@ export async function registerGraphQL(
       app.log.error({ err: error }, 'unexpected GraphQL error'),
     ),
     includeStacktraceInErrorResponses: false,
+    // Compact JSON: Apollo pretty-prints by default, which costs time and bytes on every response.
+    stringifyResult: (result) => JSON.stringify(result),
     introspection: options.introspection,
     plugins: [
       fastifyApolloDrainPlugin(app),
