@@ -3,6 +3,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -448,6 +449,18 @@ async function report(
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     postgres: data.serverVersion,
+    packages: Object.fromEntries(
+      [
+        '@apollo/server',
+        'graphql',
+        'type-graphql',
+        'fastify',
+        '@mikro-orm/core',
+        'pg',
+        'postgraphile',
+        'autocannon',
+      ].map((name) => [name, versionOf(name)]),
+    ),
     contacts: data.contacts,
     largestAudience: data.bigAudience,
     durationSeconds: DURATION,
@@ -462,7 +475,10 @@ async function report(
   const markdown = [
     `# Benchmark results, ${environment.date.slice(0, 10)}`,
     '',
-    `${environment.cores} cores (${environment.cpu}), ${environment.memoryGb} GiB, Node ${environment.node}, PostgreSQL ${environment.postgres}; ` +
+    `${environment.cores} cores (${environment.cpu}), ${environment.memoryGb} GiB, Node ${environment.node}, PostgreSQL ${environment.postgres}, ` +
+      `${Object.entries(environment.packages)
+        .map(([name, version]) => `${name} ${version}`)
+        .join(', ')}; ` +
       `${data.contacts.toLocaleString('en')} contacts, largest audience ${data.bigAudience.toLocaleString('en')} members; ` +
       `${CONNECTIONS} connections for ${DURATION} s per scenario (after 2 s of warm-up).`,
     '',
@@ -492,6 +508,11 @@ async function report(
     `${JSON.stringify({ environment, rows, ratios }, null, 2)}\n`,
   );
   console.log(`\n${markdown}\nwritten to bench/results/latest.md and latest.json`);
+}
+
+function versionOf(name: string): string {
+  const file = path.join(ROOT, 'node_modules', name, 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 interface Target {

@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor } from '../common/cursor';
 import { type Page, pageWindow, toPage } from '../common/pagination';
 import { containsPattern } from '../common/search';
 import type { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
-import { countMembers, findMembers, sortValueOf } from '../contact/contact.repository';
+import { countMatchingMembers, findMembers, sortValueOf } from '../contact/contact.repository';
 import type { Contact, ContactConnection } from '../contact/contact.type';
 import type { Audience } from './audience.type';
 
@@ -65,7 +65,7 @@ function loadMemberPages(db: Knex) {
         const ids = [...new Set(group.map((key) => key.audience.id))];
         const pattern = containsPattern(args.search);
         const [matches, members] = await Promise.all([
-          pattern === undefined ? undefined : countMembers(db, ids, pattern),
+          pattern === undefined ? undefined : countMatchingMembers(db, ids, pattern),
           findMembers(db, audience.organizationId, ids, {
             pattern,
             sortBy: args.sortBy,

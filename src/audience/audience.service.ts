@@ -106,6 +106,7 @@ export class AudienceService {
     return contactIds;
   }
 
+  // `audience` is one this service returned, so it is already the actor's.
   async contacts(audience: Audience, args: unknown): Promise<Page<Contact>> {
     const valid = await validateInput(ContactsArgs, args);
     return this.loaders.members.load({ audience, args: valid });

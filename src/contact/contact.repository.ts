@@ -90,20 +90,20 @@ export async function findContacts(
   return rows.map(toContact);
 }
 
-/** Members of each audience matching the pattern, counted in one grouped statement. */
-export async function countMembers(
+/**
+ * Members of each audience that match a search, counted in one grouped statement. (Without a
+ * search, an audience's member count is kept on its row.)
+ */
+export async function countMatchingMembers(
   db: Knex,
   audienceIds: readonly string[],
-  pattern: string | undefined,
+  pattern: string,
 ): Promise<Map<string, number>> {
   const [search, bindings] = searchClause(pattern);
   const { rows } = await db.raw<{ rows: { audience_id: string; total: number }[] }>(
-    pattern === undefined
-      ? `select ac.audience_id, count(*)::int as total from audience_contact ac
-         where ac.audience_id = any(cast(? as uuid[])) group by ac.audience_id`
-      : `select ac.audience_id, count(*)::int as total
-         from audience_contact ac join contact c on c.id = ac.contact_id
-         where ac.audience_id = any(cast(? as uuid[])) ${search} group by ac.audience_id`,
+    `select ac.audience_id, count(*)::int as total
+     from audience_contact ac join contact c on c.id = ac.contact_id
+     where ac.audience_id = any(cast(? as uuid[])) ${search} group by ac.audience_id`,
     [[...audienceIds], ...bindings],
   );
   return new Map(rows.map((row) => [row.audience_id, row.total]));
