@@ -31,6 +31,8 @@ const DURATION = Number(values.duration);
 const CONNECTIONS = Number(values.connections);
 const SCENARIOS = new Set(values.scenarios!.split(','));
 const ROOT = path.resolve(__dirname, '..');
+// Long enough for JIT, pools, plans and a freshly started database's caches to settle.
+const WARM_UP_SECONDS = 5;
 
 interface Row {
   scenario: string;
@@ -293,7 +295,12 @@ async function load(
   if (probe.status >= 400 || answer.includes('"errors"'))
     throw new Error(`${scenario}: ${probe.status} ${answer.slice(0, 500)}`);
   // Warm up (JIT, plans, pools), then measure from a clean peak.
-  await autocannon({ url: base + request.path, ...request, connections: CONNECTIONS, duration: 2 });
+  await autocannon({
+    url: base + request.path,
+    ...request,
+    connections: CONNECTIONS,
+    duration: WARM_UP_SECONDS,
+  });
   await resetPeakRss(target.pid);
   const before = await statements();
   const result = await autocannon({
@@ -480,7 +487,7 @@ async function report(
         .map(([name, version]) => `${name} ${version}`)
         .join(', ')}; ` +
       `${data.contacts.toLocaleString('en')} contacts, largest audience ${data.bigAudience.toLocaleString('en')} members; ` +
-      `${CONNECTIONS} connections for ${DURATION} s per scenario (after 2 s of warm-up).`,
+      `${CONNECTIONS} connections for ${DURATION} s per scenario (after ${WARM_UP_SECONDS} s of warm-up).`,
     '',
     '| scenario | requests/s | p50 ms | p99 ms | SQL statements / request | peak RSS MB | errors |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
