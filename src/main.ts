@@ -40,21 +40,22 @@ function banner(config: Config, embedded: boolean, demoApiKey: string | undefine
     ? 'localhost'
     : config.host;
   const base = `http://${host}:${config.port}`;
+  const line = (label: string, value: string) => `  ${`${label}:`.padEnd(12)}${value}`;
   const lines = [
     '',
     `audience-gateway is listening on ${base}`,
-    `  GraphQL:   ${base}/graphql`,
-    ...(config.playground ? [`  Playground: ${base}/graphql (open it in a browser)`] : []),
-    `  REST:      ${base}/api`,
-    `  API docs:  ${base}/api/docs`,
-    `  Database:  ${embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'}`,
+    line('GraphQL', `${base}/graphql`),
+    ...(config.playground ? [line('Playground', `${base}/graphql (open it in a browser)`)] : []),
+    line('REST', `${base}/api`),
+    line('API docs', `${base}/api/docs`),
+    line('Database', embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'),
   ];
   if (demoApiKey) {
     const query = JSON.stringify({
       query: '{ audiences { data { name contactCount } meta { total } } }',
     });
     lines.push(
-      `  Demo key:  ${demoApiKey}`,
+      line('Demo key', demoApiKey),
       '',
       'Try it:',
       `  curl -s ${base}/graphql -H 'content-type: application/json' -H 'x-api-key: ${demoApiKey}' --data '${query}'`,

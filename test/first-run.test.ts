@@ -32,10 +32,10 @@ test('first start seeds the demo and prints a curl line that answers; a second s
     const [curl] = await service.waitFor(/curl -s .*$/m);
     const base = `http://localhost:${port}`;
     for (const line of [
-      `GraphQL:   ${base}/graphql`,
+      `GraphQL:    ${base}/graphql`,
       `Playground: ${base}/graphql`,
-      `REST:      ${base}/api`,
-      `API docs:  ${base}/api/docs`,
+      `REST:       ${base}/api`,
+      `API docs:   ${base}/api/docs`,
     ]) {
       expect(service.output).toContain(line);
     }
@@ -98,7 +98,7 @@ test('with DATABASE_URL the service migrates that database and seeds nothing', a
   });
   try {
     await service.waitFor(/is listening on/);
-    expect(service.output).toContain('Database:  DATABASE_URL');
+    expect(service.output).toContain('Database:   DATABASE_URL');
     expect(service.output).not.toContain('Demo key');
     const external = new pg.Client({ connectionString: url.toString() });
     await external.connect();
