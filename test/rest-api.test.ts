@@ -307,6 +307,11 @@ describe('authentication, not found and other organizations', () => {
     expect(await server.countRows('audience', { organization_id: revoked.organizationId })).toBe(0);
   });
 
+  test('without a key, even a malformed or oversized body is a 401: bodies are read after the key', async () => {
+    expectError(await call('POST', '/api/audience', { rawBody: '{"name": ' }), 401);
+    expectError(await call('POST', '/api/audience', { rawBody: 'x'.repeat(2 * 1024 * 1024) }), 401);
+  });
+
   test('another organization’s audience is a 404 on every path, and nothing changes', async () => {
     const before = await server.db('audience').where({ id: audienceId }).first();
     for (const [method, path, json] of paths(audienceId)) {

@@ -24,7 +24,8 @@ export function apiPlugin(db: Knex) {
         body === '' ? undefined : parseJsonBody(body as string),
     );
 
-    app.addHook('preHandler', async (request: FastifyRequest) => {
+    // Authentication first: a caller without a valid key gets 401 before its body is even read.
+    app.addHook('onRequest', async (request: FastifyRequest) => {
       const context = await createRequestContext(db, request.headers[API_KEY_HEADER]);
       request.ctx = context;
       requireActor(context.actor);
