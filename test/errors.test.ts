@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { createErrorFormatter } from '../src/graphql/format-error';
 import { TestOrganization } from './support/fixtures';
+import { rest } from './support/rest-client';
 import { onlyError, TestServer } from './support/test-server';
 
 let server: TestServer;
@@ -9,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-test('a database failure is INTERNAL_SERVER_ERROR with no internals in the response', async () => {
+test('a database that cannot answer is SERVICE_UNAVAILABLE (503) on both doors, with no internals', async () => {
   const org = await TestOrganization.create(server.db);
   const broken = await TestServer.start();
   await broken.orm.close(true);
@@ -17,10 +18,19 @@ test('a database failure is INTERNAL_SERVER_ERROR with no internals in the respo
     const result = await broken.graphql('{ audiences { data { id } } }', {}, org.apiKey);
     const error = onlyError(result);
     expect(error).toEqual({
-      message: 'Internal server error',
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      message: 'The database is unavailable right now; try again shortly',
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
     });
-    expect(result.status).toBe(500);
+    expect(result.status).toBe(503);
+    const restResult = await rest(broken.url, 'GET', '/api/audience', { apiKey: org.apiKey });
+    expect(restResult).toEqual({
+      status: 503,
+      body: {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'The database is unavailable right now; try again shortly',
+      },
+    });
   } finally {
     await broken.app.close();
   }

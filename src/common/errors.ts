@@ -2,7 +2,7 @@
  * The errors a client can cause. Each has one fixed code; the GraphQL door maps it to
  * `extensions.code` and the REST door to an HTTP status, each in one place.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'NOT_FOUND';
+export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'SERVICE_UNAVAILABLE';
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
@@ -48,9 +48,20 @@ export class UnauthenticatedError extends AppError {
   }
 }
 
+/** The database cannot answer now (down, restarting, overloaded): the client may try again. */
+export class ServiceUnavailableError extends AppError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+
+  constructor() {
+    super('The database is unavailable right now; try again shortly');
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
 /** The HTTP status of each error code, for the REST door and for GraphQL responses alike. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   UNAUTHENTICATED: 401,
   NOT_FOUND: 404,
+  SERVICE_UNAVAILABLE: 503,
 };

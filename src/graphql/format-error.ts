@@ -1,6 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { AppError, HTTP_STATUS } from '../common/errors';
+import { toAppError } from '../common/database-errors';
+import { type AppError, HTTP_STATUS } from '../common/errors';
 
 /**
  * Maps errors to what a client sees: our domain errors keep their message and code, GraphQL's
@@ -14,11 +15,12 @@ export function createErrorFormatter(logError: (error: unknown) => void) {
       unwrapped instanceof GraphQLError && unwrapped.originalError
         ? unwrapped.originalError
         : unwrapped;
-    if (cause instanceof AppError) {
+    const appError = toAppError(cause);
+    if (appError) {
       return {
         ...formatted,
-        message: cause.message,
-        extensions: { ...cause.details, code: cause.code },
+        message: appError.message,
+        extensions: { ...appError.details, code: appError.code },
       };
     }
     if (cause instanceof GraphQLError) {

@@ -6,7 +6,7 @@ import {
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../common/errors';
+import { toAppError } from '../common/database-errors';
 import {
   API_KEY_HEADER,
   createRequestContext,
@@ -58,7 +58,8 @@ export async function registerGraphQL(
         request.ctx = await createRequestContext(options.db, request.headers[API_KEY_HEADER]);
         return request.ctx;
       } catch (error) {
-        throw error instanceof AppError ? toGraphQLError(error) : error;
+        const appError = toAppError(error);
+        throw appError ? toGraphQLError(appError) : error;
       }
     },
   });

@@ -1,6 +1,7 @@
 import type { FastifyError } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { AppError, HTTP_STATUS, ValidationError } from '../../common/errors';
+import { toAppError } from '../../common/database-errors';
+import { HTTP_STATUS, ValidationError } from '../../common/errors';
 
 /** The one JSON shape of every REST error. */
 export interface RestErrorBody {
@@ -31,14 +32,15 @@ const FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is too large',
 };
 
-/** Maps any error to its REST status and body; undefined status means an unexpected failure. */
+/** Maps any error to its REST status and body; a 500 means an unexpected failure. */
 export function toRestError(error: unknown): RestErrorBody {
-  if (error instanceof AppError) {
+  const appError = toAppError(error);
+  if (appError) {
     const messages =
-      error instanceof ValidationError
-        ? error.problems.flatMap((problem) => problem.messages)
-        : [error.message];
-    return body(HTTP_STATUS[error.code], messages.length === 1 ? messages[0]! : messages);
+      appError instanceof ValidationError
+        ? appError.problems.flatMap((problem) => problem.messages)
+        : [appError.message];
+    return body(HTTP_STATUS[appError.code], messages.length === 1 ? messages[0]! : messages);
   }
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;
