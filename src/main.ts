@@ -26,7 +26,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
+    // New requests are refused at once; requests in flight finish. A keep-alive connection is
+    // closed as soon as its last response is out, instead of after its idle timeout.
+    const closeIdle = setInterval(() => app.server.closeIdleConnections(), 50);
     await app.close();
+    clearInterval(closeIdle);
     await orm.close();
     await database.stop();
     process.exit(0);

@@ -6,6 +6,7 @@ import type { RequestContext } from './request-context';
 import { API_KEY_HEADER } from './request-context';
 import { apiPlugin } from './rest/api-plugin';
 import { registerOpenApi } from './rest/openapi';
+import { registerHealth } from './health';
 import { registerMetrics } from './metrics';
 
 declare module 'fastify' {
@@ -67,7 +68,7 @@ export async function buildApp({
     playground: config.playground ? { apiKey: demoApiKey } : undefined,
   });
   await app.register(apiPlugin(db), { prefix: '/api' });
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  registerHealth(app, db);
   registerMetrics(app, db);
 
   return app;

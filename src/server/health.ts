@@ -1,0 +1,26 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { FastifyInstance } from 'fastify';
+
+// How long readiness waits for the database before calling it unreachable.
+const READINESS_TIMEOUT_MS = 2000;
+
+/** /healthz: the process answers. /readyz: it can reach its database, so it can serve. */
+export function registerHealth(app: FastifyInstance, db: Knex): void {
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), READINESS_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([db.raw('select 1'), timeout]);
+      return { status: 'ready' };
+    } catch {
+      return reply
+        .status(503)
+        .send({ status: 'not ready', reason: 'the database does not answer' });
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+}
