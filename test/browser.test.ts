@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { freePort, ServiceProcess } from './support/processes';
 
 // The playground and the REST docs in Debian's Chromium, as a newcomer meets them: the service
@@ -58,6 +58,7 @@ runs('in a real browser', () => {
 
   test('the playground opens with the demo key and a sample query; Run shows the demo audiences', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1800 } });
+    const violations = watchPolicyViolations(page);
     const offsite: string[] = [];
     const origin = new URL(playgroundUrl).origin;
     page.on('request', (request) => {
@@ -83,11 +84,13 @@ runs('in a real browser', () => {
       .waitFor();
     expect(await page.locator('.graphiql-doc-explorer').textContent()).toContain('Mutation');
     expect(offsite).toEqual([]);
+    expect(violations).toEqual([]);
     await page.close();
   });
 
   test('/api/docs lists the REST paths', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1600 } });
+    const violations = watchPolicyViolations(page);
     await page.goto(docsUrl);
     await page.locator('.opblock-summary-path').first().waitFor();
     const paths = await page.locator('.opblock-summary-path').allTextContents();
@@ -104,6 +107,17 @@ runs('in a real browser', () => {
       'PUT /api/audience/{id}',
     ]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'api-docs.png') });
+    expect(violations).toEqual([]);
     await page.close();
   });
 });
+
+/** Console errors about the Content-Security-Policy: something the page needs that the policy blocks. */
+function watchPolicyViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+      violations.push(message.text());
+  });
+  return violations;
+}

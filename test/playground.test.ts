@@ -75,3 +75,19 @@ test('in production the playground and introspection are off', async () => {
     await server.close();
   }
 });
+
+test('every response carries the security headers, with a policy that keeps scripts to this origin', async () => {
+  const server = await TestServer.start();
+  try {
+    for (const url of ['/graphql', '/api/audience', '/api/docs/', '/healthz']) {
+      const response = await fetch(`${server.url}${url}`, { headers: { accept: 'text/html' } });
+      await response.arrayBuffer();
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('strict-transport-security')).toMatch(/max-age=/);
+    }
+  } finally {
+    await server.close();
+  }
+});

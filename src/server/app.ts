@@ -7,6 +7,7 @@ import { API_KEY_HEADER } from './request-context';
 import { apiPlugin } from './rest/api-plugin';
 import { registerOpenApi } from './rest/openapi';
 import { registerHealth } from './health';
+import { registerSecurityHeaders } from './security-headers';
 import { registerMetrics } from './metrics';
 
 declare module 'fastify' {
@@ -61,6 +62,7 @@ export async function buildApp({
     );
   });
 
+  await registerSecurityHeaders(app);
   await registerOpenApi(app);
   await registerGraphQL(app, {
     db,
