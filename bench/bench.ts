@@ -80,7 +80,14 @@ async function main(): Promise<void> {
   const service = await startProcess(
     'node',
     [path.join(ROOT, 'dist', 'src', 'main.js')],
-    { DATABASE_URL: database.url, PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    // No rate limit: one key sends every request of the benchmark.
+    {
+      DATABASE_URL: database.url,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      RATE_LIMIT_PER_MINUTE: '0',
+    },
     /listening on/,
   );
   const base = `http://127.0.0.1:${port}`;

@@ -76,3 +76,35 @@ test('the schema can be introspected without a key', async () => {
   const result = await server.graphql('{ __schema { queryType { name } } }');
   expect(result).toEqual({ status: 200, data: { __schema: { queryType: { name: 'Query' } } } });
 });
+
+test('past its limit a key gets 429 with retry-after on both doors; other keys go on', async () => {
+  const limited = await TestServer.start({ config: { rateLimitPerMinute: 3 } });
+  try {
+    const org = await TestOrganization.create(limited.db);
+    const other = await TestOrganization.create(limited.db);
+    for (let call = 0; call < 3; call += 1) {
+      expect(
+        (await limited.graphql('{ audiences { meta { total } } }', {}, org.apiKey)).status,
+      ).toBe(200);
+    }
+    const graphql = await fetch(`${limited.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': org.apiKey },
+      body: JSON.stringify({ query: '{ audiences { meta { total } } }' }),
+    });
+    expect(graphql.status).toBe(429);
+    expect(Number(graphql.headers.get('retry-after'))).toBeGreaterThan(0);
+    await graphql.arrayBuffer();
+    const restCall = await fetch(`${limited.url}/api/audience`, {
+      headers: { 'x-api-key': org.apiKey },
+    });
+    expect(restCall.status).toBe(429);
+    expect(await restCall.json()).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+    expect(
+      (await limited.graphql('{ audiences { meta { total } } }', {}, other.apiKey)).status,
+    ).toBe(200);
+    expect((await fetch(`${limited.url}/healthz`)).status).toBe(200);
+  } finally {
+    await limited.close();
+  }
+});

@@ -13,6 +13,7 @@ test('defaults need no environment at all', () => {
     nodeEnv: 'development',
     playground: true,
     introspection: true,
+    rateLimitPerMinute: 6000,
   });
 });
 
@@ -25,6 +26,7 @@ test('reads every variable', () => {
       DATA_DIR: '/var/lib/audience-gateway',
       LOG_LEVEL: 'debug',
       NODE_ENV: 'production',
+      RATE_LIMIT_PER_MINUTE: '0',
     }),
   ).toEqual({
     port: 8080,
@@ -35,6 +37,7 @@ test('reads every variable', () => {
     nodeEnv: 'production',
     playground: false,
     introspection: false,
+    rateLimitPerMinute: 0,
   });
 });
 
@@ -72,6 +75,8 @@ test.each([
   ['NODE_ENV', 'staging'],
   ['GRAPHQL_PLAYGROUND', 'yes'],
   ['GRAPHQL_INTROSPECTION', '1'],
+  ['RATE_LIMIT_PER_MINUTE', '-1'],
+  ['RATE_LIMIT_PER_MINUTE', 'lots'],
 ])('%s=%j is refused with a message naming it', (variable, value) => {
   expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ [variable]: value })).toThrow(

@@ -19,6 +19,8 @@ export interface Config {
   playground: boolean;
   /** Schema introspection; off in production unless enabled (the playground needs it). */
   introspection: boolean;
+  /** API calls a minute allowed to each API key; 0 turns the limit off. */
+  rateLimitPerMinute: number;
 }
 
 /** A bad environment variable: start-up stops with a message that names it. */
@@ -58,7 +60,17 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     playground,
     introspection,
+    rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
   };
+}
+
+function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = readNonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
 }
 
 function readBoolean(env: Env, name: string, fallback: boolean): boolean {

@@ -7,6 +7,7 @@ import { API_KEY_HEADER } from './request-context';
 import { apiPlugin } from './rest/api-plugin';
 import { registerOpenApi } from './rest/openapi';
 import { registerHealth } from './health';
+import { registerRateLimit } from './rate-limit';
 import { registerSecurityHeaders } from './security-headers';
 import { registerMetrics } from './metrics';
 
@@ -19,7 +20,10 @@ declare module 'fastify' {
 
 export interface AppOptions {
   db: Knex;
-  config: Pick<Config, 'logLevel' | 'nodeEnv' | 'playground' | 'introspection'>;
+  config: Pick<
+    Config,
+    'logLevel' | 'nodeEnv' | 'playground' | 'introspection' | 'rateLimitPerMinute'
+  >;
   /** The demo key, for the playground's header editor (embedded demo database only). */
   demoApiKey?: string;
   /** Where log lines go; standard output unless given (tests read them). */
@@ -63,6 +67,7 @@ export async function buildApp({
   });
 
   await registerSecurityHeaders(app);
+  await registerRateLimit(app, config.rateLimitPerMinute);
   await registerOpenApi(app);
   await registerGraphQL(app, {
     db,

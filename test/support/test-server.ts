@@ -21,7 +21,11 @@ export class TestServer {
     readonly url: string,
   ) {}
 
-  static async start(options: Partial<Omit<AppOptions, 'db'>> = {}): Promise<TestServer> {
+  static async start(
+    options: Omit<Partial<AppOptions>, 'db' | 'config'> & {
+      config?: Partial<AppOptions['config']>;
+    } = {},
+  ): Promise<TestServer> {
     const { orm } = await connectOrm(process.env.TEST_DATABASE_URL!, 4);
     const app = await buildApp({
       db: orm.em.getKnex(),
@@ -32,6 +36,7 @@ export class TestServer {
         nodeEnv: 'test',
         playground: true,
         introspection: true,
+        rateLimitPerMinute: 0,
         ...options.config,
       },
     });
