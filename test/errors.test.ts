@@ -74,3 +74,63 @@ test('syntax errors, unknown fields and mistyped variables keep GraphQL’s own 
   );
   expect(onlyError(badVariable).extensions.code).toBe('BAD_USER_INPUT');
 });
+
+describe('operation limits', () => {
+  const nested = (depth: number) => `{ ${'a { '.repeat(depth)}b${' }'.repeat(depth)} }`;
+
+  test.each([
+    ['11 levels of depth', nested(11), 'GRAPHQL_VALIDATION_FAILED', /depth limit of 10/i],
+    [
+      '16 aliases',
+      `{ ${Array.from({ length: 16 }, (_, index) => `a${index}: audiences { meta { total } }`).join(' ')} }`,
+      'GRAPHQL_VALIDATION_FAILED',
+      /aliases limit of 15/i,
+    ],
+    [
+      '21 directives',
+      `{ ${'__typename @include(if: true) '.repeat(21)}}`,
+      'GRAPHQL_VALIDATION_FAILED',
+      /directives limit of 20/i,
+    ],
+    [
+      'a cost over 20,000',
+      `{ ${Array.from({ length: 15 }, (_, index) => `a${index}: audiences(limit: 100) { data { contactsConnection(first: 100) { edges { cursor node { id firstName } } pageInfo { endCursor } totalCount } contacts(limit: 100) { data { id } meta { total } } } }`).join(' ')} }`,
+      'GRAPHQL_VALIDATION_FAILED',
+      /cost limit of 20000/i,
+    ],
+    [
+      'over 2,000 tokens',
+      `{ ${'__typename '.repeat(2100)}}`,
+      'GRAPHQL_PARSE_FAILED',
+      /2000 tokens/,
+    ],
+  ])('%s is refused, naming the limit', async (_label, query, code, message) => {
+    const org = await TestOrganization.create(server.db);
+    const result = await server.graphql(query, {}, org.apiKey);
+    expect(
+      result.errors!.some((error) => error.extensions.code === code && message.test(error.message)),
+    ).toBe(true);
+    expect(result.data ?? null).toBeNull();
+  });
+
+  test('the deepest real operation (a connection inside a page of audiences) is within them', async () => {
+    const org = await TestOrganization.create(server.db);
+    const result = await server.graphql(
+      `{ audiences(limit: 100) { data { contactsConnection(first: 100) { edges { cursor node { id firstName } } pageInfo { endCursor } totalCount } contacts(limit: 100) { data { id } meta { total } } } meta { total } } }`,
+      {},
+      org.apiKey,
+    );
+    expect(result.errors).toBeUndefined();
+  });
+
+  test('batched requests are refused', async () => {
+    const org = await TestOrganization.create(server.db);
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': org.apiKey },
+      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+    });
+    expect(response.status).toBe(400);
+    await response.arrayBuffer();
+  });
+});

@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -21,6 +22,24 @@ import {
 } from './playground';
 import { buildGraphQLSchema } from './schema';
 
+/**
+ * Bounds on one operation, checked before it runs; a request past one fails validation with a
+ * message that names the limit. Introspection (the playground's schema query) is exempt from depth
+ * and cost. graphql-armor's cost weighs fields by depth and connections by `first`, but not the
+ * offset lists by their `limit` (to do): 100 audiences with 100 contacts each by cursor cost ~5,700.
+ */
+const OPERATION_LIMITS: ConstructorParameters<typeof ApolloArmor>[0] = {
+  maxDepth: { n: 10, ignoreIntrospection: true },
+  maxAliases: { n: 15 },
+  maxDirectives: { n: 20 },
+  // Tokens are bounded by the parser itself (parseOptions below), so that syntax errors keep
+  // GRAPHQL_PARSE_FAILED.
+  maxTokens: { enabled: false },
+  costLimit: { maxCost: 20_000, ignoreIntrospection: true },
+  blockFieldSuggestion: { enabled: false },
+};
+const MAX_TOKENS = 2000;
+
 export interface GraphQLOptions {
   db: Knex;
   introspection: boolean;
@@ -33,8 +52,12 @@ export async function registerGraphQL(
   app: FastifyInstance,
   options: GraphQLOptions,
 ): Promise<void> {
+  const armor = new ApolloArmor(OPERATION_LIMITS).protect();
   const apollo = new ApolloServer<RequestContext>({
     schema: await buildGraphQLSchema(),
+    validationRules: armor.validationRules,
+    parseOptions: { maxTokens: MAX_TOKENS },
+    allowBatchedHttpRequests: false,
     formatError: createErrorFormatter((error) =>
       app.log.error({ err: error }, 'unexpected GraphQL error'),
     ),
@@ -43,6 +66,7 @@ export async function registerGraphQL(
     stringifyResult: (result) => JSON.stringify(result),
     introspection: options.introspection,
     plugins: [
+      ...armor.plugins,
       fastifyApolloDrainPlugin(app),
       // Apollo's own landing page loads from a CDN; ours is served from here, or not at all.
       ApolloServerPluginLandingPageDisabled(),
