@@ -12,7 +12,7 @@ async function main(): Promise<void> {
       console.error(`[postgres] ${message}`);
   };
   const database = await resolveDatabase(config, { reuseRunning: false, log });
-  const { orm, applied } = await connectOrm(database.url);
+  const { orm, applied } = await connectOrm(database.url, undefined, config.statementTimeoutMs);
   if (applied.length > 0) console.log(`applied migrations: ${applied.join(', ')}`);
   const db = orm.em.getKnex();
   const demoApiKey = database.embedded ? await ensureDemo(db, config.dataDir) : undefined;

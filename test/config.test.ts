@@ -14,6 +14,7 @@ test('defaults need no environment at all', () => {
     playground: true,
     introspection: true,
     rateLimitPerMinute: 6000,
+    statementTimeoutMs: 15_000,
   });
 });
 
@@ -27,6 +28,7 @@ test('reads every variable', () => {
       LOG_LEVEL: 'debug',
       NODE_ENV: 'production',
       RATE_LIMIT_PER_MINUTE: '0',
+      STATEMENT_TIMEOUT_MS: '5000',
     }),
   ).toEqual({
     port: 8080,
@@ -38,6 +40,7 @@ test('reads every variable', () => {
     playground: false,
     introspection: false,
     rateLimitPerMinute: 0,
+    statementTimeoutMs: 5000,
   });
 });
 
@@ -77,6 +80,7 @@ test.each([
   ['GRAPHQL_INTROSPECTION', '1'],
   ['RATE_LIMIT_PER_MINUTE', '-1'],
   ['RATE_LIMIT_PER_MINUTE', 'lots'],
+  ['STATEMENT_TIMEOUT_MS', '1.5'],
 ])('%s=%j is refused with a message naming it', (variable, value) => {
   expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ [variable]: value })).toThrow(

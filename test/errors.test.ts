@@ -1,4 +1,6 @@
 import { GraphQLError } from 'graphql';
+import { toAppError } from '../src/common/database-errors';
+import { connectOrm } from '../src/database/database';
 import { createErrorFormatter } from '../src/graphql/format-error';
 import { TestOrganization } from './support/fixtures';
 import { rest } from './support/rest-client';
@@ -133,4 +135,21 @@ describe('operation limits', () => {
     expect(response.status).toBe(400);
     await response.arrayBuffer();
   });
+});
+
+test('STATEMENT_TIMEOUT_MS reaches every connection: PostgreSQL cancels a longer statement', async () => {
+  const { orm } = await connectOrm(process.env.TEST_DATABASE_URL!, 1, 200);
+  try {
+    await expect(orm.em.getKnex().raw('select pg_sleep(1)')).rejects.toMatchObject({
+      code: '57014',
+    });
+    const cancelled = await orm.em
+      .getKnex()
+      .raw('select pg_sleep(1)')
+      .catch((error: unknown) => error);
+    expect(toAppError(cancelled)?.code).toBe('SERVICE_UNAVAILABLE');
+    expect((await orm.em.getKnex().raw('select 1 as one')).rows).toEqual([{ one: 1 }]);
+  } finally {
+    await orm.close();
+  }
 });

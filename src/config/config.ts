@@ -21,6 +21,8 @@ export interface Config {
   introspection: boolean;
   /** API calls a minute allowed to each API key; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** The longest one SQL statement of a request may run before PostgreSQL cancels it; 0 for no limit. */
+  statementTimeoutMs: number;
 }
 
 /** A bad environment variable: start-up stops with a message that names it. */
@@ -61,6 +63,7 @@ export function loadConfig(env: Env = process.env): Config {
     playground,
     introspection,
     rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
+    statementTimeoutMs: readInteger(env, 'STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
   };
 }
 

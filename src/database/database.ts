@@ -37,20 +37,28 @@ export async function resolveDatabase(
 
 /**
  * Connects MikroORM and brings the schema up to date with the committed migrations; returns the
- * names of the migrations it applied.
+ * names of the migrations it applied. With a statement timeout, the connection it returns is a
+ * second one: migrations (an index on a million rows, say) must never inherit the timeout.
  */
 export async function connectOrm(
   url: string,
   poolSize?: number,
+  statementTimeoutMs = 0,
 ): Promise<{ orm: MikroORM; applied: string[] }> {
-  const orm = await MikroORM.init(ormOptions({ url, poolSize }));
+  const migrating = await MikroORM.init(ormOptions({ url, poolSize }));
+  let applied: string[];
   try {
-    const applied = await withMigrationLock(url, () => orm.getMigrator().up());
-    return { orm, applied: applied.map((migration) => migration.name) };
+    applied = (await withMigrationLock(url, () => migrating.getMigrator().up())).map(
+      (migration) => migration.name,
+    );
   } catch (error) {
-    await orm.close();
+    await migrating.close();
     throw error;
   }
+  if (statementTimeoutMs === 0) return { orm: migrating, applied };
+  await migrating.close();
+  const orm = await MikroORM.init(ormOptions({ url, poolSize, statementTimeoutMs }));
+  return { orm, applied };
 }
 
 // Any constant will do; it only has to be the same in every process that migrates this database.

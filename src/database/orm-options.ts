@@ -23,12 +23,17 @@ const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 export interface OrmSettings {
   url: string;
   poolSize?: number;
+  /** PostgreSQL's statement_timeout for every connection of the pool; 0 or absent for none. */
+  statementTimeoutMs?: number;
 }
 
 /** The one MikroORM configuration: used by the service, the CLI, the tests and `npx mikro-orm`. */
-export function ormOptions({ url, poolSize = 10 }: OrmSettings): Options {
+export function ormOptions({ url, poolSize = 10, statementTimeoutMs }: OrmSettings): Options {
   return defineConfig({
     clientUrl: url,
+    ...(statementTimeoutMs && {
+      driverOptions: { connection: { statement_timeout: statementTimeoutMs } },
+    }),
     entities: ENTITIES,
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },
