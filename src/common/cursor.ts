@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { ValidationError } from './errors';
 
 /** Where a keyset page starts: the sort it belongs to, and the last row's sort value and id. */
@@ -31,7 +32,7 @@ export function decodeCursor(
     !Array.isArray(parts) ||
     parts.length !== 4 ||
     !parts.every((part) => typeof part === 'string') ||
-    !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(parts[3] as string)
+    !isUUID(parts[3], 'loose')
   ) {
     throw ValidationError.of(field, `${field} is not a cursor this API gave out`);
   }

@@ -1,6 +1,6 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
-export const MAX_SEARCH_LENGTH = 256;
+const MAX_SEARCH_LENGTH = 256;
 
 /** Rules for every `search` argument, applied with `@SearchRules()` where one is declared. */
 export function SearchRules(): PropertyDecorator {

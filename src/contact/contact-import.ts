@@ -6,7 +6,7 @@ import type { Actor } from '../organization/actor';
 import { CreateContactInput, MAX_CONTACTS_PER_CREATE } from './contact.input';
 import { ContactService } from './contact.service';
 
-export const CSV_COLUMNS = ['firstName', 'lastName', 'primaryPhone', 'primaryEmail'] as const;
+const CSV_COLUMNS = ['firstName', 'lastName', 'primaryPhone', 'primaryEmail'] as const;
 
 export interface ImportProblem {
   /** 1-based line of the CSV file (the header is line 1). */

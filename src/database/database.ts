@@ -4,7 +4,7 @@ import type { Config } from '../config/config';
 import { type RunningDatabase, startEmbeddedPostgres } from './embedded-postgres';
 import { ormOptions } from './orm-options';
 
-export const EMBEDDED_DATABASE_NAME = 'audience_gateway';
+const EMBEDDED_DATABASE_NAME = 'audience_gateway';
 
 interface ResolveOptions {
   reuseRunning: boolean;

@@ -8,7 +8,7 @@ import { ApiKeyEntity } from '../organization/api-key.entity';
 import { OrganizationEntity } from '../organization/organization.entity';
 import { UserEntity } from '../organization/user.entity';
 
-export const ENTITIES = [
+const ENTITIES = [
   OrganizationEntity,
   UserEntity,
   ApiKeyEntity,

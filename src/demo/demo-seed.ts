@@ -44,7 +44,7 @@ const LAST_NAMES = [
   'Bennani',
 ];
 
-export const DEMO_CONTACTS = 300;
+const DEMO_CONTACTS = 300;
 
 /** The demo organization: contacts and three audiences of different sizes, made through the services. */
 export async function seedDemo(db: Knex): Promise<CreatedOrganization> {

@@ -49,12 +49,6 @@ ReactDOM.createRoot(document.getElementById('graphiql')).render(
 );
 `;
 
-/** The operation the playground opens with: examples/audiences.graphql. */
-export const SAMPLE_OPERATION = readFileSync(
-  path.join(PROJECT_ROOT, 'examples', 'audiences.graphql'),
-  'utf8',
-);
-
 /** Whether a GET of /graphql comes from a browser that wants a page, not a GraphQL result. */
 export function wantsPlayground(request: FastifyRequest): boolean {
   const query = request.query as Record<string, unknown> | undefined;
@@ -81,7 +75,8 @@ export function registerPlaygroundAssets(app: FastifyInstance): void {
 export function playgroundPage({ apiKey }: PlaygroundOptions): string {
   const settings = {
     endpoint: '/graphql',
-    query: SAMPLE_OPERATION,
+    // The operation the playground opens with; read only when a playground is served.
+    query: readFileSync(path.join(PROJECT_ROOT, 'examples', 'audiences.graphql'), 'utf8'),
     headers: apiKey ? JSON.stringify({ [API_KEY_HEADER]: apiKey }, null, 2) : undefined,
   };
   // "<" escaped so that nothing in the settings can close the data block.

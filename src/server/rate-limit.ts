@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { wantsPlayground } from '../graphql/playground';
 import { hashApiKey } from '../organization/api-key.service';
 import { API_KEY_HEADER } from './request-context';
 
@@ -29,8 +30,5 @@ function isApiCall(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0]!;
   if (path.startsWith('/api/'))
     return !path.startsWith('/api/docs') && path !== '/api/openapi.json';
-  return (
-    path === '/graphql' &&
-    !(request.method === 'GET' && (request.headers.accept ?? '').includes('text/html'))
-  );
+  return path === '/graphql' && !wantsPlayground(request);
 }

@@ -15,7 +15,7 @@ export function pageSchema(item: object, description: string) {
   } as const;
 }
 
-export const PAGINATION_META_SCHEMA = {
+const PAGINATION_META_SCHEMA = {
   type: 'object',
   description: 'Where a page stands in the whole list.',
   required: ['page', 'limit', 'total', 'totalPages', 'hasNextPage', 'hasPreviousPage'],
