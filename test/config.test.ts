@@ -15,6 +15,7 @@ test('defaults need no environment at all', () => {
     introspection: true,
     rateLimitPerMinute: 6000,
     statementTimeoutMs: 15_000,
+    requestTimeoutMs: 30_000,
   });
 });
 
@@ -29,6 +30,7 @@ test('reads every variable', () => {
       NODE_ENV: 'production',
       RATE_LIMIT_PER_MINUTE: '0',
       STATEMENT_TIMEOUT_MS: '5000',
+      REQUEST_TIMEOUT_MS: '10000',
     }),
   ).toEqual({
     port: 8080,
@@ -41,6 +43,7 @@ test('reads every variable', () => {
     introspection: false,
     rateLimitPerMinute: 0,
     statementTimeoutMs: 5000,
+    requestTimeoutMs: 10_000,
   });
 });
 
@@ -81,6 +84,8 @@ test.each([
   ['RATE_LIMIT_PER_MINUTE', '-1'],
   ['RATE_LIMIT_PER_MINUTE', 'lots'],
   ['STATEMENT_TIMEOUT_MS', '1.5'],
+  ['REQUEST_TIMEOUT_MS', '0'],
+  ['REQUEST_TIMEOUT_MS', '99'],
 ])('%s=%j is refused with a message naming it', (variable, value) => {
   expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ [variable]: value })).toThrow(

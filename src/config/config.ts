@@ -23,6 +23,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** The longest one SQL statement of a request may run before PostgreSQL cancels it; 0 for no limit. */
   statementTimeoutMs: number;
+  /** The longest a client may take to send one whole request (headers and body) before a 408. */
+  requestTimeoutMs: number;
 }
 
 /** A bad environment variable: start-up stops with a message that names it. */
@@ -64,6 +66,7 @@ export function loadConfig(env: Env = process.env): Config {
     introspection,
     rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     statementTimeoutMs: readInteger(env, 'STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
+    requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
   };
 }
 

@@ -20,6 +20,11 @@ const ENTITIES = [
 // Resolved from this file so that both `src/` (ts) and `dist/src/` (compiled js) find their own copy.
 const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 
+// Long enough for a full pool's queue of 10,000-id addContacts calls (about 1 s each) to drain.
+const ACQUIRE_TIMEOUT_MS = 10_000;
+// A reachable PostgreSQL accepts a connection in milliseconds; an unreachable host gets this long.
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export interface OrmSettings {
   url: string;
   poolSize?: number;
@@ -31,9 +36,15 @@ export interface OrmSettings {
 export function ormOptions({ url, poolSize = 10, statementTimeoutMs }: OrmSettings): Options {
   return defineConfig({
     clientUrl: url,
-    ...(statementTimeoutMs && {
-      driverOptions: { connection: { statement_timeout: statementTimeoutMs } },
-    }),
+    driverOptions: {
+      // While the database is down or saturated a request fails (503) within seconds rather
+      // than queueing for knex's default minute.
+      acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+      connection: {
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+        ...(statementTimeoutMs && { statement_timeout: statementTimeoutMs }),
+      },
+    },
     entities: ENTITIES,
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },

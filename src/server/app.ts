@@ -22,13 +22,22 @@ export interface AppOptions {
   db: Knex;
   config: Pick<
     Config,
-    'logLevel' | 'nodeEnv' | 'playground' | 'introspection' | 'rateLimitPerMinute'
+    | 'logLevel'
+    | 'nodeEnv'
+    | 'playground'
+    | 'introspection'
+    | 'rateLimitPerMinute'
+    | 'requestTimeoutMs'
   >;
   /** The demo key, for the playground's header editor (embedded demo database only). */
   demoApiKey?: string;
   /** Where log lines go; standard output unless given (tests read them). */
   logStream?: { write(line: string): void };
 }
+
+// How often Node looks for requests past their timeout (its default, 30 s, would let a 1 s timeout
+// run to 31 s).
+const TIMEOUT_CHECK_INTERVAL_MS = 250;
 
 // Large enough for 10,000 contact ids or 1,000 contacts in one request, and no more.
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -42,6 +51,13 @@ export async function buildApp({
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
+    // A client that trickles its headers or body (slowloris) holds a socket for at most this long,
+    // then gets a 408 and a closed connection. Handlers are bounded by STATEMENT_TIMEOUT_MS.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, config.requestTimeoutMs),
+    },
     // One line per request, written below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     logger: {

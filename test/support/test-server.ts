@@ -37,6 +37,7 @@ export class TestServer {
         playground: true,
         introspection: true,
         rateLimitPerMinute: 0,
+        requestTimeoutMs: 30_000,
         ...options.config,
       },
     });
