@@ -77,6 +77,10 @@ test('syntax errors, unknown fields and mistyped variables keep GraphQL’s own 
   expect(onlyError(badVariable).extensions.code).toBe('BAD_USER_INPUT');
 });
 
+// The largest operation the API is meant for: 100 audiences, each with 100 contacts both ways.
+const DEEPEST =
+  'audiences(limit: 100) { data { contactsConnection(first: 100) { edges { cursor node { id firstName } } pageInfo { endCursor } totalCount } contacts(limit: 100) { data { id } meta { total } } } meta { total } }';
+
 describe('operation limits', () => {
   const nested = (depth: number) => `{ ${'a { '.repeat(depth)}b${' }'.repeat(depth)} }`;
 
@@ -95,10 +99,10 @@ describe('operation limits', () => {
       /directives limit of 20/i,
     ],
     [
-      'a cost over 20,000',
-      `{ ${Array.from({ length: 15 }, (_, index) => `a${index}: audiences(limit: 100) { data { contactsConnection(first: 100) { edges { cursor node { id firstName } } pageInfo { endCursor } totalCount } contacts(limit: 100) { data { id } meta { total } } } }`).join(' ')} }`,
+      'a cost over 200,000',
+      `{ a: ${DEEPEST} b: ${DEEPEST} }`,
       'GRAPHQL_VALIDATION_FAILED',
-      /cost limit of 20000/i,
+      /cost limit of 200000 exceeded, found 241002/i,
     ],
     [
       'over 2,000 tokens',
@@ -117,12 +121,22 @@ describe('operation limits', () => {
 
   test('the deepest real operation (a connection inside a page of audiences) is within them', async () => {
     const org = await TestOrganization.create(server.db);
-    const result = await server.graphql(
-      `{ audiences(limit: 100) { data { contactsConnection(first: 100) { edges { cursor node { id firstName } } pageInfo { endCursor } totalCount } contacts(limit: 100) { data { id } meta { total } } } meta { total } } }`,
-      {},
-      org.apiKey,
-    );
+    const result = await server.graphql(`{ ${DEEPEST} }`, {}, org.apiKey);
     expect(result.errors).toBeUndefined();
+  });
+
+  test('page sizes sent as variables are costed at their value', async () => {
+    const org = await TestOrganization.create(server.db);
+    const query = `query($n: Int!, $m: Int!) { a: ${DEEPEST.replace(/\b(limit|first): 100/g, '$1: $n')} b: ${DEEPEST.replace(/\b(limit|first): 100/g, '$1: $m')} }`;
+    const costly = await server.graphql(query, { n: 100, m: 100 }, org.apiKey);
+    expect(onlyError(costly)).toMatchObject({
+      message: expect.stringMatching(/cost limit of 200000 exceeded, found 241002/i),
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    expect(costly.status).toBe(400);
+    expect(costly.data ?? null).toBeNull();
+    const cheap = await server.graphql(query, { n: 100, m: 10 }, org.apiKey);
+    expect(cheap.errors).toBeUndefined();
   });
 
   test('batched requests are refused', async () => {

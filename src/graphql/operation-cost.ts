@@ -1,0 +1,56 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { type ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { MAX_PAGE_SIZE } from '../common/pagination';
+
+/**
+ * The most one operation may cost. A field costs 1 plus what it selects, and a list field's
+ * selection counts once per item its `limit` or `first` asks for. The largest sensible operation
+ * (100 audiences, each with 100 contacts by page and 100 by cursor) costs about 120,000; two of them
+ * aliased side by side do not fit.
+ */
+export const MAX_OPERATION_COST = 200_000;
+
+// Multiplies a list field's selection by its page size. Sizes past the schema's bound are
+// counted at the bound: validation refuses them anyway, with a clearer message than a cost.
+const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
+  const size: unknown = args.limit ?? args.first;
+  if (typeof size !== 'number') return undefined;
+  return 1 + Math.min(Math.max(size, 1), MAX_PAGE_SIZE) * childComplexity;
+};
+
+/**
+ * Refuses an operation over MAX_OPERATION_COST before it runs (400, GRAPHQL_VALIDATION_FAILED,
+ * naming the limit and the cost found). It runs once the operation is known, with the request's
+ * variables, so `limit: $n` is costed at the $n sent; a validation rule would see only literals.
+ */
+export function operationCostPlugin<T extends object>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema, operationName }) {
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              operationName: operationName ?? undefined,
+              estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch {
+            // Variables that do not fit their types: execution reports them as BAD_USER_INPUT.
+            return;
+          }
+          if (cost > MAX_OPERATION_COST) {
+            throw new GraphQLError(
+              `Query cost limit of ${MAX_OPERATION_COST} exceeded, found ${cost}. A list field ` +
+                'costs its selection once per item of its `limit` or `first`.',
+              { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } },
+            );
+          }
+        },
+      };
+    },
+  };
+}
