@@ -21,6 +21,7 @@ import {
   wantsPlayground,
 } from './playground';
 import { operationCostPlugin } from './operation-cost';
+import { operationLabelPlugin } from './operation-label';
 import { buildGraphQLSchema } from './schema';
 
 /**
@@ -68,6 +69,7 @@ export async function registerGraphQL(
     plugins: [
       ...armor.plugins,
       operationCostPlugin(),
+      operationLabelPlugin(),
       fastifyApolloDrainPlugin(app),
       // Apollo's own landing page loads from a CDN; ours is served from here, or not at all.
       ApolloServerPluginLandingPageDisabled(),

@@ -68,7 +68,8 @@ export async function buildApp({
   });
   app.decorateRequest('ctx', null);
 
-  // Method, path, status, time and organization: never the key, the query string or a body.
+  // Method, path, status, time, organization and GraphQL operation (by type and root fields): never
+  // the key, the query string or a body.
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
@@ -77,6 +78,7 @@ export async function buildApp({
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         organizationId: request.ctx?.actor?.organizationId,
+        operation: request.ctx?.trace.operation,
       },
       'request',
     );

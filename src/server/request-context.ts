@@ -12,6 +12,15 @@ export interface RequestContext {
   actor: Actor | null;
   audiences: AudienceService;
   contacts: ContactService;
+  /** What the request ran, for its log line and the metrics; filled in as it goes. */
+  trace: RequestTrace;
+}
+
+export interface RequestTrace {
+  /** The GraphQL operation, by type and root fields ("query audiences"); unset on REST. */
+  operation?: string;
+  /** Whether the GraphQL response carried errors (they still answer 200). */
+  failed?: boolean;
 }
 
 export const API_KEY_HEADER = 'x-api-key';
@@ -35,5 +44,6 @@ export async function createRequestContext(
     actor,
     audiences: new AudienceService(db, actor, createAudienceLoaders(db)),
     contacts: new ContactService(db, actor),
+    trace: {},
   };
 }
