@@ -26,7 +26,9 @@ test('/metrics counts requests by route and GraphQL operation, with latency buck
   const audience = await org.audience('Measured');
   const headers = { 'x-api-key': org.apiKey };
   for (let index = 0; index < 3; index += 1) {
-    expect((await fetch(`${server.url}/api/audience/${audience.id}`, { headers })).status).toBe(200);
+    expect((await fetch(`${server.url}/api/audience/${audience.id}`, { headers })).status).toBe(
+      200,
+    );
   }
   expect((await fetch(`${server.url}/api/audience/not-a-uuid`, { headers })).status).toBe(400);
   await server.graphql('{ audiences { meta { total } } }', {}, org.apiKey);
@@ -48,7 +50,10 @@ test('/metrics counts requests by route and GraphQL operation, with latency buck
     sample(text, 'audience_gateway_http_request_duration_seconds_bucket', { ...byId, le: '+Inf' }),
   ).toBe(3);
   expect(
-    sample(text, 'audience_gateway_http_request_duration_seconds_count', { ...byId, status: '400' }),
+    sample(text, 'audience_gateway_http_request_duration_seconds_count', {
+      ...byId,
+      status: '400',
+    }),
   ).toBe(1);
   // Routes are labelled as declared: the ids requested never become label values.
   expect(text).not.toContain(audience.id);
