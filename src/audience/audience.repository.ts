@@ -121,6 +121,13 @@ export async function insertAudience(
   return toAudience(row as AudienceRow);
 }
 
+/**
+ * The time a write stamps on a row: the moment it holds the row's lock, not (as now() would be)
+ * when its statement began. Of two writers that wait on each other, the one that writes last
+ * then always carries the later updatedAt.
+ */
+const WRITE_TIME = 'clock_timestamp()';
+
 /** Applies changes to a live audience in one statement; undefined when there is none to change. */
 export async function updateAudience(
   db: Knex,
@@ -133,7 +140,7 @@ export async function updateAudience(
     .update({
       ...(changes.name !== undefined && { name: changes.name }),
       ...(changes.description !== undefined && { description: changes.description }),
-      updated_at: db.fn.now(),
+      updated_at: db.raw(WRITE_TIME),
       updated_by: actor.userId,
     })
     .returning('*');
@@ -148,7 +155,7 @@ export async function softDeleteAudience(
 ): Promise<Audience | undefined> {
   const [row] = await liveAudiences(db, actor.organizationId, undefined)
     .where('id', id)
-    .update({ deleted_at: db.fn.now(), deleted_by: actor.userId })
+    .update({ deleted_at: db.raw(WRITE_TIME), deleted_by: actor.userId })
     .returning('*');
   return row && toAudience(row as AudienceRow);
 }

@@ -6,6 +6,7 @@ import type { CreateContactInput } from '../../src/contact/contact.input';
 import { ContactService } from '../../src/contact/contact.service';
 import type { Contact } from '../../src/contact/contact.type';
 import type { Actor } from '../../src/organization/actor';
+import { issueApiKey } from '../../src/organization/api-key.service';
 import { createOrganization } from '../../src/organization/organization.service';
 
 let phoneSequence = Math.floor(Math.random() * 1_000_000_000);
@@ -38,6 +39,16 @@ export class TestOrganization {
       created.apiKey,
       created.apiKeyId,
     );
+  }
+
+  /** Another user of the organization, with a key of their own. */
+  async member(name: string): Promise<{ userId: string; apiKey: string }> {
+    const [user] = await this.db('app_user')
+      .insert({ organization_id: this.organizationId, name })
+      .returning('id');
+    const userId = (user as { id: string }).id;
+    const { apiKey } = await issueApiKey(this.db, this.organizationId, userId);
+    return { userId, apiKey };
   }
 
   get actor(): Actor {
