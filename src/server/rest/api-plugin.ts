@@ -33,7 +33,10 @@ export function apiPlugin(db: Knex) {
 
     app.setErrorHandler(async (error, request, reply) => {
       const body = toRestError(error);
-      if (body.statusCode >= 500) request.log.error({ err: error }, 'unexpected REST error');
+      // A 503 is the database being away, an expected condition with its own signal (/readyz);
+      // only a 500 is a fault to look into.
+      if (body.statusCode === 500) request.log.error({ err: error }, 'unexpected REST error');
+      else if (body.statusCode === 503) request.log.warn({ err: error }, 'database unavailable');
       return reply.status(body.statusCode).send(body);
     });
 
