@@ -167,6 +167,25 @@ describe('updateAudience', () => {
     });
   });
 
+  test('an empty input changes nothing, updatedAt and updatedBy included', async () => {
+    const org = await TestOrganization.create(server.db);
+    const audience = await org.audience('Untouched', { description: 'as is' });
+    const result = await server.graphql(UPDATE, { id: audience.id, input: {} }, org.apiKey);
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.updateAudience).toMatchObject({
+      name: 'Untouched',
+      description: 'as is',
+      updatedAt: audience.updatedAt.toISOString(),
+      updatedBy: audience.updatedBy,
+    });
+    const missing = await server.graphql(
+      UPDATE,
+      { id: '00000000-0000-4000-8000-000000000000', input: {} },
+      org.apiKey,
+    );
+    expect(onlyError(missing).extensions.code).toBe('NOT_FOUND');
+  });
+
   test.each([
     ['a 1-character description', { description: 'd' }],
     ['a 256-character description', { description: 'd'.repeat(256) }],

@@ -9,7 +9,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { IsNotBlank } from '../common/validation';
+import { HasNoNul, IsNotBlank } from '../common/validation';
 
 export const MAX_CONTACTS_PER_ADD = 10_000;
 
@@ -19,12 +19,14 @@ export class CreateAudienceInput {
   @IsString()
   @Length(3, 64)
   @IsNotBlank()
+  @HasNoNul()
   name!: string;
 
   @Field({ nullable: true, description: 'Description, up to 256 characters.' })
   @ValidateIf((input: CreateAudienceInput) => input.description !== undefined)
   @IsString()
   @MaxLength(256)
+  @HasNoNul()
   description?: string;
 }
 
@@ -35,12 +37,14 @@ export class UpdateAudienceInput {
   @IsString()
   @Length(3, 64)
   @IsNotBlank()
+  @HasNoNul()
   name?: string;
 
   @Field({ nullable: true, description: 'New description, 1 to 256 characters.' })
   @ValidateIf((input: UpdateAudienceInput) => input.description !== undefined)
   @IsString()
   @Length(1, 256)
+  @HasNoNul()
   description?: string;
 }
 

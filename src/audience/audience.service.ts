@@ -65,6 +65,8 @@ export class AudienceService {
     const actor = requireActor(this.actor);
     const audienceId = assertUuid('id', id);
     const valid = await validateInput(UpdateAudienceInput, input);
+    // Nothing to change is no write: updatedAt and updatedBy keep naming the last real change.
+    if (valid.name === undefined && valid.description === undefined) return this.get(audienceId);
     const audience = await updateAudience(this.db, actor, audienceId, valid);
     if (!audience) throw new NotFoundError('Audience', audienceId);
     return audience;

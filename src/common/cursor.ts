@@ -31,7 +31,7 @@ export function decodeCursor(
   if (
     !Array.isArray(parts) ||
     parts.length !== 4 ||
-    !parts.every((part) => typeof part === 'string') ||
+    !parts.every((part) => typeof part === 'string' && !part.includes('\0')) ||
     !isUUID(parts[3], 'loose')
   ) {
     throw ValidationError.of(field, `${field} is not a cursor this API gave out`);

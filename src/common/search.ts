@@ -1,4 +1,5 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { HasNoNul } from './validation';
 
 const MAX_SEARCH_LENGTH = 256;
 
@@ -8,6 +9,7 @@ export function SearchRules(): PropertyDecorator {
     IsOptional()(target, property);
     IsString()(target, property);
     MaxLength(MAX_SEARCH_LENGTH)(target, property);
+    HasNoNul()(target, property);
   };
 }
 

@@ -92,6 +92,23 @@ export function IsNotBlank(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
+/**
+ * Text PostgreSQL can store: no NUL character (U+0000), which its text type refuses outright. For
+ * every free-text field, so that such a value is the client's 400 naming the field, not a 500.
+ */
+export function HasNoNul(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'hasNoNul',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: '$property must not contain the NUL character (U+0000)', ...options },
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !value.includes('\0'),
+      },
+    });
+}
+
 /** Ids are UUIDs of any version or variant: any 8-4-4-4-12 hex form PostgreSQL's uuid type takes. */
 export function assertUuid(field: string, value: unknown): string {
   if (typeof value !== 'string' || !isUUID(value, 'loose')) {

@@ -1,6 +1,6 @@
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
-import { IsNotBlank } from '../common/validation';
+import { HasNoNul, IsNotBlank } from '../common/validation';
 
 export const MAX_CONTACTS_PER_CREATE = 1000;
 
@@ -10,12 +10,14 @@ export class CreateContactInput {
   @IsString()
   @Length(1, 100)
   @IsNotBlank()
+  @HasNoNul()
   firstName!: string;
 
   @Field({ description: 'Family name, 1 to 100 characters.' })
   @IsString()
   @Length(1, 100)
   @IsNotBlank()
+  @HasNoNul()
   lastName!: string;
 
   @Field({ description: 'Phone number in E.164 form: +, then 2 to 15 digits, e.g. +1234567890.' })

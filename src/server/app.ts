@@ -1,10 +1,11 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Config } from '../config/config';
 import { registerGraphQL } from '../graphql/graphql-route';
 import type { RequestContext } from './request-context';
 import { API_KEY_HEADER } from './request-context';
 import { apiPlugin } from './rest/api-plugin';
+import { toFrameworkError } from './rest/rest-errors';
 import { registerOpenApi } from './rest/openapi';
 import { registerHealth } from './health';
 import { registerRateLimit } from './rate-limit';
@@ -54,6 +55,10 @@ export async function buildApp({
     // A client that trickles its headers or body (slowloris) holds a socket for at most this long,
     // then gets a 408 and a closed connection. Handlers are bounded by STATEMENT_TIMEOUT_MS.
     requestTimeout: config.requestTimeoutMs,
+    frameworkErrors: (error, _request, reply) => {
+      const body = toFrameworkError(error);
+      void (reply as FastifyReply).status(body.statusCode).send(body);
+    },
     http: {
       headersTimeout: config.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, config.requestTimeoutMs),

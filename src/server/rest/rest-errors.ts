@@ -53,6 +53,18 @@ export function toRestError(error: unknown): RestErrorBody {
   return body(500, 'Internal server error');
 }
 
+/**
+ * Errors Fastify's router raises before any route runs, in the same shape as every other error
+ * (its own would echo the whole path back and carry a `code` of its own).
+ */
+export function toFrameworkError(error: FastifyError): RestErrorBody {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return body(414, 'a path parameter is too long (ids are 36-character UUIDs)');
+  }
+  if (error.code === 'FST_ERR_BAD_URL') return body(400, 'the URL is malformed');
+  return toRestError(error);
+}
+
 function body(statusCode: number, message: string | string[]): RestErrorBody {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
 }

@@ -1,0 +1,630 @@
+import fc from 'fast-check';
+import { TestOrganization } from './support/fixtures';
+import { TestServer } from './support/test-server';
+
+/**
+ * Property-based tests: generated malformed and boundary inputs on every REST path and every
+ * GraphQL argument. Each must be answered with a 4xx (REST) or a coded GraphQL error, never a
+ * 5xx, and leave both organizations' data exactly as it was. HOSTILE_RUNS sets the inputs per
+ * property (the long variant runs thousands each; see docs/reliability.md).
+ */
+const RUNS = Number(process.env.HOSTILE_RUNS ?? 100);
+// Seeded, so that CI reruns the same inputs; HOSTILE_SEED explores others.
+const SEED = Number(process.env.HOSTILE_SEED ?? 20261126);
+const settings = { numRuns: RUNS, seed: SEED, endOnFailure: true };
+
+// ---- Generators -------------------------------------------------------------------------------
+
+const META = [
+  "'",
+  '"',
+  "' OR '1'='1",
+  "'; drop table audience; --",
+  '%',
+  '_',
+  '\\',
+  '\u0000',
+  'a\u0000b',
+  '\u202e',
+  '\ufeff',
+  '${process.exit()}',
+  '{{7*7}}',
+  '</script><script>alert(1)</script>',
+  '{"$gt":""}',
+  '[]',
+  'null',
+  'undefined',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '../../etc/passwd',
+  '%00',
+  '%2e%2e%2f',
+  '\r\nx-injected: 1',
+  '😀',
+  '𝕏'.repeat(70),
+  'e\u0301'.repeat(40),
+  ' ',
+  '\t\n',
+  '-1',
+  '0',
+  '1e309',
+  '9'.repeat(40),
+  'NaN',
+  'Infinity',
+  'true',
+  '00000000-0000-0000-0000-000000000000',
+  'ffffffff-ffff-ffff-ffff-ffffffffffff',
+];
+
+const hostileString = fc.oneof(
+  fc.constantFrom(...META),
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc.string({ unit: 'grapheme', maxLength: 80 }),
+  fc.string({ minLength: 257, maxLength: 3000 }),
+  fc.uuid(),
+  fc.array(fc.constantFrom(...META), { minLength: 2, maxLength: 4 }).map((parts) => parts.join('')),
+);
+
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  hostileString,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant([]),
+  fc.constant({}),
+  fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }),
+  fc.dictionary(hostileString, fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
+);
+
+/** Values that are never a valid audience name (3–64 characters, not blank). */
+const invalidName: fc.Arbitrary<unknown> = fc.oneof(
+  fc.string({ maxLength: 2 }),
+  fc.string({ minLength: 65, maxLength: 2000 }),
+  fc.constantFrom('   ', '\t\n ', '\u00a0\u00a0\u00a0'),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+);
+
+/** Values that are never a valid description (a string of 1–256 characters; create allows ''). */
+const invalidDescription: fc.Arbitrary<unknown> = fc.oneof(
+  fc.string({ minLength: 257, maxLength: 2000 }),
+  fc.integer(),
+  fc.boolean(),
+  fc.array(fc.string(), { maxLength: 2 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+);
+
+/** An id in the path: anything but a live audience of the caller's. */
+const hostileId = fc.oneof(hostileString, fc.uuid()).filter((id) => id.length > 0);
+
+/** A query string of generated pairs: known and unknown keys, repeated keys, hostile values. */
+const hostileQuery = fc
+  .array(
+    fc.tuple(
+      fc.oneof(
+        fc.constantFrom('page', 'limit', 'search', 'sortBy', 'sortOrder'),
+        fc.constantFrom('sortby', 'LIMIT', 'page[]', 'limit[0]', '__proto__', 'constructor', ''),
+        hostileString,
+      ),
+      fc.oneof(hostileString, fc.integer().map(String), fc.constantFrom('', '1', '100', '101')),
+    ),
+    { maxLength: 6 },
+  )
+  .map((pairs) =>
+    pairs
+      .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+      .join('&'),
+  );
+
+// ---- Harness ----------------------------------------------------------------------------------
+
+let server: TestServer;
+let org: TestOrganization;
+let bystander: TestOrganization;
+let audienceId: string;
+let contactIds: string[];
+let foreignAudienceId: string;
+let foreignContactIds: string[];
+
+beforeAll(async () => {
+  server = await TestServer.start();
+  org = await TestOrganization.create(server.db, 'Target');
+  bystander = await TestOrganization.create(server.db, 'Bystander');
+  const contacts = await org.contacts(30);
+  contactIds = contacts.map((contact) => contact.id);
+  audienceId = (await org.audience('Target audience', { members: contacts.slice(0, 10) })).id;
+  await org.audience('Second audience', { description: 'kept as is' });
+  const foreign = await bystander.contacts(5);
+  foreignContactIds = foreign.map((contact) => contact.id);
+  foreignAudienceId = (await bystander.audience('Foreign', { members: foreign })).id;
+});
+afterAll(() => server.close());
+
+/** A digest of every row an organization owns: audiences, memberships and contacts. */
+async function fingerprint(organizationId: string): Promise<string> {
+  const { rows } = await server.db.raw<{ rows: { digest: string }[] }>(
+    `select concat_ws(':',
+       (select md5(coalesce(string_agg(a::text, '|' order by a.id), '')) from audience a
+         where a.organization_id = :org),
+       (select md5(coalesce(string_agg(ac::text, '|' order by ac.audience_id, ac.contact_id), ''))
+         from audience_contact ac join audience a on a.id = ac.audience_id
+         where a.organization_id = :org),
+       (select md5(coalesce(string_agg(c::text, '|' order by c.id), '')) from contact c
+         where c.organization_id = :org)) as digest`,
+    { org: organizationId },
+  );
+  return rows[0]!.digest;
+}
+
+/** Both organizations' digests; compared before and after every generated request. */
+async function state(): Promise<string> {
+  return `${await fingerprint(org.organizationId)} ${await fingerprint(bystander.organizationId)}`;
+}
+
+interface Answer {
+  status: number;
+  text: string;
+}
+
+async function send(
+  method: string,
+  path: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: {
+      'x-api-key': org.apiKey,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    body,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** A REST answer must be one of `allowed`, and an error must carry a message. */
+function expectRest(answer: Answer, allowed: number[]): void {
+  if (!allowed.includes(answer.status)) {
+    throw new Error(`status ${answer.status} (allowed ${allowed.join(', ')}): ${answer.text}`);
+  }
+  if (answer.status >= 400) {
+    const body = JSON.parse(answer.text) as { statusCode: number; message: unknown };
+    expect(body.statusCode).toBe(answer.status);
+    expect(body.message).toBeTruthy();
+  }
+}
+
+/** Runs `request` for each generated input, checking the data is unchanged after each one. */
+async function holds<T>(input: fc.Arbitrary<T>, request: (value: T) => Promise<void>) {
+  const before = await state();
+  await fc.assert(
+    fc.asyncProperty(input, async (value) => {
+      await request(value);
+      expect(await state()).toBe(before);
+    }),
+    settings,
+  );
+}
+
+// ---- REST -------------------------------------------------------------------------------------
+
+describe('REST: every path refuses malformed input with a 4xx and changes nothing', () => {
+  test('GET /api/audience with generated query strings', async () => {
+    await holds(hostileQuery, async (query) =>
+      expectRest(await send('GET', `/api/audience?${query}`), [200, 400]),
+    );
+  });
+
+  test('GET /api/audience/:id with generated ids', async () => {
+    await holds(hostileId, async (id) =>
+      expectRest(await send('GET', `/api/audience/${encodeURIComponent(id)}`), [400, 404, 414]),
+    );
+  });
+
+  test('GET /api/audience/:id/contacts with generated ids and query strings', async () => {
+    const id = fc.oneof(fc.constant(audienceId), fc.constant(foreignAudienceId), hostileId);
+    await holds(fc.tuple(id, hostileQuery), async ([id, query]) =>
+      expectRest(
+        await send('GET', `/api/audience/${encodeURIComponent(id)}/contacts?${query}`),
+        id === audienceId ? [200, 400] : [400, 404, 414],
+      ),
+    );
+  });
+
+  /** Bodies that are not a JSON object, or not JSON at all, or try to smuggle fields. */
+  const malformedBody = fc.oneof(
+    hostileValue
+      .filter((value) => typeof value !== 'object' || value === null || Array.isArray(value))
+      .map((value) => JSON.stringify(value) ?? 'null'),
+    hostileString.filter((text) => {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        return typeof parsed !== 'object' || parsed === null || Array.isArray(parsed);
+      } catch {
+        return true;
+      }
+    }),
+    fc.constantFrom(
+      '{"name":"Valid name","name":""}',
+      '{"name":"Valid name","__proto__":{"name":"x"}}',
+      '{"__proto__":{"admin":true},"name":"ab"}',
+      '{"constructor":{"prototype":{"polluted":true}},"name":""}',
+      '{"name":"Valid name",}',
+      '{"name":"Valid name"',
+      `{"name":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+      '\u0000',
+    ),
+  );
+
+  test('POST /api/audience with generated invalid bodies', async () => {
+    const body = fc.oneof(
+      fc
+        .record(
+          { name: invalidName, description: fc.oneof(hostileValue, invalidDescription) },
+          { requiredKeys: [] },
+        )
+        .map((value) => JSON.stringify(value)),
+      fc
+        .record({ name: fc.constant('Valid name'), description: invalidDescription })
+        .map((value) => JSON.stringify(value)),
+      malformedBody,
+    );
+    await holds(body, async (text) =>
+      expectRest(await send('POST', '/api/audience', text), [400, 413]),
+    );
+  });
+
+  test('PUT /api/audience/:id with generated invalid bodies and ids', async () => {
+    const body = fc.oneof(
+      fc
+        .record({ name: invalidName, description: fc.option(hostileValue, { nil: undefined }) })
+        .map((value) => JSON.stringify(value)),
+      fc
+        .record({
+          name: fc.option(fc.constant('Valid name'), { nil: undefined }),
+          description: fc.oneof(invalidDescription, fc.constant('')),
+        })
+        .map((value) => JSON.stringify(value)),
+      malformedBody,
+    );
+    const id = fc.oneof(fc.constant(audienceId), fc.constant(foreignAudienceId), hostileId);
+    await holds(fc.tuple(id, body), async ([id, text]) =>
+      expectRest(
+        await send('PUT', `/api/audience/${encodeURIComponent(id)}`, text),
+        [400, 404, 413, 414],
+      ),
+    );
+  });
+
+  test('POST /api/audience/:id/add-contacts with generated invalid id lists: nothing is added', async () => {
+    const valid = () => fc.subarray(contactIds, { minLength: 0, maxLength: 10 });
+    const poison = fc.oneof(
+      hostileValue.filter((value) => typeof value !== 'string' || !/^[0-9a-f-]{36}$/i.test(value)),
+      fc.uuid(),
+      fc.constantFrom(...foreignContactIds),
+    );
+    const contacts = fc.oneof(
+      // Valid ids of the organization with one bad value among them, anywhere.
+      fc
+        .tuple(valid(), poison, fc.nat())
+        .map(([ids, bad, at]) => [
+          ...ids.slice(0, at % (ids.length + 1)),
+          bad,
+          ...ids.slice(at % (ids.length + 1)),
+        ]),
+      fc.constant([]),
+      // One over the limit, all well formed.
+      fc.constant(
+        Array.from({ length: 10_001 }, (_, index) => contactIds[index % contactIds.length]),
+      ),
+      hostileValue.filter((value) => !Array.isArray(value)),
+    );
+    const body = fc.oneof(
+      contacts.map((list) => JSON.stringify({ contacts: list })),
+      contacts
+        .map((list) => JSON.stringify({ contacts: contactIds.slice(0, 3), extra: list }))
+        .map((text) => text.replace('"extra"', '"contacts"')),
+      malformedBody,
+    );
+    const id = fc.oneof(
+      fc.constant(audienceId),
+      fc.constant(audienceId),
+      fc.constant(foreignAudienceId),
+      hostileId,
+    );
+    await holds(fc.tuple(id, body), async ([id, text]) =>
+      expectRest(
+        await send('POST', `/api/audience/${encodeURIComponent(id)}/add-contacts`, text),
+        [400, 404, 413, 414],
+      ),
+    );
+  });
+
+  test('DELETE /api/audience/:id with generated ids, another organization’s included', async () => {
+    const id = fc.oneof(fc.constant(foreignAudienceId), hostileId);
+    await holds(id, async (id) =>
+      expectRest(await send('DELETE', `/api/audience/${encodeURIComponent(id)}`), [400, 404, 414]),
+    );
+  });
+
+  test('every path with generated API keys: 401, before anything is read', async () => {
+    const key = fc.oneof(
+      fc
+        .string({ unit: 'grapheme-ascii', maxLength: 200 })
+        .map((text) => text.replace(/[^\x21-\x7e]/g, 'x')),
+      fc.constant(`${org.apiKey}x`),
+      fc.constant(org.apiKey.slice(0, -1)),
+      fc.constant(org.apiKey.toUpperCase()),
+    );
+    const route = fc.constantFrom(
+      ['GET', '/api/audience'],
+      ['GET', `/api/audience/${audienceId}`],
+      ['GET', `/api/audience/${audienceId}/contacts`],
+      ['POST', '/api/audience'],
+      ['POST', `/api/audience/${audienceId}/add-contacts`],
+      ['PUT', `/api/audience/${audienceId}`],
+      ['DELETE', `/api/audience/${audienceId}`],
+    );
+    await holds(fc.tuple(key, route), async ([apiKey, [method, path]]) =>
+      expectRest(
+        await send(
+          method!,
+          path!,
+          method === 'POST' || method === 'PUT' ? '{"name":"Valid name","contacts":[]}' : undefined,
+          { 'x-api-key': apiKey },
+        ),
+        [401],
+      ),
+    );
+  });
+});
+
+// ---- GraphQL ----------------------------------------------------------------------------------
+
+const ALLOWED_CODES = new Set([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'GRAPHQL_VALIDATION_FAILED',
+  'GRAPHQL_PARSE_FAILED',
+]);
+
+/** Posts an operation; every error must carry an allowed code, and a write must fail. */
+async function expectGraphQL(
+  query: string,
+  variables: Record<string, unknown>,
+  mustFail: boolean,
+): Promise<void> {
+  const answer = await send('POST', '/graphql', JSON.stringify({ query, variables }));
+  if (answer.status >= 500) throw new Error(`status ${answer.status}: ${answer.text}`);
+  const body = JSON.parse(answer.text) as {
+    data?: unknown;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  };
+  for (const error of body.errors ?? []) {
+    if (!ALLOWED_CODES.has(error.extensions?.code ?? '')) {
+      throw new Error(`unexpected error code: ${answer.text}`);
+    }
+  }
+  if (mustFail && !body.errors?.length) throw new Error(`accepted: ${answer.text}`);
+  if (body.errors?.length && answer.status !== 200) expect([400, 404]).toContain(answer.status);
+}
+
+describe('GraphQL: every argument refuses malformed values with a coded error and changes nothing', () => {
+  const listArgs = fc.record(
+    {
+      page: hostileValue,
+      limit: hostileValue,
+      search: hostileValue,
+      sortBy: hostileValue,
+      sortOrder: hostileValue,
+    },
+    { requiredKeys: [] },
+  );
+  // Variables typed as the schema's own types: the value is coerced (or refused) as a client's is.
+  const LIST_VARIABLES =
+    '$page: Int, $limit: Int, $search: String, $sortBy: AudienceSortField, $sortOrder: SortOrder';
+  const CONTACT_VARIABLES =
+    '$page: Int, $limit: Int, $search: String, $sortBy: ContactSortField, $sortOrder: SortOrder';
+  const LIST_ARGS =
+    'page: $page, limit: $limit, search: $search, sortBy: $sortBy, sortOrder: $sortOrder';
+
+  test('audiences(page, limit, search, sortBy, sortOrder)', async () => {
+    await holds(listArgs, (variables) =>
+      expectGraphQL(
+        `query(${LIST_VARIABLES}) { audiences(${LIST_ARGS}) { data { id } meta { total } } }`,
+        variables,
+        false,
+      ),
+    );
+  });
+
+  test('contacts(page, limit, search, sortBy, sortOrder)', async () => {
+    await holds(listArgs, (variables) =>
+      expectGraphQL(
+        `query(${CONTACT_VARIABLES}) { contacts(${LIST_ARGS}) { data { id } meta { total } } }`,
+        variables,
+        false,
+      ),
+    );
+  });
+
+  test('audience(id) and its contacts(page, limit, search, sortBy, sortOrder)', async () => {
+    const id = fc.oneof(fc.constant(audienceId), fc.constant(foreignAudienceId), hostileValue);
+    await holds(fc.tuple(id, listArgs), ([id, args]) =>
+      expectGraphQL(
+        `query($id: ID!, ${CONTACT_VARIABLES}) { audience(id: $id) { id contacts(${LIST_ARGS}) { data { id } meta { total } } } }`,
+        { id, ...args },
+        false,
+      ),
+    );
+  });
+
+  test('audience(id).contactsConnection(first, after, sortBy, sortOrder)', async () => {
+    const args = fc.record(
+      { first: hostileValue, after: hostileValue, sortBy: hostileValue, sortOrder: hostileValue },
+      { requiredKeys: [] },
+    );
+    await holds(args, (variables) =>
+      expectGraphQL(
+        `query($id: ID!, $first: Int, $after: String, $sortBy: ContactSortField, $sortOrder: SortOrder) { audience(id: $id) { contactsConnection(first: $first, after: $after, sortBy: $sortBy, sortOrder: $sortOrder) { edges { cursor } totalCount } } }`,
+        { id: audienceId, ...variables },
+        false,
+      ),
+    );
+  });
+
+  test('generated strings written into the operation itself as literals', async () => {
+    await holds(hostileString, (text) =>
+      expectGraphQL(`{ audiences(search: ${JSON.stringify(text)}) { meta { total } } }`, {}, false),
+    );
+  });
+
+  test('createAudience(input) with invalid inputs', async () => {
+    const input = fc.oneof(
+      fc.record({ name: invalidName, description: fc.option(hostileValue, { nil: undefined }) }),
+      fc.record({ name: fc.constant('Valid name'), description: invalidDescription }),
+      hostileValue,
+    );
+    await holds(input, (input) =>
+      expectGraphQL(
+        'mutation($input: CreateAudienceInput!) { createAudience(input: $input) { id } }',
+        { input },
+        true,
+      ),
+    );
+  });
+
+  test('updateAudience(id, input) with invalid inputs and ids', async () => {
+    const id = fc.oneof(fc.constant(audienceId), fc.constant(foreignAudienceId), hostileValue);
+    const input = fc.oneof(
+      fc.record({ name: invalidName }),
+      fc.record({ description: fc.oneof(invalidDescription, fc.constant('')) }),
+      hostileValue,
+    );
+    await holds(fc.tuple(id, input), ([id, input]) =>
+      expectGraphQL(
+        'mutation($id: ID!, $input: UpdateAudienceInput!) { updateAudience(id: $id, input: $input) { id } }',
+        { id, input },
+        // An empty input is a valid no-op; the unchanged data is what is checked.
+        false,
+      ),
+    );
+  });
+
+  test('deleteAudience(id) with generated ids, another organization’s included', async () => {
+    const id = fc.oneof(fc.constant(foreignAudienceId), hostileValue);
+    await holds(id, (id) =>
+      expectGraphQL('mutation($id: ID!) { deleteAudience(id: $id) { id } }', { id }, true),
+    );
+  });
+
+  test('addContactsToAudience(id, contacts) with a bad id among good ones: nothing is added', async () => {
+    const poison = fc.oneof(hostileValue, fc.uuid(), fc.constantFrom(...foreignContactIds));
+    const contacts = fc.oneof(
+      fc
+        .tuple(fc.subarray(contactIds, { maxLength: 10 }), poison)
+        .map(([ids, bad]) => [...ids, bad])
+        .filter((list) =>
+          list.some((value) => typeof value !== 'string' || !contactIds.includes(value)),
+        ),
+      fc.constant([]),
+      fc.constant(
+        Array.from({ length: 10_001 }, (_, index) => contactIds[index % contactIds.length]),
+      ),
+      hostileValue.filter((value) => !Array.isArray(value) && typeof value !== 'string'),
+    );
+    const id = fc.oneof(fc.constant(audienceId), fc.constant(foreignAudienceId), hostileValue);
+    await holds(fc.tuple(id, contacts), ([id, contacts]) =>
+      expectGraphQL(
+        'mutation($id: ID!, $contacts: [ID!]!) { addContactsToAudience(id: $id, contacts: $contacts) }',
+        { id, contacts },
+        true,
+      ),
+    );
+  });
+
+  test('createContacts(input) with one invalid contact among valid ones: none is created', async () => {
+    const validContact = fc.record({
+      firstName: fc.constant('Ada'),
+      lastName: fc.constant('Lovelace'),
+      primaryPhone: fc.integer({ min: 1_000_000_000, max: 9_999_999_999 }).map((n) => `+1${n}`),
+    });
+    const invalidContact = fc.oneof(
+      fc.record({
+        firstName: fc.oneof(
+          fc.constant(''),
+          fc.string({ minLength: 101, maxLength: 300 }),
+          hostileValue.filter((v) => typeof v !== 'string'),
+        ),
+        lastName: fc.constant('Roe'),
+        primaryPhone: fc.constant('+15550000000'),
+      }),
+      fc.record({
+        firstName: fc.constant('Jo'),
+        lastName: fc.constant('Roe'),
+        primaryPhone: fc.oneof(
+          hostileString.filter((s) => !/^\+[1-9]\d{1,14}$/.test(s)),
+          hostileValue.filter((v) => typeof v !== 'string'),
+        ),
+      }),
+      fc.record({
+        firstName: fc.constant('Jo'),
+        lastName: fc.constant('Roe'),
+        primaryPhone: fc.constant('+15550000000'),
+        primaryEmail: hostileString.filter((s) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s)),
+      }),
+      hostileValue,
+    );
+    const input = fc.oneof(
+      fc
+        .tuple(fc.array(validContact, { maxLength: 5 }), invalidContact)
+        .map(([valid, bad]) => [...valid, bad]),
+      fc.constant([]),
+      fc.constant(
+        Array.from({ length: 1001 }, (_, index) => ({
+          firstName: 'A',
+          lastName: 'B',
+          primaryPhone: `+1555${String(index).padStart(7, '0')}`,
+        })),
+      ),
+    );
+    await holds(input, (input) =>
+      expectGraphQL(
+        'mutation($input: [CreateContactInput!]!) { createContacts(input: $input) { id } }',
+        { input },
+        true,
+      ),
+    );
+  });
+
+  test('generated request bodies on POST /graphql', async () => {
+    const body = fc.oneof(
+      hostileValue.map((value) => JSON.stringify(value) ?? 'null'),
+      fc
+        .record(
+          { query: hostileValue, variables: hostileValue, operationName: hostileValue },
+          { requiredKeys: [] },
+        )
+        .map((value) => JSON.stringify(value)),
+      fc
+        .record({
+          query: fc.constant('query($id: ID!) { audience(id: $id) { id } }'),
+          variables: hostileValue,
+          extensions: hostileValue,
+        })
+        .map((value) => JSON.stringify(value)),
+      hostileString,
+    );
+    await holds(body, async (text) => {
+      const answer = await send('POST', '/graphql', text);
+      if (answer.status >= 500) throw new Error(`status ${answer.status}: ${answer.text}`);
+    });
+  });
+});
