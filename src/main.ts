@@ -26,8 +26,12 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
-    // New requests are refused at once; requests in flight finish. A keep-alive connection is
-    // closed as soon as its last response is out, instead of after its idle timeout.
+    // First drain: still serving, but not ready, and closing each connection after its response.
+    // Requests already sent but not yet read get read meanwhile instead of being cut off.
+    app.startDraining();
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
+    // Then close: new connections are refused; requests in flight finish. A keep-alive connection
+    // is closed as soon as its last response is out, instead of after its idle timeout.
     const closeIdle = setInterval(() => app.server.closeIdleConnections(), 50);
     await app.close();
     clearInterval(closeIdle);

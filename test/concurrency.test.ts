@@ -1,4 +1,5 @@
 import { TestOrganization } from './support/fixtures';
+import { longOr } from './support/load';
 import { rest, type RestResult } from './support/rest-client';
 import { TestServer } from './support/test-server';
 
@@ -6,9 +7,11 @@ import { TestServer } from './support/test-server';
 // audiences (that one among them), all at once over HTTP, through both doors.
 const ADDERS = 50;
 const WRITERS = 50;
-const SET_SIZE = 200;
-const SET_STEP = 15;
-const ROUNDS = 4;
+const SET_SIZE = longOr(200, 2000);
+const SET_STEP = longOr(15, 150);
+const ROUNDS = longOr(4, 40);
+// The whole scenario, each time on fresh audiences.
+const REPEATS = longOr(1, 10);
 
 let server: TestServer;
 beforeAll(async () => {
@@ -47,124 +50,134 @@ async function graphqlUpdate(
   };
 }
 
-test('concurrent adders and writers: exact counts, no duplicates, one delete wins, the last update is the one kept', async () => {
-  const org = await TestOrganization.create(server.db);
-  const contacts = (await org.contacts((ADDERS - 1) * SET_STEP + SET_SIZE)).map((c) => c.id);
-  const shared = await org.audience('Shared');
-  const others = await Promise.all([1, 2, 3, 4].map((index) => org.audience(`Other ${index}`)));
-  const members = await Promise.all(
-    Array.from({ length: WRITERS }, (_, index) => org.member(`Writer ${index}`)),
-  );
+test.each(Array.from({ length: REPEATS }, (_, index) => index + 1))(
+  'concurrent adders and writers (%i): exact counts, no duplicates, one delete wins, the last update is the one kept',
+  async () => {
+    const org = await TestOrganization.create(server.db);
+    const contacts = (await org.contacts((ADDERS - 1) * SET_STEP + SET_SIZE)).map((c) => c.id);
+    const shared = await org.audience('Shared');
+    const others = await Promise.all([1, 2, 3, 4].map((index) => org.audience(`Other ${index}`)));
+    const members = await Promise.all(
+      Array.from({ length: WRITERS }, (_, index) => org.member(`Writer ${index}`)),
+    );
 
-  // Writers 0–9 update the shared audience while the adders fill it; writers 10–49 work on the
-  // four others, ten each: eight update, two delete.
-  const targetOf = (writer: number) =>
-    writer < 10 ? shared : others[Math.floor(writer / 10) - 1]!;
-  const deletes = (writer: number) => writer >= 10 && writer % 10 >= 8;
+    // Writers 0–9 update the shared audience while the adders fill it; writers 10–49 work on the
+    // four others, ten each: eight update, two delete.
+    const targetOf = (writer: number) =>
+      writer < 10 ? shared : others[Math.floor(writer / 10) - 1]!;
+    const deletes = (writer: number) => writer >= 10 && writer % 10 >= 8;
 
-  const adds = Array.from({ length: ADDERS }, async (_, adder) => {
-    const ids = contacts.slice(adder * SET_STEP, adder * SET_STEP + SET_SIZE);
-    if (adder % 2 === 0) {
-      return rest(server.url, 'POST', `/api/audience/${shared.id}/add-contacts`, {
-        apiKey: org.apiKey,
-        json: { contacts: ids },
-      }).then((result) => ({ ids, status: result.status, returned: result.body as unknown }));
+    const adds = Array.from({ length: ADDERS }, async (_, adder) => {
+      const ids = contacts.slice(adder * SET_STEP, adder * SET_STEP + SET_SIZE);
+      if (adder % 2 === 0) {
+        return rest(server.url, 'POST', `/api/audience/${shared.id}/add-contacts`, {
+          apiKey: org.apiKey,
+          json: { contacts: ids },
+        }).then((result) => ({ ids, status: result.status, returned: result.body as unknown }));
+      }
+      const result = await server.graphql(
+        'mutation($id: ID!, $contacts: [ID!]!) { addContactsToAudience(id: $id, contacts: $contacts) }',
+        { id: shared.id, contacts: ids },
+        org.apiKey,
+      );
+      return {
+        ids,
+        status: result.errors ? 500 : result.status,
+        returned: result.data?.addContactsToAudience as unknown,
+      };
+    });
+
+    const writes: Write[] = [];
+    const writers = members.map(async ({ userId, apiKey }, writer) => {
+      const audienceId = targetOf(writer).id;
+      for (let round = 0; round < ROUNDS; round += 1) {
+        if (deletes(writer)) {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 30));
+          const result = await rest(server.url, 'DELETE', `/api/audience/${audienceId}`, {
+            apiKey,
+          });
+          writes.push({ writer, userId, kind: 'delete', audienceId, result });
+          return;
+        }
+        const name = `Writer ${writer} round ${round}`;
+        const result =
+          round % 2 === 0
+            ? await restUpdate(audienceId, name, apiKey)
+            : await graphqlUpdate(audienceId, name, apiKey);
+        writes.push({ writer, userId, kind: 'update', audienceId, name, result });
+      }
+    });
+
+    const added = await Promise.all(adds);
+    await Promise.all(writers);
+
+    // Every add succeeded (no deadlock or serialization failure reached a client) and returned
+    // its own ids.
+    for (const { ids, status, returned } of added) {
+      expect(status).toBe(200);
+      expect(returned).toEqual(ids);
     }
-    const result = await server.graphql(
-      'mutation($id: ID!, $contacts: [ID!]!) { addContactsToAudience(id: $id, contacts: $contacts) }',
-      { id: shared.id, contacts: ids },
+    const union = new Set(added.flatMap(({ ids }) => ids));
+    const rows = (await server
+      .db('audience_contact')
+      .where({ audience_id: shared.id })
+      .select(server.db.raw('count(*)::int as total, count(distinct contact_id)::int as distinct'))
+      .first()) as { total: number; distinct: number };
+    expect(rows).toEqual({ total: union.size, distinct: union.size });
+    const read = await server.graphql(
+      'query($id: ID!) { audience(id: $id) { contactCount } }',
+      { id: shared.id },
       org.apiKey,
     );
-    return {
-      ids,
-      status: result.errors ? 500 : result.status,
-      returned: result.data?.addContactsToAudience as unknown,
-    };
-  });
+    expect(read.data?.audience.contactCount).toBe(union.size);
 
-  const writes: Write[] = [];
-  const writers = members.map(async ({ userId, apiKey }, writer) => {
-    const audienceId = targetOf(writer).id;
-    for (let round = 0; round < ROUNDS; round += 1) {
-      if (deletes(writer)) {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 30));
-        const result = await rest(server.url, 'DELETE', `/api/audience/${audienceId}`, { apiKey });
-        writes.push({ writer, userId, kind: 'delete', audienceId, result });
-        return;
-      }
-      const name = `Writer ${writer} round ${round}`;
-      const result =
-        round % 2 === 0
-          ? await restUpdate(audienceId, name, apiKey)
-          : await graphqlUpdate(audienceId, name, apiKey);
-      writes.push({ writer, userId, kind: 'update', audienceId, name, result });
+    // Writes answer 200, or 404 once the audience is deleted; never anything else.
+    for (const { result, audienceId } of writes) {
+      expect(audienceId === shared.id ? [200] : [200, 404]).toContain(result.status);
     }
-  });
 
-  const added = await Promise.all(adds);
-  await Promise.all(writers);
+    for (const audience of [shared, ...others]) {
+      const row = (await server.db('audience').where({ id: audience.id }).first()) as {
+        name: string;
+        updated_at: string;
+        updated_by: string;
+        deleted_at: string | null;
+        deleted_by: string | null;
+      };
+      const mine = writes.filter((write) => write.audienceId === audience.id);
+      const updates = mine.filter(
+        (write) => write.kind === 'update' && write.result.status === 200,
+      );
+      const deleted = mine.filter(
+        (write) => write.kind === 'delete' && write.result.status === 200,
+      );
 
-  // Every add succeeded (no deadlock or serialization failure reached a client) and returned
-  // its own ids.
-  for (const { ids, status, returned } of added) {
-    expect(status).toBe(200);
-    expect(returned).toEqual(ids);
-  }
-  const union = new Set(added.flatMap(({ ids }) => ids));
-  const rows = (await server
-    .db('audience_contact')
-    .where({ audience_id: shared.id })
-    .select(server.db.raw('count(*)::int as total, count(distinct contact_id)::int as distinct'))
-    .first()) as { total: number; distinct: number };
-  expect(rows).toEqual({ total: union.size, distinct: union.size });
-  const read = await server.graphql(
-    'query($id: ID!) { audience(id: $id) { contactCount } }',
-    { id: shared.id },
-    org.apiKey,
-  );
-  expect(read.data?.audience.contactCount).toBe(union.size);
-
-  // Writes answer 200, or 404 once the audience is deleted; never anything else.
-  for (const { result, audienceId } of writes) {
-    expect(audienceId === shared.id ? [200] : [200, 404]).toContain(result.status);
-  }
-
-  for (const audience of [shared, ...others]) {
-    const row = (await server.db('audience').where({ id: audience.id }).first()) as {
-      name: string;
-      updated_at: string;
-      updated_by: string;
-      deleted_at: string | null;
-      deleted_by: string | null;
-    };
-    const mine = writes.filter((write) => write.audienceId === audience.id);
-    const updates = mine.filter((write) => write.kind === 'update' && write.result.status === 200);
-    const deleted = mine.filter((write) => write.kind === 'delete' && write.result.status === 200);
-
-    // The row holds the last successful update: its name, its user, its time, and no update
-    // that succeeded carries a later time.
-    const last = updates.find((write) => write.name === row.name);
-    if (updates.length > 0) {
-      expect(last).toBeDefined();
-      expect(row.updated_by).toBe(last!.userId);
-      expect(last!.result.body.updatedAt).toBe(new Date(row.updated_at).toISOString());
+      // The row holds the last successful update: its name, its user, its time, and no update
+      // that succeeded carries a later time.
+      const last = updates.find((write) => write.name === row.name);
+      if (updates.length > 0) {
+        expect(last).toBeDefined();
+        expect(row.updated_by).toBe(last!.userId);
+        expect(last!.result.body.updatedAt).toBe(new Date(row.updated_at).toISOString());
+        for (const update of updates) {
+          expect(update.result.body.updatedAt <= last!.result.body.updatedAt).toBe(true);
+        }
+      }
+      if (audience === shared) {
+        expect(deleted).toHaveLength(0);
+        expect(row.deleted_at).toBeNull();
+        expect(updates).toHaveLength(10 * ROUNDS);
+        continue;
+      }
+      // Two writers deleted it: exactly one succeeded, and the row names that one; no update
+      // succeeded after it.
+      expect(deleted).toHaveLength(1);
+      expect(row.deleted_by).toBe(deleted[0]!.userId);
+      expect(deleted[0]!.result.body.deletedAt).toBe(new Date(row.deleted_at!).toISOString());
       for (const update of updates) {
-        expect(update.result.body.updatedAt <= last!.result.body.updatedAt).toBe(true);
+        expect(update.result.body.updatedAt <= deleted[0]!.result.body.deletedAt).toBe(true);
       }
     }
-    if (audience === shared) {
-      expect(deleted).toHaveLength(0);
-      expect(row.deleted_at).toBeNull();
-      expect(updates).toHaveLength(10 * ROUNDS);
-      continue;
-    }
-    // Two writers deleted it: exactly one succeeded, and the row names that one; no update
-    // succeeded after it.
-    expect(deleted).toHaveLength(1);
-    expect(row.deleted_by).toBe(deleted[0]!.userId);
-    expect(deleted[0]!.result.body.deletedAt).toBe(new Date(row.deleted_at!).toISOString());
-    for (const update of updates) {
-      expect(update.result.body.updatedAt <= deleted[0]!.result.body.deletedAt).toBe(true);
-    }
-  }
-});
+  },
+  longOr(60_000, 600_000),
+);

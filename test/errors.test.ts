@@ -75,6 +75,16 @@ test('syntax errors, unknown fields and mistyped variables keep GraphQL’s own 
     org.apiKey,
   );
   expect(onlyError(badVariable).extensions.code).toBe('BAD_USER_INPUT');
+  // A null variable for a non-null argument with a default is caught only while executing.
+  const nullForDefault = await server.graphql(
+    'query($sortBy: AudienceSortField) { audiences(sortBy: $sortBy) { meta { total } } }',
+    { sortBy: null },
+    org.apiKey,
+  );
+  expect(onlyError(nullForDefault)).toMatchObject({
+    message: 'Argument "sortBy" of non-null type "AudienceSortField!" must not be null.',
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
 });
 
 // The largest operation the API is meant for: 100 audiences, each with 100 contacts both ways.

@@ -25,6 +25,11 @@ export function createErrorFormatter(logError: (error: unknown) => void) {
     }
     if (cause instanceof GraphQLError) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      // graphql-js's own complaint about the request found while executing it (an explicit null
+      // variable for a non-null argument that has a default): the client's error, not ours.
+      if (extensions.code === 'INTERNAL_SERVER_ERROR' && !cause.originalError) {
+        extensions.code = 'BAD_USER_INPUT';
+      }
       return { ...formatted, extensions };
     }
     logError(cause);

@@ -7,6 +7,7 @@ import { API_KEY_HEADER } from './request-context';
 import { apiPlugin } from './rest/api-plugin';
 import { toFrameworkError } from './rest/rest-errors';
 import { registerOpenApi } from './rest/openapi';
+import { registerDraining } from './draining';
 import { registerHealth } from './health';
 import { registerRateLimit } from './rate-limit';
 import { registerSecurityHeaders } from './security-headers';
@@ -72,6 +73,7 @@ export async function buildApp({
     },
   });
   app.decorateRequest('ctx', null);
+  registerDraining(app);
 
   // Method, path, status, time, organization and GraphQL operation (by type and root fields): never
   // the key, the query string or a body.

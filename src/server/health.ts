@@ -4,10 +4,16 @@ import type { FastifyInstance } from 'fastify';
 // How long readiness waits for the database before calling it unreachable.
 const READINESS_TIMEOUT_MS = 2000;
 
-/** /healthz: the process answers. /readyz: it can reach its database, so it can serve. */
+/**
+ * /healthz: the process answers. /readyz: it can reach its database, so it can serve, and it is not
+ * shutting down.
+ */
 export function registerHealth(app: FastifyInstance, db: Knex): void {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    if (app.draining) {
+      return reply.status(503).send({ status: 'not ready', reason: 'shutting down' });
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => reject(new Error('timed out')), READINESS_TIMEOUT_MS);
