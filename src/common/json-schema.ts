@@ -18,7 +18,13 @@ let schemas: Record<string, JsonSchema> | undefined;
  * class-validator.
  */
 export function inputSchema(type: new () => object): JsonSchema {
-  schemas ??= validationMetadatasToSchemas() as Record<string, JsonSchema>;
+  schemas ??= validationMetadatasToSchemas({
+    additionalConverters: {
+      // No JSON Schema keyword says "no NUL character" beside another pattern; the rule is
+      // class-validator's to enforce, and the default converter would make the field an object.
+      hasNoNul: {},
+    },
+  }) as Record<string, JsonSchema>;
   const base = schemas[type.name];
   if (!base) throw new Error(`no validation rules are declared on ${type.name}`);
   const defaults = new type() as Record<string, unknown>;
