@@ -149,6 +149,18 @@ describe('operation limits', () => {
     expect(cheap.errors).toBeUndefined();
   });
 
+  test('Apollo’s CSRF prevention is on: a simple GET (a form or an <img> could send one) is refused', async () => {
+    const org = await TestOrganization.create(server.db);
+    const url = `${server.url}/graphql?query=${encodeURIComponent('{ audiences { meta { total } } }')}`;
+    const simple = await fetch(url, { headers: { 'x-api-key': org.apiKey } });
+    expect(simple.status).toBe(400);
+    expect(await simple.text()).toMatch(/CSRF/);
+    const preflighted = await fetch(url, {
+      headers: { 'x-api-key': org.apiKey, 'apollo-require-preflight': 'true' },
+    });
+    expect(preflighted.status).toBe(200);
+  });
+
   test('batched requests are refused', async () => {
     const org = await TestOrganization.create(server.db);
     const response = await fetch(`${server.url}/graphql`, {
