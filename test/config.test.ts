@@ -16,6 +16,7 @@ test('defaults need no environment at all', () => {
     rateLimitPerMinute: 6000,
     statementTimeoutMs: 15_000,
     requestTimeoutMs: 30_000,
+    responseTimeoutMs: 30_000,
     shutdownDrainMs: 500,
   });
 });
@@ -32,6 +33,7 @@ test('reads every variable', () => {
       RATE_LIMIT_PER_MINUTE: '0',
       STATEMENT_TIMEOUT_MS: '5000',
       REQUEST_TIMEOUT_MS: '10000',
+      RESPONSE_TIMEOUT_MS: '20000',
       SHUTDOWN_DRAIN_MS: '0',
     }),
   ).toEqual({
@@ -46,6 +48,7 @@ test('reads every variable', () => {
     rateLimitPerMinute: 0,
     statementTimeoutMs: 5000,
     requestTimeoutMs: 10_000,
+    responseTimeoutMs: 20_000,
     shutdownDrainMs: 0,
   });
 });
@@ -90,6 +93,7 @@ test.each([
   ['REQUEST_TIMEOUT_MS', '0'],
   ['REQUEST_TIMEOUT_MS', '99'],
   ['SHUTDOWN_DRAIN_MS', '-5'],
+  ['RESPONSE_TIMEOUT_MS', '50'],
 ])('%s=%j is refused with a message naming it', (variable, value) => {
   expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ [variable]: value })).toThrow(

@@ -48,12 +48,15 @@ export class UnauthenticatedError extends AppError {
   }
 }
 
-/** The database cannot answer now (down, restarting, overloaded): the client may try again. */
+/**
+ * The service cannot answer now (the database down, restarting, overloaded or too slow to answer
+ * in time): the client may try again.
+ */
 export class ServiceUnavailableError extends AppError {
   readonly code = 'SERVICE_UNAVAILABLE';
 
-  constructor() {
-    super('The database is unavailable right now; try again shortly');
+  constructor(message = 'The database is unavailable right now; try again shortly') {
+    super(message);
     this.name = 'ServiceUnavailableError';
   }
 }

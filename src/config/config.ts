@@ -25,6 +25,8 @@ export interface Config {
   statementTimeoutMs: number;
   /** The longest a client may take to send one whole request (headers and body) before a 408. */
   requestTimeoutMs: number;
+  /** The longest the service takes to answer a request it has received before it answers 503. */
+  responseTimeoutMs: number;
   /** On SIGTERM, how long the service keeps serving (not ready, closing connections) before it closes. */
   shutdownDrainMs: number;
 }
@@ -69,6 +71,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     statementTimeoutMs: readInteger(env, 'STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    responseTimeoutMs: readInteger(env, 'RESPONSE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     shutdownDrainMs: readInteger(env, 'SHUTDOWN_DRAIN_MS', 500, 0, 600_000),
   };
 }

@@ -8,6 +8,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { toAppError } from '../common/database-errors';
+import { HTTP_STATUS } from '../common/errors';
 import {
   API_KEY_HEADER,
   createRequestContext,
@@ -96,6 +97,24 @@ export async function registerGraphQL(
   app.route<{ Reply: string }>({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
+    // What fails around Apollo rather than inside it (a body the JSON parser refuses, a request
+    // not answered within RESPONSE_TIMEOUT_MS) still answers in GraphQL's shape, with a code.
+    errorHandler: (error, _request, reply) => {
+      const appError = toAppError(error);
+      const status = appError
+        ? HTTP_STATUS[appError.code]
+        : error.statusCode && error.statusCode >= 400 && error.statusCode < 500
+          ? error.statusCode
+          : 500;
+      if (status === 500) app.log.error({ err: error }, 'unexpected GraphQL route error');
+      const code = appError?.code ?? (status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+      const message =
+        appError?.message ?? (status === 500 ? 'Internal server error' : error.message);
+      void reply
+        .status(status)
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+    },
     handler: async function (request, reply) {
       if (page && wantsPlayground(request))
         return reply.type('text/html; charset=utf-8').send(page);

@@ -5,11 +5,12 @@ import { registerGraphQL } from '../graphql/graphql-route';
 import type { RequestContext } from './request-context';
 import { API_KEY_HEADER } from './request-context';
 import { apiPlugin } from './rest/api-plugin';
-import { toFrameworkError } from './rest/rest-errors';
+import { toFrameworkError, toRestError } from './rest/rest-errors';
 import { registerOpenApi } from './rest/openapi';
 import { registerDraining } from './draining';
 import { registerHealth } from './health';
 import { registerRateLimit } from './rate-limit';
+import { registerResponseTimeout } from './response-timeout';
 import { registerSecurityHeaders } from './security-headers';
 import { registerMetrics } from './metrics';
 
@@ -30,6 +31,7 @@ export interface AppOptions {
     | 'introspection'
     | 'rateLimitPerMinute'
     | 'requestTimeoutMs'
+    | 'responseTimeoutMs'
   >;
   /** The demo key, for the playground's header editor (embedded demo database only). */
   demoApiKey?: string;
@@ -74,6 +76,13 @@ export async function buildApp({
   });
   app.decorateRequest('ctx', null);
   registerDraining(app);
+  registerResponseTimeout(app, config.responseTimeoutMs);
+  // Routes outside /api and /graphql (health, metrics, docs) answer errors in the REST shape.
+  app.setErrorHandler(async (error, request, reply) => {
+    const body = toRestError(error);
+    if (body.statusCode === 500) request.log.error({ err: error }, 'unexpected error');
+    return reply.status(body.statusCode).send(body);
+  });
 
   // Method, path, status, time, organization and GraphQL operation (by type and root fields): never
   // the key, the query string or a body.
@@ -100,7 +109,7 @@ export async function buildApp({
     playground: config.playground ? { apiKey: demoApiKey } : undefined,
   });
   await app.register(apiPlugin(db), { prefix: '/api' });
-  registerHealth(app, db);
+  registerHealth(app, db, config.responseTimeoutMs);
   registerMetrics(app, db);
 
   return app;

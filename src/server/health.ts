@@ -1,14 +1,16 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 
-// How long readiness waits for the database before calling it unreachable.
+// How long readiness waits for the database before calling it unreachable, at most: always well
+// within the response timeout, so that /readyz itself answers.
 const READINESS_TIMEOUT_MS = 2000;
 
 /**
  * /healthz: the process answers. /readyz: it can reach its database, so it can serve, and it is not
  * shutting down.
  */
-export function registerHealth(app: FastifyInstance, db: Knex): void {
+export function registerHealth(app: FastifyInstance, db: Knex, responseTimeoutMs: number): void {
+  const readinessTimeoutMs = Math.min(READINESS_TIMEOUT_MS, responseTimeoutMs / 2);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     if (app.draining) {
@@ -16,7 +18,7 @@ export function registerHealth(app: FastifyInstance, db: Knex): void {
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error('timed out')), READINESS_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new Error('timed out')), readinessTimeoutMs);
     });
     try {
       await Promise.race([db.raw('select 1'), timeout]);

@@ -38,6 +38,7 @@ export class TestServer {
         introspection: true,
         rateLimitPerMinute: 0,
         requestTimeoutMs: 30_000,
+        responseTimeoutMs: 30_000,
         ...options.config,
       },
     });

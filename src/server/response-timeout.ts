@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { ServiceUnavailableError } from '../common/errors';
+
+const timers = new WeakMap<object, NodeJS.Timeout>();
+
+/**
+ * Answers 503 (SERVICE_UNAVAILABLE) to any request not answered within `timeoutMs` of its arrival,
+ * through the route's own error handler, so each door keeps its error shape. This is what bounds a
+ * request when the database hangs instead of refusing: statement_timeout cannot fire on a server
+ * that is frozen, and a pool wait or a connect has its own, longer bounds. The work left behind is
+ * not cancelled; its late answer is dropped.
+ *
+ * Fastify 5's own `handlerTimeout` would do this, but it forgets its timer once a request body
+ * has been read, so a POST whose handler hangs is never timed out.
+ */
+export function registerResponseTimeout(app: FastifyInstance, timeoutMs: number): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const timer = setTimeout(() => {
+      if (reply.sent || reply.raw.headersSent) return;
+      request.log.warn({ timeoutMs }, 'request not answered in time');
+      void reply.send(
+        new ServiceUnavailableError('The request took too long to answer; try again shortly'),
+      );
+    }, timeoutMs);
+    timers.set(request, timer);
+    // Also when the client goes away first.
+    reply.raw.once('close', () => clearTimeout(timer));
+  });
+  app.addHook('onResponse', async (request) => {
+    clearTimeout(timers.get(request));
+  });
+}
