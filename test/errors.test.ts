@@ -161,6 +161,19 @@ describe('operation limits', () => {
     expect(preflighted.status).toBe(200);
   });
 
+  test('a body the JSON parser refuses is answered in GraphQL’s shape, with a code', async () => {
+    const org = await TestOrganization.create(server.db);
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': org.apiKey },
+      body: '{"query": "{ __typename }",',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      errors: [{ message: expect.any(String), extensions: { code: 'BAD_REQUEST' } }],
+    });
+  });
+
   test('batched requests are refused', async () => {
     const org = await TestOrganization.create(server.db);
     const response = await fetch(`${server.url}/graphql`, {
