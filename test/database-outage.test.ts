@@ -149,8 +149,29 @@ class Scenario {
     await this.load;
   }
 
+  /**
+   * What must hold around any outage: everything before it worked; everything during it was
+   * refused with 503 / SERVICE_UNAVAILABLE within `maxFaultMs`; everything after recovery worked;
+   * what straddled a transition did one or the other (never a 500, never a hang-up); every
+   * acknowledged write is kept; and the process, still up, stops cleanly.
+   */
+  async expectHeld(
+    phases: { healthy: Outcome[]; fault: Outcome[]; after: Outcome[] },
+    maxFaultMs: number,
+  ): Promise<void> {
+    expect(phases.healthy.length).toBeGreaterThan(0);
+    expect(phases.healthy.filter((o) => !succeeded(o))).toEqual([]);
+    expect(phases.fault.filter((o) => !failed(o))).toEqual([]);
+    expect(Math.max(...phases.fault.map((o) => o.ended - o.started))).toBeLessThan(maxFaultMs);
+    expect(phases.after.length).toBeGreaterThan(0);
+    expect(phases.after.filter((o) => !succeeded(o))).toEqual([]);
+    expect(this.outcomes.filter((o) => !succeeded(o) && !failed(o))).toEqual([]);
+    await this.expectAcknowledgedWritesKept();
+    await this.expectCleanStop();
+  }
+
   /** Asserts that every create acknowledged with 201 is in the database. */
-  async expectAcknowledgedWritesKept(): Promise<void> {
+  private async expectAcknowledgedWritesKept(): Promise<void> {
     const acknowledged = this.outcomes.flatMap((o) => (o.createdId ? [o.createdId] : []));
     expect(acknowledged.length).toBeGreaterThan(0);
     const client = new pg.Client({ connectionString: this.url });
@@ -167,7 +188,7 @@ class Scenario {
   }
 
   /** Stops the service as an operator would; it must exit 0 having logged no error. */
-  async expectCleanStop(): Promise<void> {
+  private async expectCleanStop(): Promise<void> {
     expect(this.service.alive).toBe(true);
     expect(await this.service.stop('SIGTERM')).toBe(0);
     expect(this.service.output).not.toMatch(/"level":(50|60)/);
@@ -234,17 +255,8 @@ test(
       );
 
       expect(recovered).toBeDefined();
-      expect(healthy.length).toBeGreaterThan(0);
-      expect(healthy.filter((o) => !succeeded(o))).toEqual([]);
       expect(outage.length).toBeGreaterThan(WORKERS);
-      expect(outage.filter((o) => !failed(o))).toEqual([]);
-      expect(Math.max(...outage.map((o) => o.ended - o.started))).toBeLessThan(FAIL_FAST_MS);
-      expect(after.length).toBeGreaterThan(0);
-      expect(after.filter((o) => !succeeded(o))).toEqual([]);
-      // Whatever straddled a transition either worked or said 503: never a 500, never a hang-up.
-      expect(outcomes.filter((o) => !succeeded(o) && !failed(o))).toEqual([]);
-      await scenario.expectAcknowledgedWritesKept();
-      await scenario.expectCleanStop();
+      await scenario.expectHeld({ healthy, fault: outage, after }, FAIL_FAST_MS);
     } finally {
       await scenario.cleanUp();
     }
@@ -287,18 +299,12 @@ test(
       );
 
       expect(recovered).toBeDefined();
-      expect(healthy.filter((o) => !succeeded(o))).toEqual([]);
       // Every client got its answer during the freeze, a 503, none later than the timeout allows.
       expect(frozen.length).toBeGreaterThanOrEqual(WORKERS);
-      expect(frozen.filter((o) => !failed(o))).toEqual([]);
-      expect(Math.max(...frozen.map((o) => o.ended - o.started))).toBeLessThan(
+      await scenario.expectHeld(
+        { healthy, fault: frozen, after },
         RESPONSE_TIMEOUT_MS + TIMEOUT_SLACK_MS,
       );
-      expect(after.length).toBeGreaterThan(0);
-      expect(after.filter((o) => !succeeded(o))).toEqual([]);
-      expect(outcomes.filter((o) => !succeeded(o) && !failed(o))).toEqual([]);
-      await scenario.expectAcknowledgedWritesKept();
-      await scenario.expectCleanStop();
     } finally {
       await scenario.cleanUp();
     }

@@ -439,20 +439,13 @@ describe('GraphQL: every argument refuses malformed values with a coded error an
   const LIST_ARGS =
     'page: $page, limit: $limit, search: $search, sortBy: $sortBy, sortOrder: $sortOrder';
 
-  test('audiences(page, limit, search, sortBy, sortOrder)', async () => {
+  test.each([
+    ['audiences', LIST_VARIABLES],
+    ['contacts', CONTACT_VARIABLES],
+  ])('%s(page, limit, search, sortBy, sortOrder)', async (field, variableTypes) => {
     await holds(listArgs, (variables) =>
       expectGraphQL(
-        `query(${LIST_VARIABLES}) { audiences(${LIST_ARGS}) { data { id } meta { total } } }`,
-        variables,
-        false,
-      ),
-    );
-  });
-
-  test('contacts(page, limit, search, sortBy, sortOrder)', async () => {
-    await holds(listArgs, (variables) =>
-      expectGraphQL(
-        `query(${CONTACT_VARIABLES}) { contacts(${LIST_ARGS}) { data { id } meta { total } } }`,
+        `query(${variableTypes}) { ${field}(${LIST_ARGS}) { data { id } meta { total } } }`,
         variables,
         false,
       ),
