@@ -36,7 +36,8 @@ export class AudienceResolver {
   }
 
   @Mutation(() => Audience, {
-    description: 'Changes the name and/or description of a live audience.',
+    description:
+      'Changes the name and/or description of a live audience; an empty input changes nothing, updatedAt included.',
   })
   updateAudience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,

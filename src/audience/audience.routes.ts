@@ -121,7 +121,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         summary: 'Update audience',
-        description: 'Fields left out keep their value.',
+        description: 'Fields left out keep their value; an empty body changes nothing.',
         tags: ['audience'],
         params: ID_PARAMS,
         body: inputSchema(UpdateAudienceInput),
