@@ -21,8 +21,9 @@ export function registerDraining(app: FastifyInstance): void {
   app.decorate('draining', {
     getter: () => draining,
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  // A callback hook, not an async one: it runs on every response and needs no promise.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) void reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
 }

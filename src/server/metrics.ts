@@ -60,9 +60,9 @@ export function registerMetrics(app: FastifyInstance, db: Knex): void {
   poolGauge('creates_pending', 'Connections being opened.', (pool) => pool.numPendingCreates());
 
   db.on('query', () => statements.inc());
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    if (route === '/metrics') return;
+    if (route === '/metrics') return done();
     const seconds = reply.elapsedTime / 1000;
     requests.observe({ method: request.method, route, status: String(reply.statusCode) }, seconds);
     const trace = request.ctx?.trace;
@@ -72,6 +72,7 @@ export function registerMetrics(app: FastifyInstance, db: Knex): void {
         seconds,
       );
     }
+    done();
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),

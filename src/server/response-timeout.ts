@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ServiceUnavailableError } from '../common/errors';
 
-const timers = new WeakMap<object, NodeJS.Timeout>();
-
 /**
  * Answers 503 (SERVICE_UNAVAILABLE) to any request not answered within `timeoutMs` of its arrival,
  * through the route's own error handler, so each door keeps its error shape. This is what bounds a
@@ -14,7 +12,7 @@ const timers = new WeakMap<object, NodeJS.Timeout>();
  * has been read, so a POST whose handler hangs is never timed out.
  */
 export function registerResponseTimeout(app: FastifyInstance, timeoutMs: number): void {
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const timer = setTimeout(() => {
       if (reply.sent || reply.raw.headersSent) return;
       request.log.warn({ timeoutMs }, 'request not answered in time');
@@ -22,11 +20,8 @@ export function registerResponseTimeout(app: FastifyInstance, timeoutMs: number)
         new ServiceUnavailableError('The request took too long to answer; try again shortly'),
       );
     }, timeoutMs);
-    timers.set(request, timer);
-    // Also when the client goes away first.
+    // The response is out, or the client went away first.
     reply.raw.once('close', () => clearTimeout(timer));
-  });
-  app.addHook('onResponse', async (request) => {
-    clearTimeout(timers.get(request));
+    done();
   });
 }
