@@ -192,6 +192,10 @@ class Scenario {
     expect(this.service.alive).toBe(true);
     expect(await this.service.stop('SIGTERM')).toBe(0);
     expect(this.service.output).not.toMatch(/"level":(50|60)/);
+    expect(this.service.output).not.toContain('Reply was already sent');
+    // Warnings repeated by every refused request come at most every five seconds.
+    const warnings = this.service.output.split('\n').filter((line) => line.includes('"level":40'));
+    expect(warnings.length).toBeLessThanOrEqual(2 * (Math.ceil(OUTAGE_MS / 5000) + 1));
   }
 
   async cleanUp(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ServiceUnavailableError } from '../common/errors';
+import { throttledWarning } from './throttled-warning';
 
 /**
  * Answers 503 (SERVICE_UNAVAILABLE) to any request not answered within `timeoutMs` of its arrival,
@@ -12,13 +13,19 @@ import { ServiceUnavailableError } from '../common/errors';
  * has been read, so a POST whose handler hangs is never timed out.
  */
 export function registerResponseTimeout(app: FastifyInstance, timeoutMs: number): void {
+  const warnTimeout = throttledWarning('requests not answered in time');
   app.addHook('onRequest', (request, reply, done) => {
     const timer = setTimeout(() => {
       if (reply.sent || reply.raw.headersSent) return;
-      request.log.warn({ timeoutMs }, 'request not answered in time');
+      warnTimeout(request.log, { timeoutMs });
       void reply.send(
         new ServiceUnavailableError('The request took too long to answer; try again shortly'),
       );
+      // Once the 503 is out, the handler's late answer is dropped quietly, instead of making
+      // Fastify warn that a reply was sent twice. (A late failure is still logged.)
+      reply.raw.once('finish', () => {
+        reply.hijack();
+      });
     }, timeoutMs);
     // The response is out, or the client went away first.
     reply.raw.once('close', () => clearTimeout(timer));
