@@ -115,6 +115,12 @@ describe('operation limits', () => {
       /cost limit of 200000 exceeded, found 241002/i,
     ],
     [
+      'fragments spread 30 times at each of 3 levels (27,000 fields once expanded)',
+      `{ ...F0 } ${Array.from({ length: 3 }, (_, level) => `fragment F${level} on Query { ${`...F${level + 1} `.repeat(30)}}`).join(' ')} fragment F3 on Query { __typename }`,
+      'GRAPHQL_VALIDATION_FAILED',
+      /field limit of 10000 exceeded/i,
+    ],
+    [
       'over 2,000 tokens',
       `{ ${'__typename '.repeat(2100)}}`,
       'GRAPHQL_PARSE_FAILED',

@@ -11,6 +11,11 @@ import { MAX_PAGE_SIZE } from '../common/pagination';
  */
 export const MAX_OPERATION_COST = 200_000;
 
+// The most fields the cost is counted over, fragments expanded; graphql-query-complexity throws
+// this message past it.
+const MAX_COSTED_FIELDS = 10_000;
+const TOO_MANY_FIELDS = 'Query exceeds the maximum allowed number of nodes.';
+
 // Multiplies a list field's selection by its page size. Sizes past the schema's bound are
 // counted at the bound: validation refuses them anyway, with a clearer message than a cost.
 const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
@@ -37,8 +42,17 @@ export function operationCostPlugin<T extends object>(): ApolloServerPlugin<T> {
               variables: request.variables ?? {},
               operationName: operationName ?? undefined,
               estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+              maxQueryNodes: MAX_COSTED_FIELDS,
             });
-          } catch {
+          } catch (error) {
+            // Past MAX_COSTED_FIELDS (fragments spread into each other, doubling at every level):
+            // refused, as too costly to even count.
+            if (error instanceof Error && error.message === TOO_MANY_FIELDS) {
+              throw new GraphQLError(
+                `Query field limit of ${MAX_COSTED_FIELDS} exceeded once its fragments are expanded.`,
+                { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } },
+              );
+            }
             // Variables that do not fit their types: execution reports them as BAD_USER_INPUT.
             return;
           }
