@@ -1,8 +1,7 @@
-import { IsEnum } from 'class-validator';
 import { ArgsType, Field, registerEnumType } from 'type-graphql';
 import { PageArgs } from '../common/pagination';
 import { SearchRules } from '../common/search';
-import { SortOrder } from '../common/sorting';
+import { SortBy, SortDirection, SortOrder } from '../common/sorting';
 
 /** The columns audiences sort by, named as in the REST contract. */
 export enum AudienceSortField {
@@ -30,14 +29,9 @@ export class AudiencesArgs extends PageArgs {
   @SearchRules()
   search?: string | null;
 
-  @Field(() => AudienceSortField, {
-    defaultValue: AudienceSortField.createdAt,
-    description: 'Sort column.',
-  })
-  @IsEnum(AudienceSortField)
+  @SortBy(AudienceSortField, AudienceSortField.createdAt)
   sortBy: AudienceSortField = AudienceSortField.createdAt;
 
-  @Field(() => SortOrder, { defaultValue: SortOrder.desc, description: 'Sort direction.' })
-  @IsEnum(SortOrder)
+  @SortDirection()
   sortOrder: SortOrder = SortOrder.desc;
 }

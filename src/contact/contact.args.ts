@@ -1,8 +1,8 @@
-import { IsEnum, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ArgsType, Field, Int, registerEnumType } from 'type-graphql';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, PageArgs } from '../common/pagination';
 import { SearchRules } from '../common/search';
-import { SortOrder } from '../common/sorting';
+import { SortBy, SortDirection, SortOrder } from '../common/sorting';
 
 /** The columns contacts sort by, named as in the REST contract. */
 export enum ContactSortField {
@@ -32,15 +32,10 @@ export class ContactsArgs extends PageArgs {
   @SearchRules()
   search?: string | null;
 
-  @Field(() => ContactSortField, {
-    defaultValue: ContactSortField.createdAt,
-    description: 'Sort column.',
-  })
-  @IsEnum(ContactSortField)
+  @SortBy(ContactSortField, ContactSortField.createdAt)
   sortBy: ContactSortField = ContactSortField.createdAt;
 
-  @Field(() => SortOrder, { defaultValue: SortOrder.desc, description: 'Sort direction.' })
-  @IsEnum(SortOrder)
+  @SortDirection()
   sortOrder: SortOrder = SortOrder.desc;
 }
 
@@ -65,14 +60,9 @@ export class ContactsConnectionArgs {
   @MaxLength(512)
   after?: string | null;
 
-  @Field(() => ContactSortField, {
-    defaultValue: ContactSortField.createdAt,
-    description: 'Sort column.',
-  })
-  @IsEnum(ContactSortField)
+  @SortBy(ContactSortField, ContactSortField.createdAt)
   sortBy: ContactSortField = ContactSortField.createdAt;
 
-  @Field(() => SortOrder, { defaultValue: SortOrder.desc, description: 'Sort direction.' })
-  @IsEnum(SortOrder)
+  @SortDirection()
   sortOrder: SortOrder = SortOrder.desc;
 }
