@@ -8,12 +8,12 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { toAppError } from '../common/database-errors';
-import { HTTP_STATUS } from '../common/errors';
 import {
   API_KEY_HEADER,
   createRequestContext,
   type RequestContext,
 } from '../server/request-context';
+import { toRestError } from '../server/rest/rest-errors';
 import { createErrorFormatter, toGraphQLError } from './format-error';
 import {
   playgroundPage,
@@ -99,21 +99,19 @@ export async function registerGraphQL(
     method: ['GET', 'POST', 'OPTIONS'],
     // What fails around Apollo rather than inside it (a body the JSON parser refuses, a request
     // not answered within RESPONSE_TIMEOUT_MS) still answers in GraphQL's shape, with a code.
-    errorHandler: (error, _request, reply) => {
-      const appError = toAppError(error);
-      const status = appError
-        ? HTTP_STATUS[appError.code]
-        : error.statusCode && error.statusCode >= 400 && error.statusCode < 500
-          ? error.statusCode
-          : 500;
-      if (status === 500) app.log.error({ err: error }, 'unexpected GraphQL route error');
-      const code = appError?.code ?? (status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
-      const message =
-        appError?.message ?? (status === 500 ? 'Internal server error' : error.message);
+    errorHandler: (error, request, reply) => {
+      const { statusCode, message } = toRestError(error);
+      if (statusCode === 500) request.log.error({ err: error }, 'unexpected error');
+      const code =
+        toAppError(error)?.code ?? (statusCode === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
       void reply
-        .status(status)
+        .status(statusCode)
         .type('application/json; charset=utf-8')
-        .send(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+        .send(
+          JSON.stringify({
+            errors: [{ message: [message].flat().join('; '), extensions: { code } }],
+          }),
+        );
     },
     handler: async function (request, reply) {
       if (page && wantsPlayground(request))

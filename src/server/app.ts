@@ -12,6 +12,7 @@ import { registerHealth } from './health';
 import { registerRateLimit } from './rate-limit';
 import { registerResponseTimeout } from './response-timeout';
 import { registerSecurityHeaders } from './security-headers';
+import { throttledWarning } from './throttled-warning';
 import { registerMetrics } from './metrics';
 
 declare module 'fastify' {
@@ -77,10 +78,14 @@ export async function buildApp({
   app.decorateRequest('ctx', null);
   registerDraining(app);
   registerResponseTimeout(app, config.responseTimeoutMs);
-  // Routes outside /api and /graphql (health, metrics, docs) answer errors in the REST shape.
+  // The one REST error handler, for /api and the routes beside it (health, metrics, docs);
+  // /graphql answers in GraphQL's shape instead. A 503 is the database being away, an expected
+  // condition with its own signal (/readyz); only a 500 is a fault to look into.
+  const warnUnavailable = throttledWarning('database unavailable');
   app.setErrorHandler(async (error, request, reply) => {
     const body = toRestError(error);
     if (body.statusCode === 500) request.log.error({ err: error }, 'unexpected error');
+    else if (body.statusCode === 503) warnUnavailable(request.log, { err: error });
     return reply.status(body.statusCode).send(body);
   });
 

@@ -5,12 +5,9 @@ import { audienceRoutes } from '../../audience/audience.routes';
 import { ValidationError } from '../../common/errors';
 import { requireActor } from '../../organization/actor';
 import { API_KEY_HEADER, createRequestContext } from '../request-context';
-import { throttledWarning } from '../throttled-warning';
-import { toRestError } from './rest-errors';
 
-/** The REST door under /api: authentication, body parsing and error mapping for every path. */
+/** The REST door under /api: authentication and body parsing for every path. */
 export function apiPlugin(db: Knex) {
-  const warnUnavailable = throttledWarning('database unavailable');
   return async (app: FastifyInstance): Promise<void> => {
     // The route schemas document the API and serialise responses. Input is validated by the
     // service, with the rules GraphQL uses; Fastify validating too would coerce and clamp.
@@ -33,14 +30,7 @@ export function apiPlugin(db: Knex) {
       requireActor(context.actor);
     });
 
-    app.setErrorHandler(async (error, request, reply) => {
-      const body = toRestError(error);
-      // A 503 is the database being away, an expected condition with its own signal (/readyz);
-      // only a 500 is a fault to look into.
-      if (body.statusCode === 500) request.log.error({ err: error }, 'unexpected REST error');
-      else if (body.statusCode === 503) warnUnavailable(request.log, { err: error });
-      return reply.status(body.statusCode).send(body);
-    });
+    // Errors are mapped by the app's error handler (app.ts), which this plugin inherits.
 
     app.setNotFoundHandler(async (request, reply) =>
       reply.status(404).send({
