@@ -95,17 +95,22 @@ async function main(): Promise<void> {
     );
     await step(
       'memberships (a few large audiences, most small)',
-      `insert into audience_contact (audience_id, contact_id, added_at, added_by)
-       select md5('audience-' || a)::uuid,
-              -- A stride prime to the contact count spreads members over the whole list.
-              md5('contact-' || (1 + (start + g::bigint * 7919) % ${CONTACTS}))::uuid,
-              timestamptz '2025-06-01' + g * interval '1 second', '${BENCH_USER_ID}'
+      `insert into audience_contact (audience_id, contact_id, added_at, added_by, first_name, last_name, primary_phone, contact_created_at)
+       select member.audience_id, c.id, member.added_at, '${BENCH_USER_ID}', c.first_name, c.last_name, c.primary_phone, c.created_at
        from (
-         select a, ${SIZE_SQL} as size,
-                (('x' || substr(md5('start-' || a), 1, 8))::bit(32)::int & 2147483647) % ${CONTACTS} as start
-         from generate_series(1, ${AUDIENCES}) a
-       ) plan
-       cross join lateral generate_series(0, plan.size - 1) g`,
+         select md5('audience-' || a)::uuid as audience_id,
+                -- A stride prime to the contact count spreads members over the whole list.
+                md5('contact-' || (1 + (start + g::bigint * 7919) % ${CONTACTS}))::uuid as contact_id,
+                timestamptz '2025-06-01' + g * interval '1 second' as added_at, a, g
+         from (
+           select a, ${SIZE_SQL} as size,
+                  (('x' || substr(md5('start-' || a), 1, 8))::bit(32)::int & 2147483647) % ${CONTACTS} as start
+           from generate_series(1, ${AUDIENCES}) a
+         ) plan
+         cross join lateral generate_series(0, plan.size - 1) g
+       ) member
+       join contact c on c.id = member.contact_id
+       order by member.a, member.g`,
     );
     await step(
       'contact counts kept on the audiences',

@@ -1,14 +1,45 @@
 import { Entity, Index, ManyToOne, Property } from '@mikro-orm/core';
+import { CONTACT_SEARCH_TEXT_SQL } from '../common/search';
 import { ContactEntity } from '../contact/contact.entity';
 import { UserEntity } from '../organization/user.entity';
 import { AudienceEntity } from './audience.entity';
 
 /**
  * One contact's membership of one audience. The primary key (audience, contact) makes adding twice
- * a no-op and serves counts per audience as index-only scans; the contact index serves the reverse.
+ * a no-op; the contact index serves the reverse.
+ *
+ * The row carries copies of its contact's sort keys and search text, so that an audience's members
+ * are sorted, skipped, searched and counted from indexes of their own, whatever the size of the
+ * organization. The database keeps the copies (the triggers of migration 20261127080000): any
+ * change of a contact reaches its memberships in the same statement, and a new membership takes
+ * its contact's values whatever the inserting statement wrote.
  */
 @Entity({ tableName: 'audience_contact' })
 @Index({ name: 'audience_contact_contact_idx', properties: ['contact'] })
+@Index({
+  name: 'audience_contact_first_name_idx',
+  properties: ['audience', 'firstName', 'contact'],
+})
+@Index({
+  name: 'audience_contact_last_name_idx',
+  properties: ['audience', 'lastName', 'contact'],
+})
+@Index({
+  name: 'audience_contact_primary_phone_idx',
+  properties: ['audience', 'primaryPhone', 'contact'],
+})
+// Carries the search text, so that a search no trigram can serve (one or two letters) is counted
+// from this index alone.
+@Index({
+  name: 'audience_contact_created_idx',
+  expression:
+    'create index "audience_contact_created_idx" on "audience_contact" ("audience_id", "contact_created_at", "contact_id") include ("search_text")',
+})
+@Index({
+  name: 'audience_contact_search_trgm_idx',
+  expression:
+    'create index "audience_contact_search_trgm_idx" on "audience_contact" using gin ("audience_id", "search_text" gin_trgm_ops)',
+})
 export class AudienceMemberEntity {
   @ManyToOne(() => AudienceEntity, { primary: true, deleteRule: 'cascade' })
   audience!: AudienceEntity;
@@ -21,4 +52,28 @@ export class AudienceMemberEntity {
 
   @ManyToOne(() => UserEntity, { fieldName: 'added_by', nullable: true, deleteRule: 'set null' })
   addedBy?: UserEntity | null;
+
+  /** The contact's firstName. */
+  @Property({ type: 'string', length: 100 })
+  firstName!: string;
+
+  /** The contact's lastName. */
+  @Property({ type: 'string', length: 100 })
+  lastName!: string;
+
+  /** The contact's primaryPhone. */
+  @Property({ type: 'string', length: 16 })
+  primaryPhone!: string;
+
+  /** The contact's createdAt. */
+  @Property({ type: 'datetime', length: 3 })
+  contactCreatedAt!: Date;
+
+  /** The contact's search text (see CONTACT_SEARCH_TEXT_SQL). */
+  @Property({
+    type: 'text',
+    generated: `(${CONTACT_SEARCH_TEXT_SQL}) stored`,
+    nullable: true,
+  })
+  searchText?: string;
 }

@@ -1,5 +1,6 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import { AUDIENCE_SEARCH_TEXT_SQL } from '../common/search';
 import { OrganizationEntity } from '../organization/organization.entity';
 import { UserEntity } from '../organization/user.entity';
 
@@ -24,13 +25,9 @@ import { UserEntity } from '../organization/user.entity';
     'create index "audience_live_name_idx" on "audience" ("organization_id", "name", "id") where "deleted_at" is null',
 })
 @Index({
-  name: 'audience_name_trgm_idx',
-  expression: 'create index "audience_name_trgm_idx" on "audience" using gin ("name" gin_trgm_ops)',
-})
-@Index({
-  name: 'audience_description_trgm_idx',
+  name: 'audience_live_search_trgm_idx',
   expression:
-    'create index "audience_description_trgm_idx" on "audience" using gin ("description" gin_trgm_ops)',
+    'create index "audience_live_search_trgm_idx" on "audience" using gin ("organization_id", "search_text" gin_trgm_ops) where "deleted_at" is null',
 })
 export class AudienceEntity {
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
@@ -69,4 +66,12 @@ export class AudienceEntity {
    */
   @Property({ type: 'integer', default: 0 })
   contactCount: number = 0;
+
+  /** What `search` reads: name and description lowercased (see AUDIENCE_SEARCH_TEXT_SQL). */
+  @Property({
+    type: 'text',
+    generated: `(${AUDIENCE_SEARCH_TEXT_SQL}) stored`,
+    nullable: true,
+  })
+  searchText?: string;
 }

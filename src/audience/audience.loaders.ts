@@ -2,9 +2,14 @@ import type { Knex } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { type Page, pageWindow, toPage } from '../common/pagination';
-import { containsPattern } from '../common/search';
+import { type SearchTerm, searchTerm } from '../common/search';
 import type { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
-import { countMatchingMembers, findMembers, sortValueOf } from '../contact/contact.repository';
+import { sortValueOf } from '../contact/contact.repository';
+import {
+  countMatchingMembers,
+  findMembers,
+  type MembersQuery,
+} from '../membership/membership.repository';
 import type { Contact, ContactConnection } from '../contact/contact.type';
 import type { Audience } from './audience.type';
 
@@ -23,9 +28,9 @@ export interface ConnectionKey {
  * counts need none: each audience row keeps its own (only a search's matches are counted).
  */
 export interface AudienceLoaders {
-  /** A page of members per audience: two statements for every audience sharing the arguments. */
+  /** A page of members per audience: one statement for every audience sharing the arguments, two with a search. */
   members: DataLoader<MembersKey, Page<Contact>, string>;
-  /** A cursor page of members per audience: one statement for all audiences sharing the arguments. */
+  /** A cursor page of members per audience: the same statements. */
   connections: DataLoader<ConnectionKey, ContactConnection, string>;
 }
 
@@ -39,6 +44,7 @@ function connectionKey({ audience, args }: ConnectionKey): string {
     audience.organizationId,
     args.first,
     args.after ?? null,
+    args.search ?? null,
     args.sortBy,
     args.sortOrder,
   ]);
@@ -56,26 +62,51 @@ export function createAudienceLoaders(db: Knex): AudienceLoaders {
   };
 }
 
+/**
+ * The members of each audience: a search is counted first, since its exact total is both the
+ * page's `total` and what chooses how the page is read (see searchPlan).
+ */
+async function readMembers(
+  db: Knex,
+  audiences: readonly Audience[],
+  search: SearchTerm | undefined,
+  query: Omit<MembersQuery, 'search'>,
+): Promise<{ totals: Map<string, number>; members: Map<string, Contact[]> }> {
+  const unique = [...new Map(audiences.map((audience) => [audience.id, audience])).values()];
+  const matches = search
+    ? await countMatchingMembers(
+        db,
+        unique.map((audience) => audience.id),
+        search,
+      )
+    : undefined;
+  const scopes = unique.map((audience) => ({
+    audienceId: audience.id,
+    members: audience.contactCount,
+    matches: matches ? (matches.get(audience.id) ?? 0) : audience.contactCount,
+  }));
+  const members = await findMembers(db, audiences[0]!.organizationId, scopes, {
+    ...query,
+    search,
+  });
+  return { totals: new Map(scopes.map((scope) => [scope.audienceId, scope.matches])), members };
+}
+
 function loadMemberPages(db: Knex) {
   return async (keys: readonly MembersKey[]): Promise<Page<Contact>[]> => {
     const pages = new Map<MembersKey, Page<Contact>>();
     await Promise.all(
       groupBy(keys, membersKey).map(async (group) => {
-        const { audience, args } = group[0]!;
-        const ids = [...new Set(group.map((key) => key.audience.id))];
-        const pattern = containsPattern(args.search);
-        const [matches, members] = await Promise.all([
-          pattern === undefined ? undefined : countMatchingMembers(db, ids, pattern),
-          findMembers(db, audience.organizationId, ids, {
-            pattern,
-            sortBy: args.sortBy,
-            sortOrder: args.sortOrder,
-            ...pageWindow(args),
-          }),
-        ]);
+        const { args } = group[0]!;
+        const { totals, members } = await readMembers(
+          db,
+          group.map((key) => key.audience),
+          searchTerm(args.search),
+          { sortBy: args.sortBy, sortOrder: args.sortOrder, ...pageWindow(args) },
+        );
         for (const key of group) {
-          const total = matches ? (matches.get(key.audience.id) ?? 0) : key.audience.contactCount;
-          pages.set(key, toPage(members.get(key.audience.id) ?? [], total, args));
+          const id = key.audience.id;
+          pages.set(key, toPage(members.get(id) ?? [], totals.get(id) ?? 0, args));
         }
       }),
     );
@@ -88,17 +119,15 @@ function loadConnections(db: Knex) {
     const results = new Map<ConnectionKey, ContactConnection>();
     await Promise.all(
       groupBy(keys, connectionKey).map(async (group) => {
-        const { audience, args } = group[0]!;
+        const { args } = group[0]!;
         const sort = { sortBy: args.sortBy, sortOrder: args.sortOrder };
         const after = args.after ? decodeCursor('after', args.after, sort) : undefined;
-        const ids = [...new Set(group.map((key) => key.audience.id))];
-        const members = await findMembers(db, audience.organizationId, ids, {
-          ...sort,
-          pattern: undefined,
-          after,
-          limit: args.first + 1,
-          offset: 0,
-        });
+        const { totals, members } = await readMembers(
+          db,
+          group.map((key) => key.audience),
+          searchTerm(args.search),
+          { ...sort, after, limit: args.first + 1, offset: 0 },
+        );
         for (const key of group) {
           const rows = members.get(key.audience.id) ?? [];
           const edges = rows.slice(0, args.first).map((node) => ({
@@ -107,7 +136,7 @@ function loadConnections(db: Knex) {
           }));
           results.set(key, {
             edges,
-            totalCount: key.audience.contactCount,
+            totalCount: totals.get(key.audience.id) ?? 0,
             pageInfo: {
               hasNextPage: rows.length > args.first,
               hasPreviousPage: after !== undefined,

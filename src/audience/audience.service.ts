@@ -1,16 +1,16 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { NotFoundError, ValidationError } from '../common/errors';
 import { type Page, pageWindow, toPage } from '../common/pagination';
-import { containsPattern } from '../common/search';
+import { searchTerm } from '../common/search';
 import { assertUuid, validateInput } from '../common/validation';
 import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import type { Contact, ContactConnection } from '../contact/contact.type';
 import { type Actor, requireActor } from '../organization/actor';
 import { AudiencesArgs } from './audience.args';
 import { AddContactsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
+import { addMembers } from '../membership/membership.repository';
 import type { AudienceLoaders } from './audience.loaders';
 import {
-  addMembers,
   findAudience,
   findAudiencePage,
   insertAudience,
@@ -34,9 +34,9 @@ export class AudienceService {
   async list(args: unknown): Promise<Page<Audience>> {
     const { organizationId } = requireActor(this.actor);
     const valid = await validateInput(AudiencesArgs, args);
-    const pattern = containsPattern(valid.search);
+    const search = searchTerm(valid.search);
     const { audiences, total } = await findAudiencePage(this.db, organizationId, {
-      pattern,
+      search,
       sortBy: valid.sortBy,
       sortOrder: valid.sortOrder,
       window: pageWindow(valid),

@@ -60,6 +60,14 @@ export class ContactsConnectionArgs {
   @MaxLength(512)
   after?: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Case-insensitive substring of firstName, lastName or primaryPhone; totalCount counts the matches. A cursor belongs to its search: pass the same one with `after`.',
+  })
+  @SearchRules()
+  search?: string | null;
+
   @SortBy(ContactSortField, ContactSortField.createdAt)
   sortBy: ContactSortField = ContactSortField.createdAt;
 

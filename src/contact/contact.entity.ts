@@ -1,6 +1,7 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { OrganizationEntity } from '../organization/organization.entity';
+import { CONTACT_SEARCH_TEXT_SQL } from '../common/search';
 
 /** A person an organization can message. */
 @Entity({ tableName: 'contact' })
@@ -21,20 +22,11 @@ import { OrganizationEntity } from '../organization/organization.entity';
   name: 'contact_organization_primary_phone_idx',
   properties: ['organization', 'primaryPhone', 'id'],
 })
+// Substring search: trigrams of the search text, within the organization.
 @Index({
-  name: 'contact_first_name_trgm_idx',
+  name: 'contact_search_trgm_idx',
   expression:
-    'create index "contact_first_name_trgm_idx" on "contact" using gin ("first_name" gin_trgm_ops)',
-})
-@Index({
-  name: 'contact_last_name_trgm_idx',
-  expression:
-    'create index "contact_last_name_trgm_idx" on "contact" using gin ("last_name" gin_trgm_ops)',
-})
-@Index({
-  name: 'contact_primary_phone_trgm_idx',
-  expression:
-    'create index "contact_primary_phone_trgm_idx" on "contact" using gin ("primary_phone" gin_trgm_ops)',
+    'create index "contact_search_trgm_idx" on "contact" using gin ("organization_id", "search_text" gin_trgm_ops)',
 })
 export class ContactEntity {
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
@@ -60,4 +52,12 @@ export class ContactEntity {
 
   @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
   updatedAt: Date = new Date();
+
+  /** What `search` reads: the searched fields lowercased, one per line (see SEARCH_TEXT_SQL). */
+  @Property({
+    type: 'text',
+    generated: `(${CONTACT_SEARCH_TEXT_SQL}) stored`,
+    nullable: true,
+  })
+  searchText?: string;
 }

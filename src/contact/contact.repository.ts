@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { toDate } from '../common/timestamps';
 import type { PageWindow } from '../common/pagination';
+import { CONTACT_SEARCH_FIELDS, type SearchTerm, searchTextMatches } from '../common/search';
 import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from './contact.args';
 import type { CreateContactInput } from './contact.input';
@@ -13,10 +14,10 @@ const SORT_COLUMNS: Record<ContactSortField, string> = {
   [ContactSortField.createdAt]: 'created_at',
 };
 
-const COLUMNS =
+export const CONTACT_COLUMNS =
   'c.id, c.organization_id, c.first_name, c.last_name, c.primary_phone, c.primary_email, c.created_at, c.updated_at';
 
-interface ContactRow {
+export interface ContactRow {
   id: string;
   organization_id: string;
   first_name: string;
@@ -28,14 +29,13 @@ interface ContactRow {
 }
 
 export interface ContactQuery {
-  /** An ILIKE pattern (see containsPattern), or undefined for all contacts. */
-  pattern: string | undefined;
+  search: SearchTerm | undefined;
   sortBy: ContactSortField;
   sortOrder: SortOrder;
   window: PageWindow;
 }
 
-function toContact(row: ContactRow): Contact {
+export function toContact(row: ContactRow): Contact {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -48,131 +48,54 @@ function toContact(row: ContactRow): Contact {
   };
 }
 
-/** `and (…)` restricting contact `c` to a search pattern, with its bindings. */
-function searchClause(pattern: string | undefined): [string, string[]] {
-  if (pattern === undefined) return ['', []];
-  return [
-    'and (c.first_name ilike ? or c.last_name ilike ? or c.primary_phone ilike ?)',
-    [pattern, pattern, pattern],
-  ];
-}
-
-/** ORDER BY for contact `c`: the sort column, then id, both in the asked direction. */
-function orderClause({ sortBy, sortOrder }: ContactQuery): string {
-  const direction = sortOrder === 'asc' ? 'asc' : 'desc';
-  return `c.${SORT_COLUMNS[sortBy]} ${direction}, c.id ${direction}`;
+/** `and …` restricting contact `c` to a search, with its bindings. */
+function searchClause(search: SearchTerm | undefined): [string, string[]] {
+  if (search === undefined) return ['', []];
+  const [match, bindings] = searchTextMatches('c', search, CONTACT_SEARCH_FIELDS);
+  return [`and ${match}`, bindings];
 }
 
 export async function countContacts(
   db: Knex,
   organizationId: string,
-  pattern: string | undefined,
+  search: SearchTerm | undefined,
 ): Promise<number> {
-  const [search, bindings] = searchClause(pattern);
+  const [clause, bindings] = searchClause(search);
   const { rows } = await db.raw<{ rows: { total: number }[] }>(
-    `select count(*)::int as total from contact c where c.organization_id = ? ${search}`,
+    `select count(*)::int as total from contact c where c.organization_id = ? ${clause}`,
     [organizationId, ...bindings],
   );
   return rows[0]?.total ?? 0;
 }
 
+/**
+ * A page of contacts: the page's ids first, from the sort column's index alone (skipping 100,000
+ * entries of an index-only scan costs milliseconds, reading 100,000 rows does not), then the rows.
+ */
 export async function findContacts(
   db: Knex,
   organizationId: string,
   query: ContactQuery,
 ): Promise<Contact[]> {
-  const [search, bindings] = searchClause(query.pattern);
+  const [clause, bindings] = searchClause(query.search);
+  const direction = query.sortOrder === 'asc' ? 'asc' : 'desc';
+  const column = `c.${SORT_COLUMNS[query.sortBy]}`;
   const { rows } = await db.raw<{ rows: ContactRow[] }>(
-    `select ${COLUMNS} from contact c where c.organization_id = ? ${search}
-     order by ${orderClause(query)} limit ? offset ?`,
+    `select ${CONTACT_COLUMNS} from (
+       select c.id, row_number() over () as position from (
+         select c.id from contact c where c.organization_id = ? ${clause}
+         order by ${column} ${direction}, c.id ${direction} limit ? offset ?
+       ) c
+     ) page join contact c on c.id = page.id order by page.position`,
     [organizationId, ...bindings, query.window.limit, query.window.offset],
   );
   return rows.map(toContact);
-}
-
-/**
- * Members of each audience that match a search, counted in one grouped statement. (Without a
- * search, an audience's member count is kept on its row.)
- */
-export async function countMatchingMembers(
-  db: Knex,
-  audienceIds: readonly string[],
-  pattern: string,
-): Promise<Map<string, number>> {
-  const [search, bindings] = searchClause(pattern);
-  const { rows } = await db.raw<{ rows: { audience_id: string; total: number }[] }>(
-    `select ac.audience_id, count(*)::int as total
-     from audience_contact ac join contact c on c.id = ac.contact_id
-     where ac.audience_id = any(cast(? as uuid[])) ${search} group by ac.audience_id`,
-    [[...audienceIds], ...bindings],
-  );
-  return new Map(rows.map((row) => [row.audience_id, row.total]));
-}
-
-export interface MembersQuery {
-  /** An ILIKE pattern (see containsPattern), or undefined for all members. */
-  pattern: string | undefined;
-  sortBy: ContactSortField;
-  sortOrder: SortOrder;
-  limit: number;
-  offset: number;
-  /** For cursor pages: the last row of the previous page, its sort value (as text) and id. */
-  after?: { value: string; id: string };
 }
 
 /** The sort column's value as a cursor carries it: text, timestamps in ISO 8601. */
 export function sortValueOf(contact: Contact, sortBy: ContactSortField): string {
   const value = contact[sortBy];
   return value instanceof Date ? value.toISOString() : value;
-}
-
-/**
- * A page of members for each audience, in one statement: a UNION ALL of one branch per audience,
- * so that PostgreSQL plans each with its own id and size. Contacts are read in the order of the
- * sort column's index and kept when they are members (a primary-key probe): for a large audience
- * the first page reads a few dozen rows instead of sorting every member, and a cursor page (after)
- * starts its walk at the cursor, so it costs the same however deep it is.
- */
-export async function findMembers(
-  db: Knex,
-  organizationId: string,
-  audienceIds: readonly string[],
-  query: MembersQuery,
-): Promise<Map<string, Contact[]>> {
-  const column = `c.${SORT_COLUMNS[query.sortBy]}`;
-  const direction = query.sortOrder === 'asc' ? 'asc' : 'desc';
-  const order = `${column} ${direction}, c.id ${direction}`;
-  const [search, searchBindings] = searchClause(query.pattern);
-  const valueType = query.sortBy === ContactSortField.createdAt ? 'timestamptz' : 'text';
-  const keyset = query.after
-    ? `and (${column}, c.id) ${direction === 'asc' ? '>' : '<'} (cast(? as ${valueType}), cast(? as uuid))`
-    : '';
-  // Each branch numbers its rows, since UNION ALL promises no order; numbered outside the ordered,
-  // limited page, because a window over the page's own query would make it sort every member.
-  const branch = `(select page.*, row_number() over () as position from (
-      select cast(? as uuid) as audience_id, ${COLUMNS}
-      from contact c
-      where c.organization_id = ?
-        and exists (select 1 from audience_contact ac where ac.audience_id = cast(? as uuid) and ac.contact_id = c.id)
-        ${search} ${keyset}
-      order by ${order} limit ? offset ?
-    ) page)`;
-  const bindings = audienceIds.flatMap((audienceId) => [
-    audienceId,
-    organizationId,
-    audienceId,
-    ...searchBindings,
-    ...(query.after ? [query.after.value, query.after.id] : []),
-    query.limit,
-    query.offset,
-  ]);
-  const { rows } = await db.raw<{
-    rows: (ContactRow & { audience_id: string; position: string })[];
-  }>(audienceIds.map(() => branch).join(' union all '), bindings);
-  rows.sort((a, b) => Number(a.position) - Number(b.position));
-  const members = new Map<string, Contact[]>(audienceIds.map((id) => [id, []]));
-  for (const row of rows) members.get(row.audience_id)?.push(toContact(row));
-  return members;
 }
 
 export async function insertContacts(

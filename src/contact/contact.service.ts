@@ -1,7 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { ValidationError } from '../common/errors';
 import { type Page, pageWindow, toPage } from '../common/pagination';
-import { containsPattern } from '../common/search';
+import { searchTerm } from '../common/search';
 import { validateInput, validateInputs } from '../common/validation';
 import { type Actor, requireActor } from '../organization/actor';
 import { ContactsArgs } from './contact.args';
@@ -19,11 +19,11 @@ export class ContactService {
   async list(args: unknown): Promise<Page<Contact>> {
     const { organizationId } = requireActor(this.actor);
     const valid = await validateInput(ContactsArgs, args);
-    const pattern = containsPattern(valid.search);
+    const search = searchTerm(valid.search);
     const [total, data] = await Promise.all([
-      countContacts(this.db, organizationId, pattern),
+      countContacts(this.db, organizationId, search),
       findContacts(this.db, organizationId, {
-        pattern,
+        search,
         sortBy: valid.sortBy,
         sortOrder: valid.sortOrder,
         window: pageWindow(valid),
