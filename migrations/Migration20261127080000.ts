@@ -85,8 +85,9 @@ end $$;`);
     );
 
     // New memberships take their contact's values whatever the inserting statement wrote. The
-    // contacts are share-locked first: a concurrent update of one waits for this transaction
-    // (and then sees its rows), or has committed and is what the copy reads.
+    // contacts are share-locked first, in id order: a concurrent update of one waits for this
+    // transaction (and then sees its rows), or has committed and is what the copy reads. (A
+    // statement that changes many contacts must lock them in id order too, or it can deadlock.)
     this
       .addSql(`create function "membership_copy_from_contact"() returns trigger language plpgsql as $$
 begin

@@ -1,0 +1,143 @@
+import fc from 'fast-check';
+import type { Contact } from '../src/contact/contact.type';
+import { nextPhone, TestOrganization } from './support/fixtures';
+import { TestServer } from './support/test-server';
+
+// A membership row carries copies of its contact's sort keys and search text, and an audience its
+// member count: after any sequence of changes, every copy and every count equals the truth.
+let server: TestServer;
+beforeAll(async () => {
+  server = await TestServer.start();
+});
+afterAll(() => server.close());
+
+/** Memberships whose copies differ from their contact, and audiences whose count is not true. */
+async function drift(organizationId: string) {
+  const { rows: copies } = await server.db.raw<{ rows: unknown[] }>(
+    `select ac.audience_id, ac.contact_id from audience_contact ac join contact c on c.id = ac.contact_id
+     where c.organization_id = ?
+       and (ac.first_name, ac.last_name, ac.primary_phone, ac.contact_created_at, ac.search_text)
+           is distinct from (c.first_name, c.last_name, c.primary_phone, c.created_at, c.search_text)`,
+    [organizationId],
+  );
+  const { rows: counts } = await server.db.raw<{ rows: unknown[] }>(
+    `select a.id, a.contact_count, (select count(*)::int from audience_contact ac where ac.audience_id = a.id) as truth
+     from audience a where a.organization_id = ?
+       and a.contact_count <> (select count(*) from audience_contact ac where ac.audience_id = a.id)`,
+    [organizationId],
+  );
+  return { copies, counts };
+}
+
+const NAMES = ['Ann', 'bob', 'Émile', 'ZOE', 'ma_x', '50%'];
+
+type Step =
+  | { kind: 'add'; audience: number; contacts: number[] }
+  | { kind: 'rename'; contacts: number[]; firstName: string; lastName: string }
+  | { kind: 'rephone'; contact: number }
+  | { kind: 'redate'; contacts: number[]; days: number }
+  | { kind: 'create'; count: number };
+
+const indexes = fc.array(fc.nat(39), { minLength: 1, maxLength: 12 });
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant('add' as const), audience: fc.nat(3), contacts: indexes }),
+  fc.record({
+    kind: fc.constant('rename' as const),
+    contacts: indexes,
+    firstName: fc.constantFrom(...NAMES),
+    lastName: fc.constantFrom(...NAMES),
+  }),
+  fc.record({ kind: fc.constant('rephone' as const), contact: fc.nat(39) }),
+  fc.record({
+    kind: fc.constant('redate' as const),
+    contacts: indexes,
+    days: fc.integer({ min: -9, max: 9 }),
+  }),
+  fc.record({ kind: fc.constant('create' as const), count: fc.integer({ min: 1, max: 5 }) }),
+);
+
+test('copies and counts equal the truth after random sequences of adds and contact changes', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 25 }), async (steps) => {
+      const org = await TestOrganization.create(server.db);
+      const contacts: Contact[] = await org.contacts(40);
+      const audiences = await Promise.all(
+        ['A', 'B', 'C', 'D'].map((name) => org.audience(`Audience ${name}`)),
+      );
+      const pick = (list: number[]) => [
+        ...new Set(list.map((index) => contacts[index % contacts.length]!.id)),
+      ];
+      for (const change of steps) {
+        if (change.kind === 'add') {
+          await org.audiences.addContacts(audiences[change.audience]!.id, {
+            contacts: pick(change.contacts),
+          });
+        } else if (change.kind === 'rename') {
+          // One statement changing many contacts: the copies follow in that statement.
+          await server.db('contact').whereIn('id', pick(change.contacts)).update({
+            first_name: change.firstName,
+            last_name: change.lastName,
+          });
+        } else if (change.kind === 'rephone') {
+          await server
+            .db('contact')
+            .whereIn('id', pick([change.contact]))
+            .update({ primary_phone: nextPhone() });
+        } else if (change.kind === 'redate') {
+          await server
+            .db('contact')
+            .whereIn('id', pick(change.contacts))
+            .update({
+              created_at: server.db.raw(`created_at + interval '${change.days} days'`),
+            });
+        } else {
+          contacts.push(...(await org.contacts(change.count)));
+        }
+      }
+      expect(await drift(org.organizationId)).toEqual({ copies: [], counts: [] });
+    }),
+    { numRuns: 15, seed: 20261127 },
+  );
+});
+
+test('a membership inserted with wrong copies takes its contact’s values', async () => {
+  const org = await TestOrganization.create(server.db);
+  const [contact] = await org.contacts(1, () => ({ firstName: 'Right', lastName: 'Name' }));
+  const audience = await org.audience('Direct');
+  await server.db('audience_contact').insert({
+    audience_id: audience.id,
+    contact_id: contact!.id,
+    first_name: 'Wrong',
+    last_name: 'Copy',
+    primary_phone: '+10000000000',
+    contact_created_at: '2000-01-01T00:00:00Z',
+  });
+  const row = await server.db('audience_contact').where({ contact_id: contact!.id }).first();
+  expect(row).toMatchObject({
+    first_name: 'Right',
+    last_name: 'Name',
+    primary_phone: contact!.primaryPhone,
+    search_text: `right\nname\n${contact!.primaryPhone}`,
+  });
+  expect(new Date(row.contact_created_at).toISOString()).toBe(contact!.createdAt.toISOString());
+});
+
+test('a contact renamed while it is being added to audiences ends up renamed in every copy', async () => {
+  const org = await TestOrganization.create(server.db);
+  const contacts = await org.contacts(200);
+  const audiences = await Promise.all(
+    Array.from({ length: 6 }, (_, index) => org.audience(`Race ${index}`)),
+  );
+  const ids = contacts.map((contact) => contact.id);
+  await Promise.all([
+    ...audiences.map((audience) => org.audiences.addContacts(audience.id, { contacts: ids })),
+    ...Array.from({ length: 6 }, (_, round) =>
+      server
+        .db('contact')
+        .whereIn('id', ids)
+        .update({ first_name: `Renamed${round}` }),
+    ),
+  ]);
+  expect(await drift(org.organizationId)).toEqual({ copies: [], counts: [] });
+  expect(await server.countRows('audience_contact', { audience_id: audiences[0]!.id })).toBe(200);
+});
