@@ -112,12 +112,6 @@ async function main(): Promise<void> {
        join contact c on c.id = member.contact_id
        order by member.a, member.g`,
     );
-    await step(
-      'contact counts kept on the audiences',
-      `update audience a set contact_count = m.n
-       from (select audience_id, count(*)::int as n from audience_contact group by audience_id) m
-       where m.audience_id = a.id`,
-    );
     // VACUUM sets the visibility map, without which counts cannot be index-only scans.
     await step('VACUUM ANALYZE', 'vacuum analyze');
     console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);

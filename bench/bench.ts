@@ -14,6 +14,7 @@ import { connectOrm } from '../src/database/database';
 import { issueApiKey } from '../src/organization/api-key.service';
 import { BENCH_ORG_ID, BENCH_USER_ID, benchDatabase } from './bench-database';
 import { findFreePort as freePort } from '../src/common/free-port';
+import { readMatrix } from './read-matrix';
 
 // npm run bench: the service (compiled, in its own process) against the benchmark data, driven
 // over HTTP by autocannon, beside PostGraphile v5 and raw SQL on the same database.
@@ -23,7 +24,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     scenarios: {
       type: 'string',
-      default: 'graphql-list,rest-list,contacts,add-contacts,postgraphile,raw-sql',
+      default: 'graphql-list,rest-list,contacts,add-contacts,read-matrix,postgraphile,raw-sql',
     },
   },
 });
@@ -184,6 +185,15 @@ async function main(): Promise<void> {
       );
     }
     if (SCENARIOS.has('add-contacts')) rows.push(await addContacts(base, headers, db, service));
+    if (SCENARIOS.has('read-matrix')) {
+      await readMatrix(
+        db,
+        base,
+        headers,
+        path.join(ROOT, 'bench', 'results'),
+        `${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, PostgreSQL ${serverVersion}; ${contacts.toLocaleString('en')} contacts.`,
+      );
+    }
   } finally {
     service.process.kill('SIGTERM');
   }

@@ -67,7 +67,38 @@ export class Migration20261127080000 extends Migration {
       `create index "audience_contact_search_trgm_idx" on "audience_contact" using gin ("audience_id", "search_text" gin_trgm_ops);`,
     );
 
-    // A contact's change reaches its memberships in the same statement.
+    // The one- and two-letter pieces of a search text: a term that short matches a row exactly
+    // when it is one of the row's pieces, so counting its matches is a look-up (see
+    // audience_search_gram) where no trigram index can help. Pieces across a line break (between
+    // two fields) are left out; lower() maps each character to one character, so a term of one
+    // or two characters stays that long.
+    this.addSql(`create function "search_grams"(search_text text) returns text[]
+language sql immutable parallel safe as $$
+  select coalesce(array_agg(distinct gram), '{}') from (
+    select substr(search_text, i, 1) as gram from generate_series(1, length(search_text)) i
+    union all
+    select substr(search_text, i, 2) from generate_series(1, length(search_text) - 1) i
+  ) grams where strpos(gram, chr(10)) = 0
+$$;`);
+    // Kept on the contact, so that adding it to audiences costs no string work.
+    this.addSql(
+      `alter table "contact" add column "search_grams" text[] generated always as (search_grams(${contactSearch})) stored;`,
+    );
+
+    // How many members of each audience have each piece: the exact count of a one- or two-letter
+    // search, kept by the membership triggers below.
+    this.addSql(
+      `create table "audience_search_gram" ("audience_id" uuid not null, "gram" text not null, "members" int not null, constraint "audience_search_gram_pkey" primary key ("audience_id", "gram"));`,
+    );
+    this.addSql(
+      `alter table "audience_search_gram" add constraint "audience_search_gram_audience_id_foreign" foreign key ("audience_id") references "audience" ("id") on update cascade on delete cascade;`,
+    );
+    this.addSql(
+      `insert into "audience_search_gram" ("audience_id", "gram", "members") select ac."audience_id", g.gram, count(*)::int from "audience_contact" ac join "contact" c on c."id" = ac."contact_id" cross join unnest(c."search_grams") g(gram) group by 1, 2;`,
+    );
+
+    // A contact's change reaches its memberships, and their audiences' piece counts, in the same
+    // statement.
     this
       .addSql(`create function "contact_copy_to_memberships"() returns trigger language plpgsql as $$
 begin
@@ -78,31 +109,78 @@ begin
   where ac.contact_id = n.id
     and (ac.first_name, ac.last_name, ac.primary_phone, ac.contact_created_at)
         is distinct from (n.first_name, n.last_name, n.primary_phone, n.created_at);
+  insert into audience_search_gram (audience_id, gram, members)
+  select ac.audience_id, g.gram, sum(g.delta)::int
+  from changed_contacts n join previous_contacts o on o.id = n.id
+  join audience_contact ac on ac.contact_id = n.id
+  cross join lateral (
+    select gram, -1 as delta from unnest(o.search_grams) gram
+    union all
+    select gram, 1 from unnest(n.search_grams) gram
+  ) g
+  where o.search_grams is distinct from n.search_grams
+  group by 1, 2 having sum(g.delta) <> 0
+  order by 1, 2
+  on conflict (audience_id, gram) do update set members = audience_search_gram.members + excluded.members;
   return null;
 end $$;`);
     this.addSql(
-      `create trigger "contact_copy_to_memberships" after update on "contact" referencing new table as changed_contacts for each statement execute function "contact_copy_to_memberships"();`,
+      `create trigger "contact_copy_to_memberships" after update on "contact" referencing old table as previous_contacts new table as changed_contacts for each statement execute function "contact_copy_to_memberships"();`,
     );
 
-    // New memberships take their contact's values whatever the inserting statement wrote. The
-    // contacts are share-locked first, in id order: a concurrent update of one waits for this
-    // transaction (and then sees its rows), or has committed and is what the copy reads. (A
-    // statement that changes many contacts must lock them in id order too, or it can deadlock.)
-    this
-      .addSql(`create function "membership_copy_from_contact"() returns trigger language plpgsql as $$
+    // New memberships take their contact's values whatever the inserting statement wrote, and
+    // count in their audience's member count and piece counts. The contacts are share-locked
+    // first, in id order: a concurrent update of one waits for this transaction (and then sees its
+    // rows), or has committed and is what the copy reads. (A statement that changes many contacts
+    // must lock them in id order too, or it can deadlock.)
+    this.addSql(`create function "membership_added"() returns trigger language plpgsql as $$
+declare
+  stale record;
 begin
   perform 1 from contact c where c.id in (select contact_id from added_memberships) order by c.id for share;
-  update audience_contact ac
-  set first_name = c.first_name, last_name = c.last_name, primary_phone = c.primary_phone,
-      contact_created_at = c.created_at
-  from added_memberships n join contact c on c.id = n.contact_id
-  where ac.audience_id = n.audience_id and ac.contact_id = n.contact_id
-    and (ac.first_name, ac.last_name, ac.primary_phone, ac.contact_created_at)
-        is distinct from (c.first_name, c.last_name, c.primary_phone, c.created_at);
+  for stale in
+    select n.audience_id, n.contact_id, c.first_name, c.last_name, c.primary_phone, c.created_at
+    from added_memberships n join contact c on c.id = n.contact_id
+    where (n.first_name, n.last_name, n.primary_phone, n.contact_created_at)
+          is distinct from (c.first_name, c.last_name, c.primary_phone, c.created_at)
+  loop
+    update audience_contact
+    set first_name = stale.first_name, last_name = stale.last_name,
+        primary_phone = stale.primary_phone, contact_created_at = stale.created_at
+    where audience_id = stale.audience_id and contact_id = stale.contact_id;
+  end loop;
+  update audience a set contact_count = a.contact_count + n.members
+  from (select audience_id, count(*)::int as members from added_memberships group by 1) n
+  where a.id = n.audience_id;
+  insert into audience_search_gram (audience_id, gram, members)
+  select n.audience_id, g.gram, count(*)::int
+  from added_memberships n join contact c on c.id = n.contact_id cross join unnest(c.search_grams) g(gram)
+  group by 1, 2 order by 1, 2
+  on conflict (audience_id, gram) do update set members = audience_search_gram.members + excluded.members;
   return null;
 end $$;`);
     this.addSql(
-      `create trigger "membership_copy_from_contact" after insert on "audience_contact" referencing new table as added_memberships for each statement execute function "membership_copy_from_contact"();`,
+      `create trigger "membership_added" after insert on "audience_contact" referencing new table as added_memberships for each statement execute function "membership_added"();`,
+    );
+
+    // Memberships gone (their contact or audience deleted, or removed) leave the counts. Their
+    // contact may be gone already: the pieces come from the membership's own search text.
+    this.addSql(`create function "membership_removed"() returns trigger language plpgsql as $$
+begin
+  update audience a set contact_count = a.contact_count - o.members
+  from (select audience_id, count(*)::int as members from removed_memberships group by 1) o
+  where a.id = o.audience_id;
+  update audience_search_gram s set members = s.members - o.members
+  from (
+    select o.audience_id, g.gram, count(*)::int as members
+    from removed_memberships o cross join unnest(search_grams(o.search_text)) g(gram)
+    group by 1, 2
+  ) o
+  where s.audience_id = o.audience_id and s.gram = o.gram;
+  return null;
+end $$;`);
+    this.addSql(
+      `create trigger "membership_removed" after delete on "audience_contact" referencing old table as removed_memberships for each statement execute function "membership_removed"();`,
     );
 
     // A search with a trigram in it is counted from the trigram index, whose cost follows the

@@ -61,8 +61,9 @@ export class AudienceEntity {
   deletedBy?: UserEntity | null;
 
   /**
-   * Members, kept by the statement that adds them: counting the memberships of a 200,000-member
-   * audience costs tens of milliseconds on every read, reading this costs nothing.
+   * Members, kept by the database (the membership triggers of migration 20261127080000) whatever
+   * adds or removes them: counting the memberships of a 200,000-member audience costs tens of
+   * milliseconds on every read, reading this costs nothing.
    */
   @Property({ type: 'integer', default: 0 })
   contactCount: number = 0;

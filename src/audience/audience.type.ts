@@ -40,8 +40,8 @@ export class Audience {
   @Field(() => ID, { nullable: true, description: 'The user who deleted the audience.' })
   deletedBy!: string | null;
 
-  // Kept on the audience's row by the statement that adds members (AudienceEntity.contactCount):
-  // reading it costs no statement, whatever the page size.
+  // Kept on the audience's row by the database (AudienceEntity.contactCount): reading it costs no
+  // statement, whatever the page size.
   @Field(() => Int, { description: 'How many contacts the audience holds.' })
   contactCount!: number;
 }

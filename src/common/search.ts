@@ -20,6 +20,11 @@ export interface SearchTerm {
   pattern: string;
   /** Whether the trigram indexes can find its matches (see hasTrigram). */
   trigram: boolean;
+  /**
+   * The term itself when it is one or two characters long (and no line break): its matches are
+   * counted in one look-up of the kept counts of search pieces (see search_grams).
+   */
+  piece: string | undefined;
 }
 
 /** The search a `search` argument asks for; undefined when there is nothing to search for. */
@@ -29,6 +34,7 @@ export function searchTerm(search: string | null | undefined): SearchTerm | unde
   return {
     pattern: `%${term.replace(/[\\%_]/g, (char) => `\\${char}`)}%`,
     trigram: hasTrigram(term),
+    piece: [...term].length <= 2 && !term.includes('\n') ? term : undefined,
   };
 }
 

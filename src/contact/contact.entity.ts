@@ -60,4 +60,15 @@ export class ContactEntity {
     nullable: true,
   })
   searchText?: string;
+
+  /**
+   * The one- and two-letter pieces of the search text (the SQL function search_grams), which its
+   * memberships count in their audience's AudienceSearchGramEntity rows.
+   */
+  @Property({
+    columnType: 'text[]',
+    generated: `(search_grams(${CONTACT_SEARCH_TEXT_SQL})) stored`,
+    nullable: true,
+  })
+  searchGrams?: string[];
 }

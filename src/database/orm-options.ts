@@ -2,6 +2,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import path from 'node:path';
 import { AudienceMemberEntity } from '../audience/audience-member.entity';
+import { AudienceSearchGramEntity } from '../audience/audience-search-gram.entity';
 import { AudienceEntity } from '../audience/audience.entity';
 import { ContactEntity } from '../contact/contact.entity';
 import { ApiKeyEntity } from '../organization/api-key.entity';
@@ -15,6 +16,7 @@ const ENTITIES = [
   ContactEntity,
   AudienceEntity,
   AudienceMemberEntity,
+  AudienceSearchGramEntity,
 ];
 
 // Resolved from this file so that both `src/` (ts) and `dist/src/` (compiled js) find their own copy.

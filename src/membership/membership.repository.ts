@@ -25,8 +25,9 @@ const SORT_COLUMNS: Record<ContactSortField, string> = {
 /**
  * Adds the contacts to the audience in one statement, unless one of them is not a contact of the
  * actor's organization: then nothing is added and the ids that are not are returned. Existing
- * members are skipped, rows go in id order so that concurrent adds never deadlock, and the
- * audience's contact count grows by the rows actually inserted.
+ * members are skipped and rows go in id order, so that concurrent adds never deadlock. The
+ * database counts the rows actually inserted into the audience's member count (and its search
+ * pieces, see AudienceSearchGramEntity).
  */
 export async function addMembers(
   trx: Knex.Transaction,
@@ -47,49 +48,50 @@ export async function addMembers(
        where (select count(*) from found) = ?
        order by f.id
        on conflict do nothing
-       returning 1
-     ),
-     counted as (
-       update audience set contact_count = contact_count + (select count(*) from inserted) where id = ?
      )
      select r.id from requested r where not exists (select 1 from found f where f.id = r.id)`,
-    [
-      [...contactIds],
-      actor.organizationId,
-      audienceId,
-      actor.userId,
-      contactIds.length,
-      audienceId,
-    ],
+    [[...contactIds], actor.organizationId, audienceId, actor.userId, contactIds.length],
   );
   return rows.map((row) => row.id);
 }
 
 /**
  * Members of each audience that match a search, counted in one grouped statement from the
- * memberships alone. (Without a search, an audience's member count is kept on its row.) A term
- * with a trigram is counted from the trigram index by count_members_matching (migration
- * 20261127080000), whose cost follows the matches; a shorter one from the index that carries the
- * search text.
+ * memberships alone. (Without a search, an audience's member count is kept on its row.)
+ * - A term of one or two characters is a look-up of the counts the database keeps per audience
+ *   and search piece (AudienceSearchGramEntity).
+ * - A term with a trigram is counted from the trigram index by count_members_matching (migration
+ *   20261127080000), whose cost follows the matches.
+ * - Anything else (such as `a-b`) reads the index that carries the search text.
  */
 export async function countMatchingMembers(
   db: Knex,
   audienceIds: readonly string[],
   search: SearchTerm,
 ): Promise<Map<string, number>> {
+  type Counted = { rows: { audience_id: string; total: number }[] };
   const ids = [...audienceIds];
-  const [match, bindings] = searchTextMatches('ac', search, CONTACT_SEARCH_FIELDS);
-  const { rows } = search.trigram
-    ? await db.raw<{ rows: { audience_id: string; total: number }[] }>(
-        'select audience_id, total from count_members_matching(cast(? as uuid[]), ?)',
-        [ids, search.pattern],
-      )
-    : await db.raw<{ rows: { audience_id: string; total: number }[] }>(
-        `select ac.audience_id, count(*)::int as total from audience_contact ac
-         where ac.audience_id = any(cast(? as uuid[])) and ${match} group by ac.audience_id`,
-        [ids, ...bindings],
-      );
-  return new Map(rows.map((row) => [row.audience_id, row.total]));
+  let counted: Counted;
+  if (search.piece !== undefined) {
+    counted = await db.raw<Counted>(
+      `select audience_id, members as total from audience_search_gram
+       where audience_id = any(cast(? as uuid[])) and gram = lower(?)`,
+      [ids, search.piece],
+    );
+  } else if (search.trigram) {
+    counted = await db.raw<Counted>(
+      'select audience_id, total from count_members_matching(cast(? as uuid[]), ?)',
+      [ids, search.pattern],
+    );
+  } else {
+    const [match, bindings] = searchTextMatches('ac', search, CONTACT_SEARCH_FIELDS);
+    counted = await db.raw<Counted>(
+      `select ac.audience_id, count(*)::int as total from audience_contact ac
+       where ac.audience_id = any(cast(? as uuid[])) and ${match} group by ac.audience_id`,
+      [ids, ...bindings],
+    );
+  }
+  return new Map(counted.rows.map((row) => [row.audience_id, row.total]));
 }
 
 /** One audience whose members a page is read from, with its member count and search matches. */
