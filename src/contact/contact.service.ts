@@ -20,16 +20,15 @@ export class ContactService {
     const { organizationId } = requireActor(this.actor);
     const valid = await validateInput(ContactsArgs, args);
     const search = searchTerm(valid.search);
-    const [total, data] = await Promise.all([
-      countContacts(this.db, organizationId, search),
-      findContacts(this.db, organizationId, {
-        search,
-        sortBy: valid.sortBy,
-        sortOrder: valid.sortOrder,
-        window: pageWindow(valid),
-      }),
-    ]);
-    return toPage(data, total, valid);
+    const query = {
+      search,
+      sortBy: valid.sortBy,
+      sortOrder: valid.sortOrder,
+      window: pageWindow(valid),
+    };
+    const counts = await countContacts(this.db, organizationId, search);
+    const data = await findContacts(this.db, organizationId, query, counts);
+    return toPage(data, counts.matches, valid);
   }
 
   /** Creates up to MAX_CONTACTS_PER_CREATE contacts in one statement: all of them or none. */

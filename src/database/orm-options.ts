@@ -6,6 +6,7 @@ import { AudienceSearchGramEntity } from '../audience/audience-search-gram.entit
 import { AudienceEntity } from '../audience/audience.entity';
 import { ContactEntity } from '../contact/contact.entity';
 import { ApiKeyEntity } from '../organization/api-key.entity';
+import { OrganizationSearchGramEntity } from '../organization/organization-search-gram.entity';
 import { OrganizationEntity } from '../organization/organization.entity';
 import { UserEntity } from '../organization/user.entity';
 
@@ -17,6 +18,7 @@ const ENTITIES = [
   AudienceEntity,
   AudienceMemberEntity,
   AudienceSearchGramEntity,
+  OrganizationSearchGramEntity,
 ];
 
 // Resolved from this file so that both `src/` (ts) and `dist/src/` (compiled js) find their own copy.

@@ -12,4 +12,11 @@ export class OrganizationEntity {
 
   @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
   createdAt: Date = new Date();
+
+  /**
+   * Its contacts, kept by the database (the contact triggers of migration 20261127090000): the
+   * total of the contacts list without counting a million rows on every read.
+   */
+  @Property({ type: 'integer', default: 0 })
+  contactCount: number = 0;
 }
