@@ -192,6 +192,7 @@ async function main(): Promise<void> {
         headers,
         path.join(ROOT, 'bench', 'results'),
         `${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, PostgreSQL ${serverVersion}; ${contacts.toLocaleString('en')} contacts.`,
+        serverVersion,
       );
     }
   } finally {

@@ -215,14 +215,19 @@ function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-/** Runs the matrix against a running service, writes bench/results/read-matrix.{md,json}. */
+/**
+ * Runs the matrix against a running service; writes bench/results/read-matrix-pgNN.{md,json}, one
+ * pair per PostgreSQL major version, since the issue asks for both databases.
+ */
 export async function readMatrix(
   db: Knex,
   base: string,
   headers: Record<string, string>,
   resultsDir: string,
   environment: string,
+  serverVersion: string,
 ): Promise<MatrixRow[]> {
+  const name = `read-matrix-pg${serverVersion.split('.')[0]}`;
   const shapes = await shapesOf(db);
   // The process is fresh: JIT, pools and caches settle before the first figure is taken.
   await autocannon({
@@ -272,11 +277,11 @@ export async function readMatrix(
     '',
   ].join('\n');
   await mkdir(resultsDir, { recursive: true });
-  await writeFile(path.join(resultsDir, 'read-matrix.md'), markdown);
+  await writeFile(path.join(resultsDir, `${name}.md`), markdown);
   await writeFile(
-    path.join(resultsDir, 'read-matrix.json'),
+    path.join(resultsDir, `${name}.json`),
     `${JSON.stringify({ environment, rows }, null, 2)}\n`,
   );
-  console.log(`\n${markdown}\nwritten to bench/results/read-matrix.md and read-matrix.json`);
+  console.log(`\n${markdown}\nwritten to bench/results/${name}.md and ${name}.json`);
   return rows;
 }

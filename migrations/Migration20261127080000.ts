@@ -58,8 +58,8 @@ export class Migration20261127080000 extends Migration {
     this.addSql(
       `create index "audience_contact_primary_phone_idx" on "audience_contact" ("audience_id", "primary_phone", "contact_id");`,
     );
-    // Carries the search text too, so that counting a search no trigram can serve (one or two
-    // letters) reads this index alone.
+    // Carries the search text too, so that a search no trigram can serve (the page of a one- or
+    // two-letter term, a term like `a-b`) reads this index alone, not the table.
     this.addSql(
       `create index "audience_contact_created_idx" on "audience_contact" ("audience_id", "contact_created_at", "contact_id") include ("search_text");`,
     );

@@ -28,8 +28,8 @@ import { AudienceEntity } from './audience.entity';
   name: 'audience_contact_primary_phone_idx',
   properties: ['audience', 'primaryPhone', 'contact'],
 })
-// Carries the search text, so that a search no trigram can serve (one or two letters) is counted
-// from this index alone.
+// Carries the search text, so that a search no trigram can serve (the page of a one- or two-letter
+// term, a term like `a-b`) reads this index alone, not the table.
 @Index({
   name: 'audience_contact_created_idx',
   expression:
