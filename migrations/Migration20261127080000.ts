@@ -185,15 +185,19 @@ end $$;`);
 
     // A search with a trigram in it is counted from the trigram index, whose cost follows the
     // matches, never by reading every member: PostgreSQL's estimate of how common the term is must
-    // not flip the plan (the settings hold inside the function only).
+    // not flip the plan (the settings hold inside the function only). EXECUTE plans the count anew
+    // for each term; a cached, generic plan would not know the term and read every member.
     this.addSql(`create function "count_members_matching"(audience_ids uuid[], pattern text)
-returns table (audience_id uuid, total int) language sql stable
+returns table (audience_id uuid, total int) language plpgsql stable
 set enable_seqscan = off set enable_indexscan = off set enable_indexonlyscan = off as $$
-  select ac.audience_id, count(*)::int from audience_contact ac
-  where ac.audience_id = any(audience_ids) and ac.search_text like lower(pattern)
-    and (strpos(pattern, chr(10)) = 0
-         or ac.first_name ilike pattern or ac.last_name ilike pattern or ac.primary_phone ilike pattern)
-  group by ac.audience_id
-$$;`);
+begin
+  return query execute
+    'select ac.audience_id, count(*)::int from audience_contact ac
+     where ac.audience_id = any($1) and ac.search_text like lower($2)
+       and (strpos($2, chr(10)) = 0
+            or ac.first_name ilike $2 or ac.last_name ilike $2 or ac.primary_phone ilike $2)
+     group by ac.audience_id'
+  using audience_ids, pattern;
+end $$;`);
   }
 }
