@@ -166,7 +166,6 @@ function memberIds(scope: MemberScope, query: MembersQuery): [string, unknown[]]
       [scope.audienceId, ...keysetBindings, ...window],
     ];
   }
-  const [match, matchBindings] = searchTextMatches('ac', query.search, CONTACT_SEARCH_FIELDS);
   const plan = searchPlan({
     rows: scope.members,
     matches: scope.matches,
@@ -174,23 +173,24 @@ function memberIds(scope: MemberScope, query: MembersQuery): [string, unknown[]]
     limit: query.limit,
     trigram: query.search.trigram,
   });
-  if (plan === 'filter') {
-    // Materialized: every match first (by the trigram index), then sorted.
+  const [match, matchBindings] = searchTextMatches('ac', query.search, CONTACT_SEARCH_FIELDS, {
+    unindexed: plan === 'walk',
+  });
+  const bindings = [scope.audienceId, ...matchBindings, ...keysetBindings, ...window];
+  if (plan === 'walk') {
     return [
-      `with matched as materialized (
-         select ac.contact_id, ${column} from audience_contact ac
-         where ac.audience_id = ? and ${match} ${keyset}
-       )
-       select ac.contact_id from matched ac ${order}`,
-      [scope.audienceId, ...matchBindings, ...keysetBindings, ...window],
+      `select ac.contact_id from audience_contact ac
+       where ac.audience_id = ? and ${match} ${keyset} ${order}`,
+      bindings,
     ];
   }
-  const [walked, walkedBindings] = searchTextMatches('ac', query.search, CONTACT_SEARCH_FIELDS, {
-    unindexed: true,
-  });
+  // Materialized: every match first (by the trigram index), then sorted.
   return [
-    `select ac.contact_id from audience_contact ac
-     where ac.audience_id = ? and ${walked} ${keyset} ${order}`,
-    [scope.audienceId, ...walkedBindings, ...keysetBindings, ...window],
+    `with matched as materialized (
+       select ac.contact_id, ${column} from audience_contact ac
+       where ac.audience_id = ? and ${match} ${keyset}
+     )
+     select ac.contact_id from matched ac ${order}`,
+    bindings,
   ];
 }
