@@ -86,8 +86,8 @@ export class AudienceResolver {
 
   @FieldResolver(() => ContactConnection, {
     description:
-      'The contacts of the audience by cursor: pass pageInfo.endCursor as `after` for the next page. ' +
-      'Every page costs the same, however deep, unlike `contacts(page)`.',
+      'The contacts of the audience by cursor: pass pageInfo.endCursor as `after` (with the same `search`) for the next page. ' +
+      'Every page costs the same, however deep, where `contacts(page)` skips the entries before its page.',
   })
   contactsConnection(
     @Root() audience: Audience,

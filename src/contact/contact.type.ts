@@ -53,6 +53,8 @@ export class ContactConnection {
   @Field(() => PageInfo, { description: 'Whether more follow, and the cursors to get them.' })
   pageInfo!: PageInfo;
 
-  @Field(() => Int, { description: 'How many contacts the audience holds.' })
+  @Field(() => Int, {
+    description: 'How many contacts of the audience match the search (all of them without one).',
+  })
   totalCount!: number;
 }
