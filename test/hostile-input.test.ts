@@ -463,14 +463,20 @@ describe('GraphQL: every argument refuses malformed values with a coded error an
     );
   });
 
-  test('audience(id).contactsConnection(first, after, sortBy, sortOrder)', async () => {
+  test('audience(id).contactsConnection(first, after, search, sortBy, sortOrder)', async () => {
     const args = fc.record(
-      { first: hostileValue, after: hostileValue, sortBy: hostileValue, sortOrder: hostileValue },
+      {
+        first: hostileValue,
+        after: hostileValue,
+        search: fc.oneof(hostileString, hostileValue),
+        sortBy: hostileValue,
+        sortOrder: hostileValue,
+      },
       { requiredKeys: [] },
     );
     await holds(args, (variables) =>
       expectGraphQL(
-        `query($id: ID!, $first: Int, $after: String, $sortBy: ContactSortField, $sortOrder: SortOrder) { audience(id: $id) { contactsConnection(first: $first, after: $after, sortBy: $sortBy, sortOrder: $sortOrder) { edges { cursor } totalCount } } }`,
+        `query($id: ID!, $first: Int, $after: String, $search: String, $sortBy: ContactSortField, $sortOrder: SortOrder) { audience(id: $id) { contactsConnection(first: $first, after: $after, search: $search, sortBy: $sortBy, sortOrder: $sortOrder) { edges { cursor } totalCount } } }`,
         { id: audienceId, ...variables },
         false,
       ),
