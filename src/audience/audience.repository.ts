@@ -13,6 +13,21 @@ const SORT_COLUMNS: Record<AudienceSortField, string> = {
   [AudienceSortField.updatedAt]: 'updated_at',
 };
 
+// What an audience row gives a client; the stored search text stays in the database.
+const FIELDS = [
+  'id',
+  'organization_id',
+  'name',
+  'description',
+  'created_at',
+  'updated_at',
+  'deleted_at',
+  'created_by',
+  'updated_by',
+  'deleted_by',
+  'contact_count',
+] as const;
+
 interface AudienceRow {
   id: string;
   organization_id: string;
@@ -82,7 +97,7 @@ export async function findAudiencePage(
     .limit(window.limit)
     .offset(window.offset);
   const page = db
-    .select('audience.*')
+    .select(FIELDS.map((field) => `audience.${field}`))
     .from(ids.as('ids'))
     .join('audience', 'audience.id', 'ids.id')
     .orderBy([
@@ -109,7 +124,7 @@ export async function findAudience(
   organizationId: string,
   id: string,
 ): Promise<Audience | undefined> {
-  const row = (await liveAudiences(db, organizationId, undefined).where('id', id).first()) as
+  const row = (await liveAudiences(db, organizationId, undefined).where('id', id).first(FIELDS)) as
     AudienceRow | undefined;
   return row && toAudience(row);
 }
@@ -127,7 +142,7 @@ export async function insertAudience(
       created_by: actor.userId,
       updated_by: actor.userId,
     })
-    .returning('*');
+    .returning(FIELDS);
   return toAudience(row as AudienceRow);
 }
 
@@ -153,7 +168,7 @@ export async function updateAudience(
       updated_at: db.raw(WRITE_TIME),
       updated_by: actor.userId,
     })
-    .returning('*');
+    .returning(FIELDS);
   return row && toAudience(row as AudienceRow);
 }
 
@@ -166,7 +181,7 @@ export async function softDeleteAudience(
   const [row] = await liveAudiences(db, actor.organizationId, undefined)
     .where('id', id)
     .update({ deleted_at: db.raw(WRITE_TIME), deleted_by: actor.userId })
-    .returning('*');
+    .returning(FIELDS);
   return row && toAudience(row as AudienceRow);
 }
 

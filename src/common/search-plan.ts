@@ -33,6 +33,17 @@ export function searchPlan({ rows, matches, offset, limit, trigram }: SearchFigu
   return filtered < walked ? 'filter' : 'walk';
 }
 
+/**
+ * A searched page's ids, read the way the plan says: `rows` selects the matching rows in scope
+ * (their id and sort column), `order` orders and limits them. A walk orders the rows directly
+ * (give it the match worded `unindexed`, see searchTextMatches); a filter collects every match
+ * first, materialized so that PostgreSQL cannot turn it back into a walk, then sorts them.
+ */
+export function searchedIds(plan: SearchPlan, rows: string, alias: string, order: string): string {
+  if (plan === 'walk') return `${rows} ${order}`;
+  return `with matched as materialized (${rows}) select * from matched ${alias} ${order}`;
+}
+
 /** pg_trgm makes trigrams of runs of letters and digits: a term needs one of three or more. */
 export function hasTrigram(term: string): boolean {
   return /[\p{L}\p{N}]{3,}/u.test(term);

@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { toDate } from '../common/timestamps';
 import type { PageWindow } from '../common/pagination';
 import { CONTACT_SEARCH_FIELDS, type SearchTerm, searchTextMatches } from '../common/search';
-import { searchPlan } from '../common/search-plan';
+import { searchedIds, searchPlan } from '../common/search-plan';
 import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from './contact.args';
 import type { CreateContactInput } from './contact.input';
@@ -15,8 +15,18 @@ const SORT_COLUMNS: Record<ContactSortField, string> = {
   [ContactSortField.createdAt]: 'created_at',
 };
 
-export const CONTACT_COLUMNS =
-  'c.id, c.organization_id, c.first_name, c.last_name, c.primary_phone, c.primary_email, c.created_at, c.updated_at';
+// What a contact row gives a client; the stored search text and pieces stay in the database.
+const FIELDS = [
+  'id',
+  'organization_id',
+  'first_name',
+  'last_name',
+  'primary_phone',
+  'primary_email',
+  'created_at',
+  'updated_at',
+] as const;
+export const CONTACT_COLUMNS = FIELDS.map((field) => `c.${field}`).join(', ');
 
 export interface ContactRow {
   id: string;
@@ -115,13 +125,12 @@ export async function findContacts(
       unindexed: plan === 'walk',
     });
     bindings = matchBindings;
-    ids =
-      plan === 'walk'
-        ? `select c.id from contact c where c.organization_id = ? and ${match} ${order}`
-        : `with matched as materialized (
-             select c.id, ${column} from contact c where c.organization_id = ? and ${match}
-           )
-           select c.id from matched c ${order}`;
+    ids = searchedIds(
+      plan,
+      `select c.id, ${column} from contact c where c.organization_id = ? and ${match}`,
+      'c',
+      order,
+    );
   }
   const { rows } = await db.raw<{ rows: ContactRow[] }>(
     `select ${CONTACT_COLUMNS} from (
@@ -154,6 +163,6 @@ export async function insertContacts(
         primary_email: input.primaryEmail ?? null,
       })),
     )
-    .returning('*');
+    .returning(FIELDS);
   return (rows as ContactRow[]).map(toContact);
 }

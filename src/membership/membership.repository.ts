@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { CONTACT_SEARCH_FIELDS, type SearchTerm, searchTextMatches } from '../common/search';
-import { searchPlan } from '../common/search-plan';
+import { searchedIds, searchPlan } from '../common/search-plan';
 import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from '../contact/contact.args';
 import { CONTACT_COLUMNS, type ContactRow, toContact } from '../contact/contact.repository';
@@ -176,21 +176,14 @@ function memberIds(scope: MemberScope, query: MembersQuery): [string, unknown[]]
   const [match, matchBindings] = searchTextMatches('ac', query.search, CONTACT_SEARCH_FIELDS, {
     unindexed: plan === 'walk',
   });
-  const bindings = [scope.audienceId, ...matchBindings, ...keysetBindings, ...window];
-  if (plan === 'walk') {
-    return [
-      `select ac.contact_id from audience_contact ac
-       where ac.audience_id = ? and ${match} ${keyset} ${order}`,
-      bindings,
-    ];
-  }
-  // Materialized: every match first (by the trigram index), then sorted.
   return [
-    `with matched as materialized (
-       select ac.contact_id, ${column} from audience_contact ac
-       where ac.audience_id = ? and ${match} ${keyset}
-     )
-     select ac.contact_id from matched ac ${order}`,
-    bindings,
+    searchedIds(
+      plan,
+      `select ac.contact_id, ${column} from audience_contact ac
+       where ac.audience_id = ? and ${match} ${keyset}`,
+      'ac',
+      order,
+    ),
+    [scope.audienceId, ...matchBindings, ...keysetBindings, ...window],
   ];
 }
