@@ -9,7 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { AudienceSortField } from '../src/audience/audience.args';
+import { audiencePageQuery } from '../src/audience/audience.repository';
 import { encodeCursor } from '../src/common/cursor';
+import { SortOrder } from '../src/common/sorting';
 import { connectOrm } from '../src/database/database';
 import { issueApiKey } from '../src/organization/api-key.service';
 import { BENCH_ORG_ID, BENCH_USER_ID, benchDatabase } from './bench-database';
@@ -243,7 +246,7 @@ async function main(): Promise<void> {
     }
   }
 
-  if (SCENARIOS.has('raw-sql')) rows.push(await rawSql(database.url));
+  if (SCENARIOS.has('raw-sql')) rows.push(await rawSql(database.url, db));
   await orm.close();
   await database.stop();
   // A run of the read matrix alone leaves the main results as they were.
@@ -407,40 +410,46 @@ async function addContacts(
   return row;
 }
 
-/** Scenario 6: the statements of scenario 1, sent directly with pg: the ceiling. */
-async function rawSql(url: string): Promise<Row> {
+/**
+ * Scenario 6: the statement scenario 1 sends once its key is cached (built by the service's own
+ * repository, so that it stays the same), sent directly with pg: the ceiling.
+ */
+async function rawSql(url: string, db: Knex): Promise<Row> {
+  const { sql, bindings } = audiencePageQuery(db, BENCH_ORG_ID, {
+    search: undefined,
+    sortBy: AudienceSortField.createdAt,
+    sortOrder: SortOrder.desc,
+    window: { limit: 20, offset: 0 },
+  })
+    .toSQL()
+    .toNative();
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const latencies: number[] = [];
   const deadline = Date.now() + DURATION * 1000;
   const once = async () => {
     const started = performance.now();
-    await pool.query(
-      `select organization_id, user_id from api_key where key_hash = $1 and revoked_at is null limit 1`,
-      ['0'.repeat(64)],
-    );
-    await pool.query(
-      `select counted.total, page.* from (
-         select count(*) as total from audience where organization_id = $1 and deleted_at is null
-       ) counted left join lateral (
-         select * from audience where organization_id = $1 and deleted_at is null
-         order by created_at desc, id desc limit 20 offset 0
-       ) page on true`,
-      [BENCH_ORG_ID],
-    );
+    await pool.query(sql, bindings as unknown[]);
     latencies.push(performance.now() - started);
   };
   const worker = async () => {
     while (Date.now() < deadline) await once();
   };
+  // Warmed up as the HTTP scenarios are.
+  const warmUp = Date.now() + WARM_UP_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (Date.now() < warmUp) await pool.query(sql, bindings as unknown[]);
+    }),
+  );
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   await pool.end();
   latencies.sort((a, b) => a - b);
   const row: Row = {
-    scenario: '6. raw SQL with pg: the two statements of 1, no HTTP, no GraphQL',
+    scenario: '6. raw SQL with pg: the statement of 1, no HTTP, no GraphQL',
     requestsPerSecond: Math.round(latencies.length / DURATION),
     p50: Math.round(latencies[Math.floor(latencies.length * 0.5)]!),
     p99: Math.round(latencies[Math.floor(latencies.length * 0.99)]!),
-    statementsPerRequest: 2,
+    statementsPerRequest: 1,
     peakRssMb: null,
     errors: 0,
   };

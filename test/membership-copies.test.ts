@@ -4,7 +4,8 @@ import { nextPhone, TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
 
 // A membership row carries copies of its contact's sort keys and search text, and an audience its
-// member count and the count of each search piece, and an organization the same for its contacts:
+// member count and the count of each search piece, and an organization the same for its contacts
+// and the number of its live audiences:
 // after any sequence of changes, every copy and every count equals the truth.
 let server: TestServer;
 beforeAll(async () => {
@@ -48,14 +49,20 @@ async function drift(organizationId: string) {
        where c.organization_id = ? group by 1
        union all
        select '(all)', (select count(*)::int from contact where organization_id = ?)
+       union all
+       select '(live audiences)',
+         (select count(*)::int from audience where organization_id = ? and deleted_at is null)
      ), kept as (
        select gram, contacts from organization_search_gram where organization_id = ? and contacts <> 0
        union all
        select '(all)', contact_count from organization where id = ?
+       union all
+       select '(live audiences)',
+         coalesce((select audiences from organization_audience_count where organization_id = ?), 0)
      )
      select * from truth full join kept using (gram)
      where truth.contacts is distinct from kept.contacts`,
-    [organizationId, organizationId, organizationId, organizationId],
+    [organizationId, organizationId, organizationId, organizationId, organizationId, organizationId],
   );
   return { copies, counts, pieces, organization };
 }
@@ -68,7 +75,11 @@ type Step =
   | { kind: 'rephone'; contact: number }
   | { kind: 'redate'; contacts: number[]; days: number }
   | { kind: 'create'; count: number }
-  | { kind: 'delete'; contact: number };
+  | { kind: 'delete'; contact: number }
+  | { kind: 'newAudience' }
+  | { kind: 'dropAudience'; audience: number }
+  | { kind: 'undeleteAudience' }
+  | { kind: 'eraseAudience'; audience: number };
 
 const indexes = fc.array(fc.nat(39), { minLength: 1, maxLength: 12 });
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -87,9 +98,13 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('create' as const), count: fc.integer({ min: 1, max: 5 }) }),
   fc.record({ kind: fc.constant('delete' as const), contact: fc.nat(39) }),
+  fc.record({ kind: fc.constant('newAudience' as const) }),
+  fc.record({ kind: fc.constant('dropAudience' as const), audience: fc.nat(9) }),
+  fc.record({ kind: fc.constant('undeleteAudience' as const) }),
+  fc.record({ kind: fc.constant('eraseAudience' as const), audience: fc.nat(9) }),
 );
 
-test('copies and counts equal the truth after random sequences of adds, contact changes and deletes', async () => {
+test('copies and counts equal the truth after random sequences of adds, contact changes, deletes and audience changes', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 25 }), async (steps) => {
       const org = await TestOrganization.create(server.db);
@@ -101,10 +116,31 @@ test('copies and counts equal the truth after random sequences of adds, contact 
         ...new Set(list.map((index) => contacts[index % contacts.length]!.id)),
       ];
       for (const change of steps) {
+        const live = await server
+          .db('audience')
+          .where({ organization_id: org.organizationId })
+          .whereNull('deleted_at')
+          .orderBy('created_at')
+          .pluck('id');
         if (change.kind === 'add') {
-          await org.audiences.addContacts(audiences[change.audience]!.id, {
+          if (live.length === 0) continue;
+          await org.audiences.addContacts(live[change.audience % live.length], {
             contacts: pick(change.contacts),
           });
+        } else if (change.kind === 'newAudience') {
+          audiences.push(await org.audience(`Audience ${audiences.length}`));
+        } else if (change.kind === 'dropAudience') {
+          if (live.length > 0) await org.audiences.delete(live[change.audience % live.length]);
+        } else if (change.kind === 'undeleteAudience') {
+          // Not something the API does; the count follows any change of deleted_at all the same.
+          await server
+            .db('audience')
+            .where({ organization_id: org.organizationId })
+            .whereNotNull('deleted_at')
+            .update({ deleted_at: null, deleted_by: null });
+        } else if (change.kind === 'eraseAudience') {
+          const all = audiences.map((audience) => audience.id);
+          await server.db('audience').where({ id: all[change.audience % all.length] }).delete();
         } else if (change.kind === 'rename') {
           // One statement changing many contacts: the copies follow in that statement.
           await server.db('contact').whereIn('id', pick(change.contacts)).update({

@@ -77,17 +77,25 @@ function liveAudiences(db: Knex, organizationId: string, search: SearchTerm | un
 }
 
 /**
- * A page of live audiences and how many match in all, in one statement: the count, joined
+ * A page of live audiences and how many match in all, in one statement: the total, joined
  * laterally to the page, so that a page past the end still brings the total. The page's ids come
  * from the sort column's index alone (skipping thousands of entries of an index-only scan is
  * cheap, reading thousands of rows is not), then their rows.
  */
-export async function findAudiencePage(
+export function audiencePageQuery(
   db: Knex,
   organizationId: string,
   { search, sortBy, sortOrder, window }: AudienceQuery,
-): Promise<{ audiences: Audience[]; total: number }> {
-  const count = liveAudiences(db, organizationId, search).count({ total: '*' });
+): Knex.QueryBuilder {
+  // Without a search, every live audience counts: the number the audience triggers keep.
+  const count =
+    search === undefined
+      ? db.select({
+          total: db('organization_audience_count')
+            .select('audiences')
+            .where('organization_id', organizationId),
+        })
+      : liveAudiences(db, organizationId, search).count({ total: '*' });
   const ids = liveAudiences(db, organizationId, search)
     .select('a.id')
     .orderBy([
@@ -104,14 +112,22 @@ export async function findAudiencePage(
       { column: `audience.${SORT_COLUMNS[sortBy]}`, order: sortOrder },
       { column: 'audience.id', order: sortOrder },
     ]);
-  const rows = (await db
-    .select('counted.total', 'page.*')
-    .from(count.as('counted'))
-    // knex compiles a query builder given as a binding into the statement, bindings and all.
-    .joinRaw('left join lateral (?) as page on true', [
-      page as unknown as Knex.Value,
-    ])) as (AudienceRow & {
-    total: string;
+  return (
+    db
+      .select('counted.total', 'page.*')
+      .from(count.as('counted'))
+      // knex compiles a query builder given as a binding into the statement, bindings and all.
+      .joinRaw('left join lateral (?) as page on true', [page as unknown as Knex.Value])
+  );
+}
+
+export async function findAudiencePage(
+  db: Knex,
+  organizationId: string,
+  query: AudienceQuery,
+): Promise<{ audiences: Audience[]; total: number }> {
+  const rows = (await audiencePageQuery(db, organizationId, query)) as (AudienceRow & {
+    total: string | null;
   })[];
   return {
     total: Number(rows[0]?.total ?? 0),

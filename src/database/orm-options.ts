@@ -6,6 +6,7 @@ import { AudienceSearchGramEntity } from '../audience/audience-search-gram.entit
 import { AudienceEntity } from '../audience/audience.entity';
 import { ContactEntity } from '../contact/contact.entity';
 import { ApiKeyEntity } from '../organization/api-key.entity';
+import { OrganizationAudienceCountEntity } from '../organization/organization-audience-count.entity';
 import { OrganizationSearchGramEntity } from '../organization/organization-search-gram.entity';
 import { OrganizationEntity } from '../organization/organization.entity';
 import { UserEntity } from '../organization/user.entity';
@@ -19,6 +20,7 @@ const ENTITIES = [
   AudienceMemberEntity,
   AudienceSearchGramEntity,
   OrganizationSearchGramEntity,
+  OrganizationAudienceCountEntity,
 ];
 
 // Resolved from this file so that both `src/` (ts) and `dist/src/` (compiled js) find their own copy.

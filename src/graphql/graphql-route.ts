@@ -8,6 +8,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { toAppError } from '../common/database-errors';
+import type { ApiKeyCache } from '../organization/api-key-cache';
 import {
   API_KEY_HEADER,
   createRequestContext,
@@ -44,6 +45,7 @@ const MAX_TOKENS = 2000;
 
 export interface GraphQLOptions {
   db: Knex;
+  apiKeys: ApiKeyCache;
   introspection: boolean;
   /** GraphiQL for browsers at GET /graphql; undefined to serve none. */
   playground: PlaygroundOptions | undefined;
@@ -83,7 +85,11 @@ export async function registerGraphQL(
   const handleGraphQL = fastifyApolloHandler(apollo, {
     context: async (request) => {
       try {
-        request.ctx = await createRequestContext(options.db, request.headers[API_KEY_HEADER]);
+        request.ctx = await createRequestContext(
+          options.db,
+          options.apiKeys,
+          request.headers[API_KEY_HEADER],
+        );
         return request.ctx;
       } catch (error) {
         const appError = toAppError(error);

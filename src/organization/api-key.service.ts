@@ -42,12 +42,16 @@ export async function revokeApiKey(db: Knex, apiKeyId: string): Promise<boolean>
   return revoked > 0;
 }
 
-/** The actor of a live key, or null for an unknown, malformed or revoked one. */
-export async function findActorByApiKey(db: Knex, apiKey: string): Promise<Actor | null> {
-  if (!apiKey.startsWith(KEY_PREFIX) || apiKey.length > MAX_KEY_LENGTH) return null;
+/** Whether a key has the shape of one this service issues; any other is refused unhashed. */
+export function isWellFormedApiKey(apiKey: string): boolean {
+  return apiKey.startsWith(KEY_PREFIX) && apiKey.length <= MAX_KEY_LENGTH;
+}
+
+/** The actor of a live key, by the key's hash; null for an unknown or revoked one. */
+export async function findActorByKeyHash(db: Knex, keyHash: string): Promise<Actor | null> {
   const row = await db('api_key')
     .select({ organizationId: 'organization_id', userId: 'user_id' })
-    .where({ key_hash: hashApiKey(apiKey) })
+    .where({ key_hash: keyHash })
     .whereNull('revoked_at')
     .first();
   return (row as Actor | undefined) ?? null;

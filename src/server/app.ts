@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Config } from '../config/config';
+import { ApiKeyCache } from '../organization/api-key-cache';
 import { registerGraphQL } from '../graphql/graphql-route';
 import type { RequestContext } from './request-context';
 import { API_KEY_HEADER } from './request-context';
@@ -105,15 +106,26 @@ export async function buildApp({
     );
   });
 
+  // Resolved API keys, per process, forgotten when the database announces a change to them.
+  const warnNotListening = throttledWarning('API keys not cached: not listening for their changes');
+  const apiKeys = new ApiKeyCache(db, {
+    onListening: (listening, error) => {
+      if (!listening) warnNotListening(app.log, { err: error });
+    },
+  });
+  await apiKeys.start();
+  app.addHook('onClose', () => apiKeys.close());
+
   await registerSecurityHeaders(app);
   await registerRateLimit(app, config.rateLimitPerMinute);
   await registerOpenApi(app);
   await registerGraphQL(app, {
     db,
+    apiKeys,
     introspection: config.introspection,
     playground: config.playground ? { apiKey: demoApiKey } : undefined,
   });
-  await app.register(apiPlugin(db), { prefix: '/api' });
+  await app.register(apiPlugin(db, apiKeys), { prefix: '/api' });
   registerHealth(app, db, config.responseTimeoutMs);
   registerMetrics(app, db);
 

@@ -4,7 +4,7 @@ import { AudienceService } from '../audience/audience.service';
 import { UnauthenticatedError } from '../common/errors';
 import { ContactService } from '../contact/contact.service';
 import type { Actor } from '../organization/actor';
-import { findActorByApiKey } from '../organization/api-key.service';
+import type { ApiKeyCache } from '../organization/api-key-cache';
 
 /** What one request works with, built in one place for GraphQL and REST alike. */
 export interface RequestContext {
@@ -32,12 +32,13 @@ export const API_KEY_HEADER = 'x-api-key';
  */
 export async function createRequestContext(
   db: Knex,
+  apiKeys: ApiKeyCache,
   apiKeyHeader: string | string[] | undefined,
 ): Promise<RequestContext> {
   let actor: Actor | null = null;
   if (apiKeyHeader !== undefined) {
     const apiKey = typeof apiKeyHeader === 'string' ? apiKeyHeader.trim() : '';
-    actor = apiKey ? await findActorByApiKey(db, apiKey) : null;
+    actor = apiKey ? await apiKeys.actorFor(apiKey) : null;
     if (!actor) throw new UnauthenticatedError('The API key in x-api-key is invalid or revoked');
   }
   return {

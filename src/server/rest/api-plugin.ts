@@ -4,10 +4,11 @@ import secureJson from 'secure-json-parse';
 import { audienceRoutes } from '../../audience/audience.routes';
 import { ValidationError } from '../../common/errors';
 import { requireActor } from '../../organization/actor';
+import type { ApiKeyCache } from '../../organization/api-key-cache';
 import { API_KEY_HEADER, createRequestContext } from '../request-context';
 
 /** The REST door under /api: authentication and body parsing for every path. */
-export function apiPlugin(db: Knex) {
+export function apiPlugin(db: Knex, apiKeys: ApiKeyCache) {
   return async (app: FastifyInstance): Promise<void> => {
     // The route schemas document the API and serialise responses. Input is validated by the
     // service, with the rules GraphQL uses; Fastify validating too would coerce and clamp.
@@ -25,7 +26,7 @@ export function apiPlugin(db: Knex) {
 
     // Authentication first: a caller without a valid key gets 401 before its body is even read.
     app.addHook('onRequest', async (request: FastifyRequest) => {
-      const context = await createRequestContext(db, request.headers[API_KEY_HEADER]);
+      const context = await createRequestContext(db, apiKeys, request.headers[API_KEY_HEADER]);
       request.ctx = context;
       requireActor(context.actor);
     });

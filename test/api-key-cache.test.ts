@@ -1,0 +1,169 @@
+import pg from 'pg';
+import { LISTENER_NAME } from '../src/organization/api-key-cache';
+import { hashApiKey } from '../src/organization/api-key.service';
+import { TestOrganization } from './support/fixtures';
+import { TestServer } from './support/test-server';
+
+// Each TestServer is an instance of its own (its pool, its key cache, its listening connection):
+// two of them on one database stand for two processes behind a load balancer.
+let first: TestServer;
+let second: TestServer;
+// Another process's connection: what the CLI or psql would use to revoke a key.
+let elsewhere: pg.Client;
+beforeAll(async () => {
+  [first, second] = await Promise.all([TestServer.start(), TestServer.start()]);
+  elsewhere = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await elsewhere.connect();
+});
+afterAll(async () => {
+  await elsewhere.end();
+  await Promise.all([first.close(), second.close()]);
+});
+
+const READ = '{ audiences(limit: 1) { meta { total } } }';
+
+async function status(server: TestServer, apiKey: string): Promise<number> {
+  return (await server.graphql(READ, {}, apiKey)).status;
+}
+
+/** Milliseconds until `server` refuses `apiKey`, asking every 10 ms for at most `within` ms. */
+async function msUntilRefused(server: TestServer, apiKey: string, within = 5_000) {
+  const started = performance.now();
+  while (performance.now() - started < within) {
+    if ((await status(server, apiKey)) === 401) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+test('a known key costs no statement: a read is one statement', async () => {
+  const org = await TestOrganization.create(first.db);
+  expect(await status(first, org.apiKey)).toBe(200);
+  const { sql } = await first.countStatements(() => first.graphql(READ, {}, org.apiKey));
+  expect(sql).toHaveLength(1);
+  expect(sql[0]).not.toMatch(/api_key/);
+});
+
+test('a key revoked by another process stops working on every instance within a second', async () => {
+  const org = await TestOrganization.create(first.db);
+  // Both instances have it cached.
+  for (const server of [first, second]) {
+    expect(await status(server, org.apiKey)).toBe(200);
+    expect(await status(server, org.apiKey)).toBe(200);
+  }
+  await elsewhere.query('update api_key set revoked_at = now() where id = $1', [org.apiKeyId]);
+  const [onFirst, onSecond] = await Promise.all([
+    msUntilRefused(first, org.apiKey),
+    msUntilRefused(second, org.apiKey),
+  ]);
+  expect(onFirst).toBeLessThan(1000);
+  expect(onSecond).toBeLessThan(1000);
+  // And it stays refused.
+  expect(await status(first, org.apiKey)).toBe(401);
+  expect(await status(second, org.apiKey)).toBe(401);
+});
+
+test('a key deleted with its user stops working everywhere too', async () => {
+  const org = await TestOrganization.create(first.db);
+  const member = await org.member('Leaving');
+  expect(await status(first, member.apiKey)).toBe(200);
+  expect(await status(second, member.apiKey)).toBe(200);
+  await elsewhere.query('delete from app_user where id = $1', [member.userId]);
+  expect(await msUntilRefused(first, member.apiKey)).toBeLessThan(1000);
+  expect(await msUntilRefused(second, member.apiKey)).toBeLessThan(1000);
+  expect(await status(first, org.apiKey)).toBe(200);
+});
+
+test('an unknown key is looked up once, and works as soon as it is issued', async () => {
+  const org = await TestOrganization.create(first.db);
+  const invented = `agk_${'Q'.repeat(43)}${Date.now().toString(36)}`.slice(0, 47);
+  expect(await status(first, invented)).toBe(401);
+  const { sql } = await first.countStatements(async () => {
+    for (let call = 0; call < 5; call += 1) expect(await status(first, invented)).toBe(401);
+  });
+  expect(sql).toEqual([]);
+  // Issued by another process with exactly that key: the remembered miss is forgotten.
+  await elsewhere.query(
+    'insert into api_key (organization_id, user_id, key_hash) values ($1, $2, $3)',
+    [org.organizationId, org.userId, hashApiKey(invented)],
+  );
+  const started = performance.now();
+  while ((await status(first, invented)) !== 200) {
+    expect(performance.now() - started).toBeLessThan(1000);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+});
+
+test('a flood of invented keys is looked up a few at a time, each once, and leaves the pool to others', async () => {
+  const org = await TestOrganization.create(first.db);
+  expect(await status(first, org.apiKey)).toBe(200);
+  const keys = Array.from(
+    { length: 200 },
+    (_, index) => `agk_flood${String(index).padStart(4, '0')}${'x'.repeat(34)}`,
+  );
+  let running = 0;
+  let most = 0;
+  const lookUps: string[] = [];
+  const isLookUp = (query: { sql: string }) => /api_key/.test(query.sql);
+  const sent = (query: { sql: string }) => {
+    if (!isLookUp(query)) return;
+    lookUps.push(query.sql);
+    running += 1;
+    most = Math.max(most, running);
+  };
+  const answered = (_: unknown, query: { sql: string }) => {
+    if (isLookUp(query)) running -= 1;
+  };
+  first.db.on('query', sent);
+  first.db.on('query-response', answered);
+  first.db.on('query-error', answered);
+  // Look-ups wait on a lock meanwhile, so that they pile up as they would on a slow database.
+  await elsewhere.query('begin');
+  await elsewhere.query('lock table api_key in access exclusive mode');
+  try {
+    // Every key twice, all at once.
+    const flood = Promise.all([...keys, ...keys].map((apiKey) => status(first, apiKey)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A known key's read still finds a connection of the pool (4 in tests) and answers.
+    expect(await status(first, org.apiKey)).toBe(200);
+    await elsewhere.query('commit');
+    expect(new Set(await flood)).toEqual(new Set([401]));
+  } finally {
+    await elsewhere.query('rollback').catch(() => undefined);
+    first.db.removeListener('query', sent);
+    first.db.removeListener('query-response', answered);
+    first.db.removeListener('query-error', answered);
+  }
+  expect(lookUps).toHaveLength(keys.length);
+  expect(most).toBeLessThanOrEqual(2);
+});
+
+test('while it cannot listen, an instance caches nothing, and it listens again by itself', async () => {
+  const org = await TestOrganization.create(first.db);
+  expect(await status(first, org.apiKey)).toBe(200);
+  // This process's listening connections (other test files run beside this one).
+  const listeners = async () =>
+    (
+      await elsewhere.query<{ pid: number }>(
+        'select pid from pg_stat_activity where application_name = $1',
+        [`${LISTENER_NAME} (pid ${process.pid})`],
+      )
+    ).rows.map((row) => row.pid);
+  const before = await listeners();
+  expect(before).toHaveLength(2);
+  // Cut every instance's listening connection: the notification of the revocation is lost.
+  await elsewhere.query('select pg_terminate_backend(pid) from unnest($1::int[]) pid', [before]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await elsewhere.query('update api_key set revoked_at = now() where id = $1', [org.apiKeyId]);
+  expect(await status(first, org.apiKey)).toBe(401);
+  // Back to listening within a few seconds, and caching again: a known key costs nothing.
+  const started = performance.now();
+  while ((await listeners()).filter((pid) => !before.includes(pid)).length < 2) {
+    expect(performance.now() - started).toBeLessThan(5000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const other = await TestOrganization.create(first.db);
+  expect(await status(first, other.apiKey)).toBe(200);
+  const { sql } = await first.countStatements(() => first.graphql(READ, {}, other.apiKey));
+  expect(sql).toHaveLength(1);
+});
