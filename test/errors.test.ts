@@ -141,6 +141,15 @@ describe('operation limits', () => {
     expect(result.errors).toBeUndefined();
   });
 
+  test('a document is costed the same every time it comes (costs are kept per document)', async () => {
+    const org = await TestOrganization.create(server.db);
+    for (let call = 0; call < 3; call += 1) {
+      const costly = await server.graphql(`{ a: ${DEEPEST} b: ${DEEPEST} }`, {}, org.apiKey);
+      expect(onlyError(costly).message).toMatch(/cost limit of 200000 exceeded/i);
+      expect((await server.graphql(`{ ${DEEPEST} }`, {}, org.apiKey)).errors).toBeUndefined();
+    }
+  });
+
   test('page sizes sent as variables are costed at their value', async () => {
     const org = await TestOrganization.create(server.db);
     const query = `query($n: Int!, $m: Int!) { a: ${DEEPEST.replace(/\b(limit|first): 100/g, '$1: $n')} b: ${DEEPEST.replace(/\b(limit|first): 100/g, '$1: $m')} }`;

@@ -15,6 +15,7 @@ import {
   type RequestContext,
 } from '../server/request-context';
 import { toRestError } from '../server/rest/rest-errors';
+import { compiledExecution } from './compiled-execution';
 import { createErrorFormatter, toGraphQLError } from './format-error';
 import {
   playgroundPage,
@@ -58,7 +59,7 @@ export async function registerGraphQL(
 ): Promise<void> {
   const armor = new ApolloArmor(OPERATION_LIMITS).protect();
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildGraphQLSchema(),
+    gateway: compiledExecution(await buildGraphQLSchema()),
     validationRules: armor.validationRules,
     parseOptions: { maxTokens: MAX_TOKENS },
     allowBatchedHttpRequests: false,

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { type DocumentNode, GraphQLError } from 'graphql';
 import { type ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { MAX_PAGE_SIZE } from '../common/pagination';
 
@@ -30,10 +30,17 @@ const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
  * variables, so `limit: $n` is costed at the $n sent; a validation rule would see only literals.
  */
 export function operationCostPlugin<T extends object>(): ApolloServerPlugin<T> {
+  // The cost of a document sent without variables, per operation name: it cannot change, and the
+  // same few documents come again and again. Held as long as Apollo holds the document.
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operationName }) {
+          const constant =
+            request.variables === undefined || Object.keys(request.variables).length === 0;
+          // Only costs within the limit are kept: a known document here is known to pass.
+          if (constant && costs.get(document)?.has(operationName ?? '')) return;
           let cost: number;
           try {
             cost = getComplexity({
@@ -62,6 +69,10 @@ export function operationCostPlugin<T extends object>(): ApolloServerPlugin<T> {
                 'costs its selection once per item of its `limit` or `first`.',
               { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } },
             );
+          }
+          if (constant) {
+            if (!costs.has(document)) costs.set(document, new Map());
+            costs.get(document)!.set(operationName ?? '', cost);
           }
         },
       };
