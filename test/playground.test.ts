@@ -79,7 +79,7 @@ test('in production the playground and introspection are off', async () => {
 test('every response carries the security headers, with a policy that keeps scripts to this origin', async () => {
   const server = await TestServer.start();
   try {
-    for (const url of ['/graphql', '/api/audience', '/api/docs/', '/healthz']) {
+    for (const url of ['/graphql', '/api/audience', '/api/docs/', '/healthz', '/nowhere']) {
       const response = await fetch(`${server.url}${url}`, { headers: { accept: 'text/html' } });
       await response.arrayBuffer();
       expect(response.headers.get('x-content-type-options')).toBe('nosniff');

@@ -116,7 +116,7 @@ export async function buildApp({
   await apiKeys.start();
   app.addHook('onClose', () => apiKeys.close());
 
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   await registerRateLimit(app, config.rateLimitPerMinute);
   await registerOpenApi(app);
   await registerGraphQL(app, {
