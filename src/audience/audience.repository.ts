@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { CompiledStatements } from '../database/compiled-statements';
 import { toDate, toDateOrNull } from '../common/timestamps';
 import type { PageWindow } from '../common/pagination';
 import { AUDIENCE_SEARCH_FIELDS, type SearchTerm, searchTextMatches } from '../common/search';
@@ -121,14 +122,31 @@ export function audiencePageQuery(
   );
 }
 
+type PageRow = AudienceRow & { total: string | null };
+// Pages without a search, compiled once per sort: the read every client makes most.
+const unsearchedPages = new CompiledStatements<PageRow>();
+// One audience by id, compiled once.
+const audiencesById = new CompiledStatements<AudienceRow>();
+
 export async function findAudiencePage(
   db: Knex,
   organizationId: string,
   query: AudienceQuery,
 ): Promise<{ audiences: Audience[]; total: number }> {
-  const rows = (await audiencePageQuery(db, organizationId, query)) as (AudienceRow & {
-    total: string | null;
-  })[];
+  const { search, sortBy, sortOrder, window } = query;
+  const rows =
+    search === undefined
+      ? await unsearchedPages.run(
+          db,
+          `${sortBy} ${sortOrder}`,
+          [organizationId, window.limit, window.offset],
+          ([organization, limit, offset]) =>
+            audiencePageQuery(db, organization as string, {
+              ...query,
+              window: { limit: limit as number, offset: offset as number },
+            }),
+        )
+      : ((await audiencePageQuery(db, organizationId, query)) as PageRow[]);
   return {
     total: Number(rows[0]?.total ?? 0),
     audiences: rows.filter((row) => row.id !== null).map(toAudience),
@@ -140,8 +158,16 @@ export async function findAudience(
   organizationId: string,
   id: string,
 ): Promise<Audience | undefined> {
-  const row = (await liveAudiences(db, organizationId, undefined).where('id', id).first(FIELDS)) as
-    AudienceRow | undefined;
+  const [row] = await audiencesById.run(
+    db,
+    'by id',
+    [organizationId, id],
+    ([organization, audience]) =>
+      liveAudiences(db, organization as string, undefined)
+        .where('id', audience as string)
+        .select(FIELDS)
+        .limit(1),
+  );
   return row && toAudience(row);
 }
 
