@@ -235,3 +235,45 @@ test('audience pages with every search and sort are the plain query’s', async 
     }
   }
 });
+
+test('audience pages read straight from the index and by ids first agree with the plain query', async () => {
+  // Pages below offset 200 are read straight from the sort's index, later ones by ids first.
+  const many = await TestOrganization.create(server.db, 'Hundreds of audiences');
+  await server.db('audience').insert(
+    Array.from({ length: 260 }, (_, index) => ({
+      organization_id: many.organizationId,
+      name: `Audience ${index % 40}`,
+      created_at: new Date(Date.UTC(2026, 0, 1 + (index % 50))),
+      updated_at: new Date(Date.UTC(2026, 0, 1 + (index % 13))),
+    })),
+  );
+  const columns: Record<string, string> = {
+    name: 'name',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+  };
+  for (const sortBy of ['name', 'createdAt', 'updatedAt']) {
+    for (const sortOrder of ['asc', 'desc']) {
+      const { rows } = await server.db.raw<{ rows: { id: string }[] }>(
+        `select id from audience where organization_id = ? and deleted_at is null
+         order by ${columns[sortBy]} ${sortOrder}, id ${sortOrder}`,
+        [many.organizationId],
+      );
+      const all = rows.map((row) => row.id);
+      for (const [page, limit] of [
+        [1, 100],
+        [2, 100],
+        [3, 100],
+        [28, 7],
+        [29, 7],
+        [30, 7],
+        [38, 7],
+        [40, 7],
+      ] as const) {
+        const answer = await many.audiences.list({ page, limit, sortBy, sortOrder });
+        expect(answer.meta.total).toBe(260);
+        expect(ids(answer.data)).toEqual(all.slice((page - 1) * limit, page * limit));
+      }
+    }
+  }
+});
