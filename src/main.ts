@@ -1,9 +1,19 @@
 import 'reflect-metadata';
+import v8 from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { connectOrm, resolveDatabase } from './database/database';
 import { EmbeddedServerBusyError } from './database/embedded-postgres';
 import { ensureDemo } from './demo/demo-bootstrap';
 import { buildApp } from './server/app';
+
+// V8 lets the old generation grow to about four times what survived the last full collection
+// before collecting again. Under load, requests in flight survive young collections, and the
+// heap grew from 43 MB of live objects to 150 MB of mostly garbage (peak RSS 240-260 MB at 50
+// connections). Twice the live size bounds it at about 190 MB, with no measurable loss of
+// throughput. A value in NODE_OPTIONS wins.
+if (!/--heap-growing-percent/.test(process.env.NODE_OPTIONS ?? '')) {
+  v8.setFlagsFromString('--heap-growing-percent=100');
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
