@@ -87,7 +87,10 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const audience = await contextOf(request).audiences.create(requireJsonObject(request.body));
-      return reply.status(201).send(audience);
+      // Returned rather than sent: Fastify drops a returned answer quietly when the request was
+      // already answered (a 503 past RESPONSE_TIMEOUT_MS), where a second send() would warn.
+      void reply.status(201);
+      return audience;
     },
   );
 

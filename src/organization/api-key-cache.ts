@@ -133,8 +133,11 @@ export class ApiKeyCache {
     if (this.closed) return;
     // Settings of the pool's own connections (address, credentials, timeouts), on a connection
     // of its own: LISTEN holds its session for as long as the process runs.
+    const settings = this.db.client.connectionSettings as pg.ClientConfig;
     const client = new pg.Client({
-      ...(this.db.client.connectionSettings as pg.ClientConfig),
+      ...settings,
+      // knex keeps the password out of the settings' enumerable properties (out of logs).
+      password: settings.password,
       keepAlive: true,
       // Names the connection in pg_stat_activity, with the process it belongs to.
       application_name: `${LISTENER_NAME} (pid ${process.pid})`,

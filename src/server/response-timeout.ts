@@ -21,9 +21,11 @@ export function registerResponseTimeout(app: FastifyInstance, timeoutMs: number)
       void reply.send(
         new ServiceUnavailableError('The request took too long to answer; try again shortly'),
       );
-      // Once the 503 is out, the handler's late answer is dropped quietly, instead of making
-      // Fastify warn that a reply was sent twice. (A late failure is still logged.)
-      reply.raw.once('finish', () => {
+      // Once the 503 is out (or the client has gone), the handler's late answer is dropped
+      // quietly, instead of making Fastify warn that a reply was sent twice. (A late failure is
+      // still logged.) 'close' comes in both cases, where 'finish' never comes for a client that
+      // left first.
+      reply.raw.once('close', () => {
         reply.hijack();
       });
     }, timeoutMs);
