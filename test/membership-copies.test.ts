@@ -62,7 +62,14 @@ async function drift(organizationId: string) {
      )
      select * from truth full join kept using (gram)
      where truth.contacts is distinct from kept.contacts`,
-    [organizationId, organizationId, organizationId, organizationId, organizationId, organizationId],
+    [
+      organizationId,
+      organizationId,
+      organizationId,
+      organizationId,
+      organizationId,
+      organizationId,
+    ],
   );
   return { copies, counts, pieces, organization };
 }
@@ -140,7 +147,10 @@ test('copies and counts equal the truth after random sequences of adds, contact 
             .update({ deleted_at: null, deleted_by: null });
         } else if (change.kind === 'eraseAudience') {
           const all = audiences.map((audience) => audience.id);
-          await server.db('audience').where({ id: all[change.audience % all.length] }).delete();
+          await server
+            .db('audience')
+            .where({ id: all[change.audience % all.length] })
+            .delete();
         } else if (change.kind === 'rename') {
           // One statement changing many contacts: the copies follow in that statement.
           await server.db('contact').whereIn('id', pick(change.contacts)).update({
