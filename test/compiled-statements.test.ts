@@ -31,6 +31,29 @@ test('values change only the bindings: every call answers as its own built state
   }
 });
 
+test('a shape is built only to learn it, zeros included (knex leaves `offset 0` out)', async () => {
+  const statements = new CompiledStatements<{ n: number }>();
+  let builds = 0;
+  const build = (values: readonly (string | number)[]) => {
+    builds += 1;
+    return server.db
+      .select(server.db.raw('n::int as n'))
+      .from(server.db.raw('generate_series(1, 30) n'))
+      .orderBy('n')
+      .limit(values[0] as number)
+      .offset(values[1] as number);
+  };
+  const numbers = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, index) => ({ n: from + index + 1 }));
+  expect(await statements.run(server.db, 'page', [5, 0], build)).toEqual(numbers(0, 5));
+  expect(await statements.run(server.db, 'page', [5, 10], build)).toEqual(numbers(10, 15));
+  const learnt = builds;
+  expect(await statements.run(server.db, 'page', [3, 0], build)).toEqual(numbers(0, 3));
+  expect(await statements.run(server.db, 'page', [4, 20], build)).toEqual(numbers(20, 24));
+  expect(await statements.run(server.db, 'page', [7, 27], build)).toEqual(numbers(27, 30));
+  expect(builds).toBe(learnt);
+});
+
 test('a shape whose SQL changes with a value is built every time, and stays right', async () => {
   const statements = new CompiledStatements<{ v: string }>();
   // Wrongly declared as one shape: the value is written into the SQL itself.

@@ -10,9 +10,14 @@ interface Compiled {
 }
 
 // Stand-ins for the values while learning a shape: no real value looks like them (PostgreSQL
-// refuses NUL in text, so no string sent to it can be one).
+// refuses NUL in text, so no string sent to it can be one). A zero stays zero: knex leaves
+// `offset 0` out of the SQL, so whether a number is zero is part of the shape (see run()).
 const marker = (value: StatementValue, index: number): StatementValue =>
-  typeof value === 'number' ? 1_999_000_000 + index : `\u0000value ${index}\u0000`;
+  typeof value === 'number'
+    ? value === 0
+      ? 0
+      : 1_999_000_000 + index
+    : `\u0000value ${index}\u0000`;
 
 /**
  * Statements built with the query builder, compiled to SQL once per shape instead of on every
@@ -39,10 +44,12 @@ export class CompiledStatements<Row> {
     values: readonly StatementValue[],
     build: (values: readonly StatementValue[]) => Knex.QueryBuilder,
   ): Promise<Row[]> {
-    let compiled = this.shapes.get(shape);
+    // Which numbers are zero is part of the shape: a zero may leave its clause out of the SQL.
+    const key = `${shape}|${values.map((value) => (value === 0 ? '0' : '-')).join('')}`;
+    let compiled = this.shapes.get(key);
     if (compiled === undefined) {
       compiled = learn(build, values);
-      this.shapes.set(shape, compiled);
+      this.shapes.set(key, compiled);
     }
     if (compiled === null) return (await build(values)) as Row[];
     const bindings = compiled.slots.map((slot) =>
