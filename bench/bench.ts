@@ -32,6 +32,8 @@ const { values } = parseArgs({
     // Runs of the request-rate comparison (scenarios 1, 2, 5 and 6), each on a freshly started
     // service; the slower scenarios run in the first only.
     repeat: { type: 'string', default: '1' },
+    // The results' file name under bench/results (.md and .json).
+    results: { type: 'string', default: 'latest' },
   },
 });
 const DURATION = Number(values.duration);
@@ -566,12 +568,12 @@ async function report(
   ].join('\n');
   const dir = path.join(ROOT, 'bench', 'results');
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'latest.md'), markdown);
+  await writeFile(path.join(dir, `${values.results}.md`), markdown);
   await writeFile(
-    path.join(dir, 'latest.json'),
+    path.join(dir, `${values.results}.json`),
     `${JSON.stringify({ environment, runs: perRun }, null, 2)}\n`,
   );
-  console.log(`\n${markdown}\nwritten to bench/results/latest.md and latest.json`);
+  console.log(`\n${markdown}\nwritten to bench/results/${values.results}.md and .json`);
 }
 
 interface Ratios {
