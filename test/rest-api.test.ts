@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { revokeApiKey } from '../src/organization/api-key.service';
 import { TestOrganization } from './support/fixtures';
@@ -361,9 +362,56 @@ describe('authentication, not found and other organizations', () => {
       404,
       'GET /api/audiences is not a path of this API',
     );
-    expectError(await call('PATCH', `/api/audience/${audienceId}`, { apiKey: owner.apiKey }), 404);
+  });
+
+  test('a path that exists with another method is a 405 naming the methods it takes, in the same shape', async () => {
+    const cases: [string, string, string][] = [
+      ['PATCH', `/api/audience/${audienceId}`, 'DELETE, GET, HEAD, PUT'],
+      ['TRACE', '/api/audience', 'GET, HEAD, POST'],
+      ['OPTIONS', '/api/audience', 'GET, HEAD, POST'],
+      ['DELETE', `/api/audience/${audienceId}/contacts`, 'GET, HEAD'],
+      ['GET', `/api/audience/${audienceId}/add-contacts`, 'POST'],
+      ['PUT', '/graphql', 'GET, HEAD, OPTIONS, POST'],
+      ['POST', '/healthz', 'GET, HEAD'],
+    ];
+    for (const [method, path, allow] of cases) {
+      const response = await anyMethod(method, path, { 'x-api-key': owner.apiKey });
+      expect([method, path, response.status, response.allow]).toEqual([method, path, 405, allow]);
+      expect(response.body).toEqual({
+        statusCode: 405,
+        error: 'Method Not Allowed',
+        message: `${method} is not a method of ${path}; it takes ${allow}`,
+      });
+    }
+    // Nothing was changed by them.
+    expect(
+      (await call('GET', `/api/audience/${audienceId}`, { apiKey: owner.apiKey })).status,
+    ).toBe(200);
+    // Without a key, the key is what is refused first.
+    expect((await anyMethod('TRACE', '/api/audience', {})).status).toBe(401);
   });
 });
+
+/** A request with any method (fetch refuses TRACE), answered as status, Allow and JSON body. */
+async function anyMethod(method: string, path: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; allow: string | undefined; body: unknown }>(
+    (resolve, reject) => {
+      const request = http.request(`${server.url}${path}`, { method, headers }, (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode!,
+            allow: response.headers.allow,
+            body: JSON.parse(text),
+          }),
+        );
+      });
+      request.on('error', reject);
+      request.end();
+    },
+  );
+}
 
 describe('one core, two doors', () => {
   test('REST and GraphQL answer alike, field for field', async () => {

@@ -5,7 +5,9 @@ import { ApiKeyCache } from '../organization/api-key-cache';
 import { registerGraphQL } from '../graphql/graphql-route';
 import type { RequestContext } from './request-context';
 import { API_KEY_HEADER } from './request-context';
+import { trackAllowedMethods } from './rest/allowed-methods';
 import { apiPlugin } from './rest/api-plugin';
+import { notFoundOrNotAllowed } from './rest/not-found';
 import { toFrameworkError, toRestError } from './rest/rest-errors';
 import { registerOpenApi } from './rest/openapi';
 import { registerDraining } from './draining';
@@ -116,6 +118,11 @@ export async function buildApp({
   await apiKeys.start();
   app.addHook('onClose', () => apiKeys.close());
 
+  // Before any route, so that every route's methods are known for 405s.
+  const allowedMethods = trackAllowedMethods(app);
+  app.setNotFoundHandler(async (request, reply) =>
+    notFoundOrNotAllowed(request, reply, allowedMethods),
+  );
   registerSecurityHeaders(app);
   await registerRateLimit(app, config.rateLimitPerMinute);
   await registerOpenApi(app);
@@ -125,7 +132,7 @@ export async function buildApp({
     introspection: config.introspection,
     playground: config.playground ? { apiKey: demoApiKey } : undefined,
   });
-  await app.register(apiPlugin(db, apiKeys), { prefix: '/api' });
+  await app.register(apiPlugin(db, apiKeys, allowedMethods), { prefix: '/api' });
   registerHealth(app, db, config.responseTimeoutMs);
   registerMetrics(app, db);
 

@@ -6,9 +6,10 @@ import { ValidationError } from '../../common/errors';
 import { requireActor } from '../../organization/actor';
 import type { ApiKeyCache } from '../../organization/api-key-cache';
 import { API_KEY_HEADER, createRequestContext } from '../request-context';
+import { notFoundOrNotAllowed } from './not-found';
 
 /** The REST door under /api: authentication and body parsing for every path. */
-export function apiPlugin(db: Knex, apiKeys: ApiKeyCache) {
+export function apiPlugin(db: Knex, apiKeys: ApiKeyCache, allowed: (path: string) => string[]) {
   return async (app: FastifyInstance): Promise<void> => {
     // The route schemas document the API and serialise responses. Input is validated by the
     // service, with the rules GraphQL uses; Fastify validating too would coerce and clamp.
@@ -33,13 +34,7 @@ export function apiPlugin(db: Knex, apiKeys: ApiKeyCache) {
 
     // Errors are mapped by the app's error handler (app.ts), which this plugin inherits.
 
-    app.setNotFoundHandler(async (request, reply) =>
-      reply.status(404).send({
-        statusCode: 404,
-        error: 'Not Found',
-        message: `${request.method} ${request.url.split('?')[0]} is not a path of this API`,
-      }),
-    );
+    app.setNotFoundHandler(async (request, reply) => notFoundOrNotAllowed(request, reply, allowed));
 
     await app.register(audienceRoutes);
   };
