@@ -1,4 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import Ajv from 'ajv';
+import { TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
 
 let server: TestServer;
@@ -96,5 +98,71 @@ test('Swagger UI is served at /api/docs from the service itself', async () => {
     const response = await fetch(new URL(asset, `${server.url}/api/docs/`));
     await response.arrayBuffer();
     expect([asset, response.status]).toEqual([asset, 200]);
+  }
+});
+
+test('the document states the NUL rule on every free-text input, as the service enforces it', async () => {
+  const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as any;
+  const org = await TestOrganization.create(server.db);
+  const audience = await org.audience('NUL target');
+  const body = (path: string, method: string) =>
+    document.paths[path][method].requestBody.content['application/json'].schema;
+  const query = (path: string, name: string) =>
+    document.paths[path].get.parameters.find(
+      (parameter: { name: string }) => parameter.name === name,
+    ).schema;
+  // Each free-text input: its published schema, and a request sending it with a NUL character.
+  const inputs: [string, object, () => Promise<Response>][] = [
+    [
+      'create name',
+      body('/api/audience', 'post').properties.name,
+      () => send('POST', '/api/audience', { name: 'a\u0000bc' }),
+    ],
+    [
+      'create description',
+      body('/api/audience', 'post').properties.description,
+      () => send('POST', '/api/audience', { name: 'Fine name', description: 'x\u0000' }),
+    ],
+    [
+      'update name',
+      body('/api/audience/{id}', 'put').properties.name,
+      () => send('PUT', `/api/audience/${audience.id}`, { name: 'a\u0000bc' }),
+    ],
+    [
+      'update description',
+      body('/api/audience/{id}', 'put').properties.description,
+      () => send('PUT', `/api/audience/${audience.id}`, { description: 'x\u0000' }),
+    ],
+    [
+      'list search',
+      query('/api/audience', 'search'),
+      () => send('GET', `/api/audience?search=${encodeURIComponent('a\u0000')}`),
+    ],
+    [
+      'contacts search',
+      query('/api/audience/{id}/contacts', 'search'),
+      () =>
+        send(
+          'GET',
+          `/api/audience/${audience.id}/contacts?search=${encodeURIComponent('a\u0000')}`,
+        ),
+    ],
+  ];
+  const ajv = new Ajv({ strict: false });
+  for (const [label, schema, refused] of inputs) {
+    const valid = ajv.compile(schema);
+    expect([label, valid('a\u0000bc'), valid('abcdef')]).toEqual([label, false, true]);
+    const response = await refused();
+    expect([label, response.status]).toEqual([label, 400]);
+    expect(((await response.json()) as { message: string }).message).toMatch(/NUL/);
+  }
+  expect((await org.audiences.get(audience.id)).name).toBe('NUL target');
+
+  function send(method: string, path: string, json?: object) {
+    return fetch(`${server.url}${path}`, {
+      method,
+      headers: { 'x-api-key': org.apiKey, 'content-type': 'application/json' },
+      body: json && JSON.stringify(json),
+    });
   }
 });

@@ -20,9 +20,9 @@ let schemas: Record<string, JsonSchema> | undefined;
 export function inputSchema(type: new () => object): JsonSchema {
   schemas ??= validationMetadatasToSchemas({
     additionalConverters: {
-      // No JSON Schema keyword says "no NUL character" beside another pattern; the rule is
-      // class-validator's to enforce, and the default converter would make the field an object.
-      hasNoNul: {},
+      // "No NUL character" stated as the text not matching one, beside any other pattern the
+      // field has: generated clients and validators refuse what the service refuses.
+      hasNoNul: { not: { pattern: '\u0000' } },
     },
   }) as Record<string, JsonSchema>;
   const base = schemas[type.name];
