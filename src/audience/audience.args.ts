@@ -24,7 +24,8 @@ registerEnumType(AudienceSortField, {
 export class AudiencesArgs extends PageArgs {
   @Field(() => String, {
     nullable: true,
-    description: 'Case-insensitive substring of the name or the description.',
+    description:
+      'Case-insensitive substring of the name or the description; up to 256 characters, without the NUL character (U+0000).',
   })
   @SearchRules()
   search?: string | null;

@@ -27,7 +27,8 @@ registerEnumType(ContactSortField, {
 export class ContactsArgs extends PageArgs {
   @Field(() => String, {
     nullable: true,
-    description: 'Case-insensitive substring of firstName, lastName or primaryPhone.',
+    description:
+      'Case-insensitive substring of firstName, lastName or primaryPhone; up to 256 characters, without the NUL character (U+0000).',
   })
   @SearchRules()
   search?: string | null;

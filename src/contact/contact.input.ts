@@ -6,14 +6,18 @@ export const MAX_CONTACTS_PER_CREATE = 1000;
 
 @InputType({ description: 'A new contact.' })
 export class CreateContactInput {
-  @Field({ description: 'Given name, 1 to 100 characters.' })
+  @Field({
+    description: 'Given name, 1 to 100 characters, not blank, without the NUL character (U+0000).',
+  })
   @IsString()
   @Length(1, 100)
   @IsNotBlank()
   @HasNoNul()
   firstName!: string;
 
-  @Field({ description: 'Family name, 1 to 100 characters.' })
+  @Field({
+    description: 'Family name, 1 to 100 characters, not blank, without the NUL character (U+0000).',
+  })
   @IsString()
   @Length(1, 100)
   @IsNotBlank()
