@@ -607,6 +607,57 @@ describe('GraphQL: every argument refuses malformed values with a coded error an
     );
   });
 
+  test('mutations whose answers select members with generated arguments: "error and no data" means no change', async () => {
+    // The root field's arguments are valid; what its answer selects may not be. Either the
+    // mutation is refused whole, with nothing written, or it is done and the answer says so.
+    const nested = fc.record(
+      {
+        page: hostileValue,
+        limit: hostileValue,
+        search: fc.oneof(hostileString, hostileValue),
+        first: hostileValue,
+        after: fc.oneof(hostileString, hostileValue),
+      },
+      { requiredKeys: [] },
+    );
+    const root = fc.constantFrom('create', 'update', 'delete');
+    const SELECTION =
+      'id contacts(page: $page, limit: $limit, search: $search) { meta { total } } contactsConnection(first: $first, after: $after) { totalCount }';
+    const VARIABLES = '$page: Int, $limit: Int, $search: String, $first: Int, $after: String';
+    let made = 0;
+    await fc.assert(
+      fc.asyncProperty(root, nested, async (kind, variables) => {
+        const target = (await org.audience(`Nested target ${(made += 1)}`)).id;
+        const name = `Nested probe ${made}`;
+        const query = {
+          create: `mutation(${VARIABLES}) { createAudience(input: { name: "${name}" }) { ${SELECTION} } }`,
+          update: `mutation(${VARIABLES}, $id: ID!) { updateAudience(id: $id, input: { name: "${name}" }) { ${SELECTION} } }`,
+          delete: `mutation(${VARIABLES}, $id: ID!) { deleteAudience(id: $id) { ${SELECTION} } }`,
+        }[kind];
+        const before = await state();
+        const answer = await send(
+          'POST',
+          '/graphql',
+          JSON.stringify({ query, variables: { ...variables, id: target } }),
+        );
+        if (answer.status >= 500) throw new Error(`status ${answer.status}: ${answer.text}`);
+        if (answer.status >= 400 && !answer.text.includes('"errors"')) return;
+        const body = JSON.parse(answer.text) as { data?: Record<string, { id: string }> | null };
+        if (body.data === null || body.data === undefined) {
+          expect(await state()).toBe(before);
+        } else {
+          // Done, and the answer carries what was written.
+          const written = Object.values(body.data)[0]!;
+          expect(written.id).toBe(kind === 'create' ? expect.any(String) : target);
+          const row = await server.db('audience').where({ id: written.id }).first();
+          if (kind === 'delete') expect(row.deleted_at).not.toBeNull();
+          else expect(row.name).toBe(name);
+        }
+      }),
+      settings,
+    );
+  });
+
   test('generated request bodies on POST /graphql', async () => {
     const body = fc.oneof(
       hostileValue.map((value) => JSON.stringify(value) ?? 'null'),

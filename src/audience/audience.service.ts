@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { decodeCursor } from '../common/cursor';
 import { NotFoundError, ValidationError } from '../common/errors';
 import { type Page, pageWindow, toPage } from '../common/pagination';
 import { searchTerm } from '../common/search';
@@ -110,13 +111,30 @@ export class AudienceService {
 
   // `audience` is one this service returned, so it is already the actor's.
   async contacts(audience: Audience, args: unknown): Promise<Page<Contact>> {
-    const valid = await validateInput(ContactsArgs, args);
+    const valid = await validContactsArgs(args);
     return this.loaders.members.load({ audience, args: valid });
   }
 
   /** Members by cursor: the cost of a page does not grow with how far it is into the list. */
   async contactsConnection(audience: Audience, args: unknown): Promise<ContactConnection> {
-    const valid = await validateInput(ContactsConnectionArgs, args);
+    const valid = await validContactsConnectionArgs(args);
     return this.loaders.connections.load({ audience, args: valid });
   }
+}
+
+/**
+ * The rules of an audience's `contacts` arguments. Also checked, for every audience a mutation's
+ * answer selects, before the mutation runs (graphql/nested-arguments.ts).
+ */
+export function validContactsArgs(args: unknown): Promise<ContactsArgs> {
+  return validateInput(ContactsArgs, args);
+}
+
+/** The rules of an audience's `contactsConnection` arguments, the cursor included. */
+export async function validContactsConnectionArgs(args: unknown): Promise<ContactsConnectionArgs> {
+  const valid = await validateInput(ContactsConnectionArgs, args);
+  if (valid.after) {
+    decodeCursor('after', valid.after, { sortBy: valid.sortBy, sortOrder: valid.sortOrder });
+  }
+  return valid;
 }

@@ -23,6 +23,7 @@ import {
   registerPlaygroundAssets,
   wantsPlayground,
 } from './playground';
+import { nestedArgumentsPlugin } from './nested-arguments';
 import { operationCostPlugin } from './operation-cost';
 import { operationLabelPlugin } from './operation-label';
 import { buildGraphQLSchema } from './schema';
@@ -58,14 +59,15 @@ export async function registerGraphQL(
   options: GraphQLOptions,
 ): Promise<void> {
   const armor = new ApolloArmor(OPERATION_LIMITS).protect();
+  const formatError = createErrorFormatter((error) =>
+    app.log.error({ err: error }, 'unexpected GraphQL error'),
+  );
   const apollo = new ApolloServer<RequestContext>({
     gateway: compiledExecution(await buildGraphQLSchema()),
     validationRules: armor.validationRules,
     parseOptions: { maxTokens: MAX_TOKENS },
     allowBatchedHttpRequests: false,
-    formatError: createErrorFormatter((error) =>
-      app.log.error({ err: error }, 'unexpected GraphQL error'),
-    ),
+    formatError,
     includeStacktraceInErrorResponses: false,
     // Compact JSON: Apollo pretty-prints by default, which costs time and bytes on every response.
     stringifyResult: (result) => JSON.stringify(result),
@@ -73,6 +75,7 @@ export async function registerGraphQL(
     plugins: [
       ...armor.plugins,
       operationCostPlugin(),
+      nestedArgumentsPlugin(formatError),
       operationLabelPlugin(),
       fastifyApolloDrainPlugin(app),
       // Apollo's own landing page loads from a CDN; ours is served from here, or not at all.
