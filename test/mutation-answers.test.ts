@@ -151,3 +151,24 @@ test('every field with arguments that a mutation’s answer can select has its r
     );
   expect(withArguments.sort()).toEqual(Object.keys(NESTED_ARGUMENT_RULES).sort());
 });
+
+test('one change per mutation operation: two root fields are refused before anything runs', async () => {
+  for (const query of [
+    'mutation { a: createAudience(input: { name: "First of two" }) { id } b: createAudience(input: { name: "x" }) { id } }',
+    'mutation { ...Both } fragment Both on Mutation { createAudience(input: { name: "First of two" }) { id } deleteAudience(id: "00000000-0000-4000-8000-000000000000") { id } }',
+    'mutation { createAudience(input: { name: "First of two" }) { id } ... on Mutation { again: createAudience(input: { name: "Second of two" }) { id } } }',
+  ]) {
+    const result = await server.graphql(query, {}, org.apiKey);
+    expect(result.status).toBe(400);
+    const error = onlyError(result);
+    expect(error.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(error.message).toMatch(/makes one change: this one has 2/);
+    expect(await audienceRow('First of two')).toBeUndefined();
+  }
+  const single = await server.graphql(
+    'mutation { __typename createAudience(input: { name: "Alone" }) { id } }',
+    {},
+    org.apiKey,
+  );
+  expect(single.errors).toBeUndefined();
+});

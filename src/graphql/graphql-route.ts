@@ -24,6 +24,7 @@ import {
   wantsPlayground,
 } from './playground';
 import { nestedArgumentsPlugin } from './nested-arguments';
+import { oneMutationFieldRule } from './one-mutation';
 import { operationCostPlugin } from './operation-cost';
 import { operationLabelPlugin } from './operation-label';
 import { buildGraphQLSchema } from './schema';
@@ -64,7 +65,7 @@ export async function registerGraphQL(
   );
   const apollo = new ApolloServer<RequestContext>({
     gateway: compiledExecution(await buildGraphQLSchema()),
-    validationRules: armor.validationRules,
+    validationRules: [...armor.validationRules, oneMutationFieldRule],
     parseOptions: { maxTokens: MAX_TOKENS },
     allowBatchedHttpRequests: false,
     formatError,

@@ -17,7 +17,11 @@ export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
   });
   // TypeGraphQL has no option for the root types' descriptions, and the playground shows them.
   describe(schema.getQueryType(), 'Reads, scoped to the organization of the x-api-key header.');
-  describe(schema.getMutationType(), 'Changes, made as the user of the x-api-key header.');
+  describe(
+    schema.getMutationType(),
+    'Changes, made as the user of the x-api-key header. One change per operation, and its answer ' +
+      'is checked before it runs: an error with `data: null` means nothing was changed.',
+  );
   return schema;
 }
 
