@@ -286,7 +286,11 @@ describe('REST: every path refuses malformed input with a 4xx and changes nothin
   test('PUT /api/audience/:id with generated invalid bodies and ids', async () => {
     const body = fc.oneof(
       fc
-        .record({ name: invalidName, description: fc.option(hostileValue, { nil: undefined }) })
+        // A null name keeps the name: valid here, unlike on creation.
+        .record({
+          name: invalidName.filter((name) => name !== null),
+          description: fc.option(hostileValue, { nil: undefined }),
+        })
         .map((value) => JSON.stringify(value)),
       fc
         .record({

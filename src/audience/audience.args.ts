@@ -25,7 +25,7 @@ export class AudiencesArgs extends PageArgs {
   @Field(() => String, {
     nullable: true,
     description:
-      'Case-insensitive substring of the name or the description; up to 256 characters, without the NUL character (U+0000).',
+      'Case-insensitive substring of the name or the description; up to 256 characters, without the NUL character (U+0000). Null, empty or left out: every audience.',
   })
   @SearchRules()
   search?: string | null;

@@ -2,12 +2,13 @@ import {
   ArrayMaxSize,
   ArrayNotEmpty,
   IsArray,
+  IsOptional,
   IsString,
   IsUUID,
   Length,
   MaxLength,
-  ValidateIf,
 } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { Field, InputType } from 'type-graphql';
 import { HasNoNul, IsNotBlank } from '../common/validation';
 
@@ -24,39 +25,45 @@ export class CreateAudienceInput {
   @HasNoNul()
   name!: string;
 
-  @Field({
+  @Field(() => String, {
     nullable: true,
-    description: 'Description, up to 256 characters, without the NUL character (U+0000).',
+    description:
+      'Description, up to 256 characters, without the NUL character (U+0000); null or left out: none.',
   })
-  @ValidateIf((input: CreateAudienceInput) => input.description !== undefined)
+  @IsOptional()
   @IsString()
   @MaxLength(256)
   @HasNoNul()
-  description?: string;
+  @JSONSchema({ nullable: true })
+  description?: string | null;
 }
 
 @InputType({ description: 'Changes to an audience; fields left out keep their value.' })
 export class UpdateAudienceInput {
-  @Field({
+  @Field(() => String, {
     nullable: true,
-    description: 'New name, 3 to 64 characters, not blank, without the NUL character (U+0000).',
+    description:
+      'New name, 3 to 64 characters, not blank, without the NUL character (U+0000); null or left out: the name is kept.',
   })
-  @ValidateIf((input: UpdateAudienceInput) => input.name !== undefined)
+  @IsOptional()
   @IsString()
   @Length(3, 64)
   @IsNotBlank()
   @HasNoNul()
-  name?: string;
+  @JSONSchema({ nullable: true })
+  name?: string | null;
 
-  @Field({
+  @Field(() => String, {
     nullable: true,
-    description: 'New description, 1 to 256 characters, without the NUL character (U+0000).',
+    description:
+      'New description, 1 to 256 characters, without the NUL character (U+0000); null removes the description; left out: it is kept.',
   })
-  @ValidateIf((input: UpdateAudienceInput) => input.description !== undefined)
+  @IsOptional()
   @IsString()
   @Length(1, 256)
   @HasNoNul()
-  description?: string;
+  @JSONSchema({ nullable: true })
+  description?: string | null;
 }
 
 /** The body of add-contacts; GraphQL passes its `contacts` argument through the same rules. */

@@ -225,7 +225,7 @@ export async function updateAudience(
   db: Knex,
   actor: Actor,
   id: string,
-  changes: { name?: string; description?: string },
+  changes: { name?: string; description?: string | null },
 ): Promise<Audience | undefined> {
   const [row] = await liveAudiences(db, actor.organizationId, undefined)
     .where('id', id)

@@ -66,9 +66,13 @@ export class AudienceService {
     const actor = requireActor(this.actor);
     const audienceId = assertUuid('id', id);
     const valid = await validateInput(UpdateAudienceInput, input);
+    // A null name keeps the name, as leaving it out does; a null description removes it.
+    const changes = { name: valid.name ?? undefined, description: valid.description };
     // Nothing to change is no write: updatedAt and updatedBy keep naming the last real change.
-    if (valid.name === undefined && valid.description === undefined) return this.get(audienceId);
-    const audience = await updateAudience(this.db, actor, audienceId, valid);
+    if (changes.name === undefined && changes.description === undefined) {
+      return this.get(audienceId);
+    }
+    const audience = await updateAudience(this.db, actor, audienceId, changes);
     if (!audience) throw new NotFoundError('Audience', audienceId);
     return audience;
   }

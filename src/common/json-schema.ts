@@ -23,6 +23,8 @@ export function inputSchema(type: new () => object): JsonSchema {
       // "No NUL character" stated as the text not matching one, beside any other pattern the
       // field has: generated clients and validators refuse what the service refuses.
       hasNoNul: { not: { pattern: '\u0000' } },
+      // Not blank: some character that is not white space (the characters String.trim removes).
+      isNotBlank: { pattern: '\\S' },
     },
   }) as Record<string, JsonSchema>;
   const base = schemas[type.name];

@@ -28,7 +28,7 @@ export class ContactsArgs extends PageArgs {
   @Field(() => String, {
     nullable: true,
     description:
-      'Case-insensitive substring of firstName, lastName or primaryPhone; up to 256 characters, without the NUL character (U+0000).',
+      'Case-insensitive substring of firstName, lastName or primaryPhone; up to 256 characters, without the NUL character (U+0000). Null, empty or left out: every contact.',
   })
   @SearchRules()
   search?: string | null;
@@ -54,7 +54,7 @@ export class ContactsConnectionArgs {
 
   @Field(() => String, {
     nullable: true,
-    description: 'The endCursor of the previous page; leave it out for the first page.',
+    description: 'The endCursor of the previous page; null or left out for the first page.',
   })
   @IsOptional()
   @IsString()
@@ -64,7 +64,7 @@ export class ContactsConnectionArgs {
   @Field(() => String, {
     nullable: true,
     description:
-      'Case-insensitive substring of firstName, lastName or primaryPhone; totalCount counts the matches. A cursor belongs to its search: pass the same one with `after`.',
+      'Case-insensitive substring of firstName, lastName or primaryPhone, up to 256 characters, without the NUL character (U+0000); totalCount counts the matches. Null, empty or left out: every member. A cursor belongs to its search: pass the same one with `after`.',
   })
   @SearchRules()
   search?: string | null;

@@ -1,4 +1,5 @@
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { Field, InputType } from 'type-graphql';
 import { HasNoNul, IsNotBlank } from '../common/validation';
 
@@ -31,10 +32,14 @@ export class CreateContactInput {
   })
   primaryPhone!: string;
 
-  @Field(() => String, { nullable: true, description: 'E-mail address, up to 254 characters.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'E-mail address, up to 254 characters; null or left out: none.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(254)
   @IsEmail()
+  @JSONSchema({ nullable: true })
   primaryEmail?: string | null;
 }

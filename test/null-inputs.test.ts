@@ -1,0 +1,154 @@
+import {
+  getNullableType,
+  type GraphQLArgument,
+  type GraphQLInputField,
+  isInputObjectType,
+  isNonNullType,
+  isObjectType,
+} from 'graphql';
+import { buildGraphQLSchema } from '../src/graphql/schema';
+import { TestOrganization } from './support/fixtures';
+import { TestServer } from './support/test-server';
+
+// Every input the schema marks nullable takes an explicit null, with the meaning its description
+// states; REST's bodies take null where their OpenAPI schema says `nullable`.
+let server: TestServer;
+let org: TestOrganization;
+beforeAll(async () => {
+  server = await TestServer.start();
+  org = await TestOrganization.create(server.db);
+});
+afterAll(() => server.close());
+
+const SENT_NULL_BELOW = [
+  'CreateAudienceInput.description',
+  'UpdateAudienceInput.name',
+  'UpdateAudienceInput.description',
+  'CreateContactInput.primaryEmail',
+  'Query.audiences(search)',
+  'Query.contacts(search)',
+  'Audience.contacts(search)',
+  'Audience.contactsConnection(after)',
+  'Audience.contactsConnection(search)',
+];
+
+test('every nullable input of the schema is sent null below', async () => {
+  const schema = await buildGraphQLSchema();
+  const nullable: string[] = [];
+  const isNullable = (input: GraphQLArgument | GraphQLInputField) =>
+    !isNonNullType(input.type) && input.defaultValue === undefined;
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__')) continue;
+    if (isInputObjectType(type)) {
+      for (const field of Object.values(type.getFields()))
+        if (isNullable(field)) nullable.push(`${type.name}.${field.name}`);
+    } else if (isObjectType(type)) {
+      for (const field of Object.values(type.getFields()))
+        for (const arg of field.args)
+          if (isNullable(arg)) nullable.push(`${type.name}.${field.name}(${arg.name})`);
+    }
+  }
+  expect(nullable.sort()).toEqual([...SENT_NULL_BELOW].sort());
+  // The descriptions say what null means.
+  const describedNull = (text: string | null | undefined) => /\bnull\b/i.test(text ?? '');
+  for (const name of SENT_NULL_BELOW) {
+    const [typeName, rest] = name.split('.') as [string, string];
+    const type = schema.getType(typeName)!;
+    const match = /^(\w+)\((\w+)\)$/.exec(rest);
+    const fields = (
+      getNullableType(type) as never as {
+        getFields(): Record<string, GraphQLInputField & { args?: GraphQLArgument[] }>;
+      }
+    ).getFields();
+    const input = match
+      ? fields[match[1]!]!.args!.find((arg) => arg.name === match[2])!
+      : fields[rest]!;
+    expect([name, describedNull(input.description)]).toEqual([name, true]);
+  }
+});
+
+test('createAudience with description null: an audience without one', async () => {
+  const result = await server.graphql(
+    'mutation { createAudience(input: { name: "No description", description: null }) { id description } }',
+    {},
+    org.apiKey,
+  );
+  expect(result.errors).toBeUndefined();
+  expect(result.data!.createAudience.description).toBeNull();
+  const rest = await post('/api/audience', { name: 'No description either', description: null });
+  expect(rest.status).toBe(201);
+  expect(((await rest.json()) as { description: unknown }).description).toBeNull();
+});
+
+test('updateAudience with name null keeps the name; with description null removes the description', async () => {
+  const audience = await org.audience('Named', { description: 'Described' });
+  const update = (input: string) =>
+    server.graphql(
+      `mutation { updateAudience(id: "${audience.id}", input: ${input}) { name description updatedAt } }`,
+      {},
+      org.apiKey,
+    );
+  const kept = await update('{ name: null }');
+  expect(kept.errors).toBeUndefined();
+  expect(kept.data!.updateAudience).toMatchObject({ name: 'Named', description: 'Described' });
+  // Nothing changed: updatedAt still names the last real change.
+  expect(new Date(kept.data!.updateAudience.updatedAt).getTime()).toBe(
+    audience.updatedAt.getTime(),
+  );
+  const removed = await update('{ name: null, description: null }');
+  expect(removed.errors).toBeUndefined();
+  expect(removed.data!.updateAudience).toMatchObject({ name: 'Named', description: null });
+  expect(new Date(removed.data!.updateAudience.updatedAt).getTime()).toBeGreaterThan(
+    audience.updatedAt.getTime(),
+  );
+  // REST's PUT alike.
+  const other = await org.audience('Named by REST', { description: 'Described by REST' });
+  const put = await fetch(`${server.url}/api/audience/${other.id}`, {
+    method: 'PUT',
+    headers: { 'x-api-key': org.apiKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: null, description: null }),
+  });
+  expect(put.status).toBe(200);
+  expect(await put.json()).toMatchObject({ name: 'Named by REST', description: null });
+});
+
+test('createContacts with primaryEmail null: a contact without one', async () => {
+  const result = await server.graphql(
+    'mutation { createContacts(input: [{ firstName: "No", lastName: "Email", primaryPhone: "+15550009999", primaryEmail: null }]) { primaryEmail } }',
+    {},
+    org.apiKey,
+  );
+  expect(result.errors).toBeUndefined();
+  expect(result.data!.createContacts).toEqual([{ primaryEmail: null }]);
+});
+
+test('search null and after null read as if left out', async () => {
+  const audience = await org.audience('Searched', { members: 3 });
+  const read = (value: string | undefined) => {
+    const search = value === undefined ? '' : `(search: ${value})`;
+    const connection = value === undefined ? '' : `(search: ${value}, after: ${value})`;
+    return server.graphql(
+      `{ audiences${search} { meta { total } }
+         contacts${search} { meta { total } }
+         audience(id: "${audience.id}") {
+           contacts${search} { meta { total } }
+           contactsConnection${connection} { totalCount edges { cursor } }
+         } }`,
+      {},
+      org.apiKey,
+    );
+  };
+  const withNull = await read('null');
+  const without = await read(undefined);
+  expect(without.errors).toBeUndefined();
+  expect(withNull.errors).toBeUndefined();
+  expect(withNull.data).toEqual(without.data);
+});
+
+function post(path: string, json: object) {
+  return fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'x-api-key': org.apiKey, 'content-type': 'application/json' },
+    body: JSON.stringify(json),
+  });
+}
