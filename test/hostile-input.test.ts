@@ -1,3 +1,4 @@
+import Ajv from 'ajv';
 import fc from 'fast-check';
 import { TestOrganization } from './support/fixtures';
 import { longOr } from './support/load';
@@ -423,6 +424,128 @@ async function expectGraphQL(
   if (mustFail && !body.errors?.length) throw new Error(`accepted: ${answer.text}`);
   if (body.errors?.length && answer.status !== 200) expect([400, 404]).toContain(answer.status);
 }
+
+describe('REST: the published OpenAPI schemas say what the service accepts', () => {
+  // Every generated body is judged twice: by the body schema the OpenAPI document publishes, and
+  // by the service. A 400 must be a body the schema refuses, and a body it accepts must be done
+  // (apart from references to things that do not exist, such as unknown contact ids).
+  const text = fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 80 }),
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc.string({ minLength: 60, maxLength: 70 }),
+    fc.string({ minLength: 250, maxLength: 262 }),
+    fc.constantFrom(
+      'Valid name',
+      '   ',
+      '\u00a0\u00a0\u00a0',
+      '\ufeff\u2003\n',
+      `abc${'\ufe0f'.repeat(62)}`,
+      `abc${'\ufe0f'.repeat(61)}`,
+      'ab\ufe0fc',
+      'x\u0000yz',
+      '😀😀😀',
+      'e\u0301\u0301',
+      '',
+    ),
+  );
+  const value = fc.oneof(
+    { weight: 6, arbitrary: text },
+    fc.constant(null),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant([]),
+    fc.constant({}),
+  );
+  const audienceBody = fc.record(
+    { name: value, description: value, extra: value },
+    { requiredKeys: [] },
+  );
+  // Boundaries every run tries, besides the generated bodies.
+  const examples: [Record<string, unknown>][] = [
+    `abc${'\ufe0f'.repeat(62)}`,
+    `abc${'\ufe0f'.repeat(61)}`,
+    '😀😀😀',
+    '   ',
+    'x\u0000yz',
+    null,
+    'n'.repeat(64),
+    'n'.repeat(65),
+  ].flatMap((name) => [[{ name }], [{ name: 'Valid name', description: name }]]);
+
+  async function bodySchema(path: string, method: 'post' | 'put') {
+    const document = JSON.parse((await send('GET', '/api/openapi.json')).text) as any;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+    return ajv.compile(document.paths[path][method].requestBody.content['application/json'].schema);
+  }
+
+  async function agree(
+    method: string,
+    path: string,
+    body: unknown,
+    valid: (body: unknown) => boolean,
+    done: number,
+    isReference: (answer: Answer) => boolean = () => false,
+  ) {
+    const answer = await send(method, path, JSON.stringify(body));
+    const expected = valid(body) ? done : 400;
+    if (answer.status !== expected && !(answer.status === 400 && isReference(answer))) {
+      throw new Error(
+        `schema says ${expected}, service ${answer.status} for ${JSON.stringify(body)}: ${answer.text}`,
+      );
+    }
+  }
+
+  test('POST /api/audience', async () => {
+    const valid = await bodySchema('/api/audience', 'post');
+    await fc.assert(
+      fc.asyncProperty(audienceBody, (body) => agree('POST', '/api/audience', body, valid, 201)),
+      { ...settings, examples },
+    );
+  });
+
+  test('PUT /api/audience/:id', async () => {
+    const valid = await bodySchema('/api/audience/{id}', 'put');
+    const target = (await org.audience('Schema target')).id;
+    await fc.assert(
+      fc.asyncProperty(audienceBody, (body) =>
+        agree('PUT', `/api/audience/${target}`, body, valid, 200),
+      ),
+      { ...settings, examples },
+    );
+  });
+
+  test('POST /api/audience/:id/add-contacts', async () => {
+    const valid = await bodySchema('/api/audience/{id}/add-contacts', 'post');
+    const target = (await org.audience('Schema members')).id;
+    const id = fc.oneof(
+      { weight: 5, arbitrary: fc.constantFrom(...contactIds) },
+      fc.constantFrom(...contactIds).map((id) => id.toUpperCase()),
+      fc.uuid(),
+      value,
+    );
+    const body = fc.oneof(
+      fc.record({ contacts: fc.array(id, { maxLength: 12 }) }),
+      fc.record({ contacts: value }),
+      fc.record({ contacts: fc.array(id, { maxLength: 3 }), extra: value }),
+      fc.constant({}),
+    );
+    await fc.assert(
+      fc.asyncProperty(body, (body) =>
+        agree(
+          'POST',
+          `/api/audience/${target}/add-contacts`,
+          body,
+          valid,
+          200,
+          // Well-formed ids that are not the organization's contacts: references, not form.
+          (answer) => answer.text.includes('contacts not found in this organization'),
+        ),
+      ),
+      settings,
+    );
+  });
+});
 
 describe('GraphQL: every argument refuses malformed values with a coded error and changes nothing', () => {
   const listArgs = fc.record(

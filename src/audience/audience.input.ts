@@ -5,12 +5,10 @@ import {
   IsOptional,
   IsString,
   IsUUID,
-  Length,
-  MaxLength,
 } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Field, InputType } from 'type-graphql';
-import { HasNoNul, IsNotBlank } from '../common/validation';
+import { Characters, HasNoNul, IsNotBlank } from '../common/validation';
 
 export const MAX_CONTACTS_PER_ADD = 10_000;
 
@@ -20,7 +18,7 @@ export class CreateAudienceInput {
     description: 'Name, 3 to 64 characters, not blank, without the NUL character (U+0000).',
   })
   @IsString()
-  @Length(3, 64)
+  @Characters(3, 64)
   @IsNotBlank()
   @HasNoNul()
   name!: string;
@@ -32,7 +30,7 @@ export class CreateAudienceInput {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(256)
+  @Characters(0, 256)
   @HasNoNul()
   @JSONSchema({ nullable: true })
   description?: string | null;
@@ -47,7 +45,7 @@ export class UpdateAudienceInput {
   })
   @IsOptional()
   @IsString()
-  @Length(3, 64)
+  @Characters(3, 64)
   @IsNotBlank()
   @HasNoNul()
   @JSONSchema({ nullable: true })
@@ -60,7 +58,7 @@ export class UpdateAudienceInput {
   })
   @IsOptional()
   @IsString()
-  @Length(1, 256)
+  @Characters(1, 256)
   @HasNoNul()
   @JSONSchema({ nullable: true })
   description?: string | null;

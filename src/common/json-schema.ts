@@ -21,10 +21,15 @@ export function inputSchema(type: new () => object): JsonSchema {
   schemas ??= validationMetadatasToSchemas({
     additionalConverters: {
       // "No NUL character" stated as the text not matching one, beside any other pattern the
-      // field has: generated clients and validators refuse what the service refuses.
-      hasNoNul: { not: { pattern: '\u0000' } },
+      // field has: generated clients and validators refuse what the service refuses. `type`
+      // keeps the rule to strings: `not: { pattern }` alone would refuse a null.
+      hasNoNul: { not: { type: 'string', pattern: '\u0000' } },
       // Not blank: some character that is not white space (the characters String.trim removes).
       isNotBlank: { pattern: '\\S' },
+      characters: (meta: { constraints: number[] }) => ({
+        ...(meta.constraints[0]! > 0 && { minLength: meta.constraints[0] }),
+        maxLength: meta.constraints[1],
+      }),
     },
   }) as Record<string, JsonSchema>;
   const base = schemas[type.name];

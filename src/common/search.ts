@@ -1,6 +1,6 @@
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
 import { hasTrigram } from './search-plan';
-import { HasNoNul } from './validation';
+import { Characters, HasNoNul } from './validation';
 
 const MAX_SEARCH_LENGTH = 256;
 
@@ -9,7 +9,7 @@ export function SearchRules(): PropertyDecorator {
   return (target, property) => {
     IsOptional()(target, property);
     IsString()(target, property);
-    MaxLength(MAX_SEARCH_LENGTH)(target, property);
+    Characters(0, MAX_SEARCH_LENGTH)(target, property);
     HasNoNul()(target, property);
   };
 }

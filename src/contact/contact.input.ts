@@ -1,7 +1,7 @@
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Matches } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Field, InputType } from 'type-graphql';
-import { HasNoNul, IsNotBlank } from '../common/validation';
+import { Characters, HasNoNul, IsNotBlank } from '../common/validation';
 
 export const MAX_CONTACTS_PER_CREATE = 1000;
 
@@ -11,7 +11,7 @@ export class CreateContactInput {
     description: 'Given name, 1 to 100 characters, not blank, without the NUL character (U+0000).',
   })
   @IsString()
-  @Length(1, 100)
+  @Characters(1, 100)
   @IsNotBlank()
   @HasNoNul()
   firstName!: string;
@@ -20,7 +20,7 @@ export class CreateContactInput {
     description: 'Family name, 1 to 100 characters, not blank, without the NUL character (U+0000).',
   })
   @IsString()
-  @Length(1, 100)
+  @Characters(1, 100)
   @IsNotBlank()
   @HasNoNul()
   lastName!: string;
@@ -38,7 +38,7 @@ export class CreateContactInput {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(254)
+  @Characters(0, 254)
   @IsEmail()
   @JSONSchema({ nullable: true })
   primaryEmail?: string | null;
