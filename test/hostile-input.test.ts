@@ -515,6 +515,70 @@ describe('REST: the published OpenAPI schemas say what the service accepts', () 
     );
   });
 
+  // Query parameters: the documented ones only (any other is refused, as each operation's
+  // description says), each sent as text. An integer is valid in its plain decimal form.
+  async function queryJudge(path: string) {
+    const document = JSON.parse((await send('GET', '/api/openapi.json')).text) as any;
+    const ajv = new Ajv({ strict: false });
+    const parameters = new Map<string, { schema: any; check: (value: unknown) => boolean }>(
+      document.paths[path].get.parameters
+        .filter((parameter: { in: string }) => parameter.in === 'query')
+        .map((parameter: { name: string; schema: object }) => [
+          parameter.name,
+          { schema: parameter.schema, check: ajv.compile(parameter.schema) },
+        ]),
+    );
+    const judge = (pairs: [string, string][]) => {
+      const names = pairs.map(([name]) => name);
+      if (new Set(names).size !== names.length) return false;
+      return pairs.every(([name, value]) => {
+        const parameter = parameters.get(name)!;
+        if (parameter.schema.type !== 'integer') return parameter.check(value);
+        return /^-?\d+$/.test(value) && parameter.check(Number(value));
+      });
+    };
+    return { names: [...parameters.keys()], judge };
+  }
+
+  test.each([
+    ['/api/audience', () => '/api/audience'],
+    ['/api/audience/{id}/contacts', () => `/api/audience/${audienceId}/contacts`],
+  ])('GET %s query parameters', async (documented, path) => {
+    const { names, judge } = await queryJudge(documented);
+    const queryValue = fc.oneof(
+      text,
+      fc.integer({ min: -5, max: 105 }).map(String),
+      fc.constantFrom(
+        '0',
+        '1',
+        '100',
+        '101',
+        '007',
+        '+5',
+        '5.0',
+        '1e2',
+        '2147483647',
+        '2147483648',
+      ),
+      fc.constantFrom('name', 'createdAt', 'updatedAt', 'firstName', 'lastName', 'primaryPhone'),
+      fc.constantFrom('asc', 'desc', 'ASC', ''),
+    );
+    const pairs = fc.array(fc.tuple(fc.constantFrom(...names), queryValue), { maxLength: 4 });
+    await fc.assert(
+      fc.asyncProperty(pairs, async (pairs) => {
+        const query = new URLSearchParams(pairs).toString();
+        const answer = await send('GET', `${path()}?${query}`);
+        const expected = judge(pairs) ? 200 : 400;
+        if (answer.status !== expected) {
+          throw new Error(
+            `schema says ${expected}, service ${answer.status} for ?${query}: ${answer.text}`,
+          );
+        }
+      }),
+      settings,
+    );
+  });
+
   test('POST /api/audience/:id/add-contacts', async () => {
     const valid = await bodySchema('/api/audience/{id}/add-contacts', 'post');
     const target = (await org.audience('Schema members')).id;

@@ -26,6 +26,10 @@ interface IdParams {
  * The documented REST paths. Each handler only reshapes: the service validates, scopes and
  * decides, exactly as for GraphQL.
  */
+// What OpenAPI 3.0 cannot say in a schema: query parameters are these and no others.
+const UNKNOWN_PARAMETERS =
+  'Integers in plain decimal form; a parameter sent twice, or one not listed, is refused (400).';
+
 export async function audienceRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/audience',
@@ -33,7 +37,8 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: 'Get all audiences',
         description:
-          'Searchable fields: name, description. Sortable fields: name, createdAt, updatedAt.',
+          'Searchable fields: name, description. Sortable fields: name, createdAt, updatedAt. ' +
+          UNKNOWN_PARAMETERS,
         tags: ['audience'],
         querystring: inputSchema(AudiencesArgs),
         response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errors(400, 401) },
@@ -61,7 +66,8 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: 'Get paginated list of contacts belonging to an audience',
         description:
-          'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt.',
+          'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt. ' +
+          UNKNOWN_PARAMETERS,
         tags: ['audience'],
         params: ID_PARAMS,
         querystring: inputSchema(ContactsArgs),
