@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { type GraphQLObjectType, isObjectType } from 'graphql';
 import { buildGraphQLSchema } from '../src/graphql/schema';
 import { NESTED_ARGUMENT_RULES } from '../src/graphql/nested-arguments';
@@ -171,4 +172,34 @@ test('one change per mutation operation: two root fields are refused before anyt
     org.apiKey,
   );
   expect(single.errors).toBeUndefined();
+});
+
+test('a failure reading a mutation’s answer after its write undoes the write', async () => {
+  // Reading the members times out (another session holds their table): the answer says the
+  // mutation failed, so its write must not stand.
+  const slow = await TestServer.start({ statementTimeoutMs: 500 });
+  const elsewhere = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await elsewhere.connect();
+  try {
+    const owner = await TestOrganization.create(slow.db);
+    const audience = await owner.audience('Before the lock', { members: 2 });
+    await elsewhere.query('begin');
+    await elsewhere.query('lock table audience_contact in access exclusive mode');
+    const result = await slow.graphql(
+      `mutation { updateAudience(id: "${audience.id}", input: { name: "After the lock" }) {
+         name contacts { data { id } }
+       } }`,
+      {},
+      owner.apiKey,
+    );
+    await elsewhere.query('rollback');
+    expect(result.data ?? null).toBeNull();
+    expect(onlyError(result).extensions.code).toBe('SERVICE_UNAVAILABLE');
+    const row = await slow.db('audience').where({ id: audience.id }).first();
+    expect(row.name).toBe('Before the lock');
+  } finally {
+    await elsewhere.query('rollback').catch(() => undefined);
+    await elsewhere.end();
+    await slow.close();
+  }
 });

@@ -5,6 +5,7 @@ import type {
 } from '@apollo/server-gateway-interface';
 import { type DocumentNode, execute, GraphQLError, type GraphQLSchema } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import type { RequestContext } from '../server/request-context';
 
 /**
  * Queries run as JavaScript compiled for their document (graphql-jit) instead of graphql-js
@@ -13,8 +14,9 @@ import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
  * request and kept as long as Apollo keeps the document itself (its parsed-and-validated cache),
  * so that clients sending endless distinct documents cannot grow this cache on their own.
  *
- * What is not compiled runs on graphql-js as before: mutations (run serially, and their cost is
- * the database's), subscriptions, and any document graphql-jit refuses to compile.
+ * What is not compiled runs on graphql-js as before: mutations (run serially, in a transaction of
+ * their own, and their cost is the database's), subscriptions, and any document graphql-jit
+ * refuses to compile.
  *
  * Apollo Server's hook for a different executor is its gateway interface; this "gateway" serves
  * the one local schema.
@@ -54,6 +56,21 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
         const result = await query.query(undefined, context, request.variables ?? {});
         return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
       }
+    }
+    if (operation.operation === 'mutation') {
+      // The mutation and every read of its answer in one transaction, kept only when the answer
+      // has the mutation's result: an error in its answer that nulls it (a database failure
+      // reading the new audience's members, say) undoes the write the answer does not show.
+      return (context as RequestContext).inTransaction(async (transactional) => {
+        const result = await execute({
+          schema,
+          document,
+          contextValue: transactional,
+          variableValues: request.variables,
+          operationName,
+        });
+        return { value: result, commit: result.data !== null && result.data !== undefined };
+      });
     }
     return execute({
       schema,

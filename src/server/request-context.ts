@@ -14,6 +14,14 @@ export interface RequestContext {
   contacts: ContactService;
   /** What the request ran, for its log line and the metrics; filled in as it goes. */
   trace: RequestTrace;
+  /**
+   * Runs `work` with services bound to one database transaction, committed when `work` says so
+   * and rolled back otherwise (or when it throws): a GraphQL mutation and every read of its
+   * answer, so that an answer that says the mutation failed never stands over a committed write.
+   */
+  inTransaction<T>(
+    work: (context: RequestContext) => Promise<{ value: T; commit: boolean }>,
+  ): Promise<T>;
 }
 
 export interface RequestTrace {
@@ -41,10 +49,25 @@ export async function createRequestContext(
     actor = apiKey ? await apiKeys.actorFor(apiKey) : null;
     if (!actor) throw new UnauthenticatedError('The API key in x-api-key is invalid or revoked');
   }
+  return contextOn(db, actor, {});
+}
+
+function contextOn(db: Knex, actor: Actor | null, trace: RequestTrace): RequestContext {
   return {
     actor,
     audiences: new AudienceService(db, actor, createAudienceLoaders(db)),
     contacts: new ContactService(db, actor),
-    trace: {},
+    trace,
+    async inTransaction(work) {
+      const trx = await db.transaction();
+      try {
+        const { value, commit } = await work(contextOn(trx, actor, trace));
+        await (commit ? trx.commit() : trx.rollback());
+        return value;
+      } catch (error) {
+        if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
+        throw error;
+      }
+    },
   };
 }

@@ -24,9 +24,15 @@ export class TestServer {
   static async start(
     options: Omit<Partial<AppOptions>, 'db' | 'config'> & {
       config?: Partial<AppOptions['config']>;
+      /** PostgreSQL's statement_timeout on the service's connections; none when left out. */
+      statementTimeoutMs?: number;
     } = {},
   ): Promise<TestServer> {
-    const { orm } = await connectOrm(process.env.TEST_DATABASE_URL!, 4);
+    const { orm } = await connectOrm(
+      process.env.TEST_DATABASE_URL!,
+      4,
+      options.statementTimeoutMs ?? 0,
+    );
     const app = await buildApp({
       db: orm.em.getKnex(),
       demoApiKey: options.demoApiKey,
