@@ -197,7 +197,7 @@ async function main(): Promise<void> {
         );
       }
       if (SCENARIOS.has('add-contacts') && run === 1)
-        rows.push(await addContacts(base, headers, db, service));
+        rows.push(...(await addContacts(base, headers, db, service)));
       if (SCENARIOS.has('read-matrix') && run === 1) {
         await readMatrix(
           db,
@@ -370,7 +370,7 @@ async function addContacts(
   headers: Record<string, string>,
   db: Knex,
   target: Managed,
-): Promise<Row> {
+): Promise<Row[]> {
   const ids = (
     await db('contact')
       .where({ organization_id: BENCH_ORG_ID })
@@ -379,7 +379,9 @@ async function addContacts(
       .select('id')
   ).map((row: { id: string }) => row.id);
   const timings: number[] = [];
+  const removals: number[] = [];
   let statements = 0;
+  let left = 0;
   let duplicates = 0;
   await resetPeakRss(target.pid);
   for (let call = 0; call < 5; call += 1) {
@@ -406,6 +408,21 @@ async function addContacts(
       .count({ n: '*' })
       .first();
     duplicates += 10_000 - Number((count as { n: string }).n);
+    // Then the same 10,000 out again (scenario 4b).
+    const removeStarted = performance.now();
+    const removed = await fetch(`${base}/api/audience/${audience.id}/remove-contacts`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ contacts: batch }),
+    });
+    removals.push(performance.now() - removeStarted);
+    if (removed.status !== 200)
+      throw new Error(`remove-contacts answered ${removed.status}: ${await removed.text()}`);
+    const remaining = await db('audience_contact')
+      .where({ audience_id: audience.id })
+      .count({ n: '*' })
+      .first();
+    left += Number((remaining as { n: string }).n);
     await fetch(`${base}/api/audience/${audience.id}`, { method: 'DELETE', headers });
   }
   timings.sort((a, b) => a - b);
@@ -419,8 +436,20 @@ async function addContacts(
     errors: 0,
     note: `${duplicates === 0 ? 'no duplicates' : `${duplicates} rows missing or duplicated`}; one INSERT (statements: auth, BEGIN, lock, insert, COMMIT)`,
   };
+  removals.sort((a, b) => a - b);
+  const removal: Row = {
+    scenario: '4b. removeContactsFromAudience with 10,000 ids (5 calls)',
+    requestsPerSecond: round(1000 / (removals.reduce((a, b) => a + b, 0) / removals.length), 2),
+    p50: Math.round(removals[2]!),
+    p99: Math.round(removals[4]!),
+    statementsPerRequest: null,
+    peakRssMb: await peakRssMb(target.pid),
+    errors: 0,
+    note: `${left === 0 ? 'every member removed' : `${left} members left`}; one DELETE`,
+  };
   console.log(formatRow(row));
-  return row;
+  console.log(formatRow(removal));
+  return [row, removal];
 }
 
 /**
@@ -641,6 +670,7 @@ function evaluateTargets(rows: Row[]): Target[] {
   const find = (prefix: string) => rows.find((row) => row.scenario.startsWith(prefix));
   const [ours, rest, postgraphile, raw] = [find('1.'), find('2.'), find('5.'), find('6.')];
   const [search, first, deep, add] = [find('3c.'), find('3e.'), find('3f.'), find('4.')];
+  const remove = find('4b.');
   // The service's own scenarios (1 to 4), not PostGraphile's.
   const service = rows.filter((row) => /^[1-4]/.test(row.scenario));
   const peak = Math.max(...service.map((row) => row.peakRssMb ?? 0));
@@ -685,6 +715,11 @@ function evaluateTargets(rows: Row[]): Target[] {
           ? `${deep.p50} vs ${first.p50} ms p50; ${deep.requestsPerSecond} vs ${first.requestsPerSecond} req/s`
           : '–',
       met: first && deep ? deep.p50 <= first.p50 * 1.1 + 1 : null,
+    },
+    {
+      target: 'removing 10,000 ids under 1 s, every member removed',
+      figure: remove ? `${remove.p99} ms at worst; ${remove.note}` : '–',
+      met: remove ? remove.p99 < 1000 && (remove.note ?? '').startsWith('every member') : null,
     },
     {
       target: '(4) 10,000 ids under 1 s, one statement, no duplicates',

@@ -104,6 +104,7 @@ runs('in a real browser', () => {
       'GET /api/audience/{id}/contacts',
       'POST /api/audience',
       'POST /api/audience/{id}/add-contacts',
+      'POST /api/audience/{id}/remove-contacts',
       'PUT /api/audience/{id}',
     ]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'api-docs.png') });

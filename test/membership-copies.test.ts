@@ -78,6 +78,7 @@ const NAMES = ['Ann', 'bob', 'Émile', 'ZOE', 'ma_x', '50%'];
 
 type Step =
   | { kind: 'add'; audience: number; contacts: number[] }
+  | { kind: 'remove'; audience: number; contacts: number[] }
   | { kind: 'rename'; contacts: number[]; firstName: string; lastName: string }
   | { kind: 'rephone'; contact: number }
   | { kind: 'redate'; contacts: number[]; days: number }
@@ -91,6 +92,7 @@ type Step =
 const indexes = fc.array(fc.nat(39), { minLength: 1, maxLength: 12 });
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('add' as const), audience: fc.nat(3), contacts: indexes }),
+  fc.record({ kind: fc.constant('remove' as const), audience: fc.nat(3), contacts: indexes }),
   fc.record({
     kind: fc.constant('rename' as const),
     contacts: indexes,
@@ -111,7 +113,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('eraseAudience' as const), audience: fc.nat(9) }),
 );
 
-test('copies and counts equal the truth after random sequences of adds, contact changes, deletes and audience changes', async () => {
+test('copies and counts equal the truth after random sequences of adds, removes, contact changes, deletes and audience changes', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 25 }), async (steps) => {
       const org = await TestOrganization.create(server.db);
@@ -132,6 +134,11 @@ test('copies and counts equal the truth after random sequences of adds, contact 
         if (change.kind === 'add') {
           if (live.length === 0) continue;
           await org.audiences.addContacts(live[change.audience % live.length], {
+            contacts: pick(change.contacts),
+          });
+        } else if (change.kind === 'remove') {
+          if (live.length === 0) continue;
+          await org.audiences.removeContacts(live[change.audience % live.length], {
             contacts: pick(change.contacts),
           });
         } else if (change.kind === 'newAudience') {

@@ -64,8 +64,8 @@ export class UpdateAudienceInput {
   description?: string | null;
 }
 
-/** The body of add-contacts; GraphQL passes its `contacts` argument through the same rules. */
-export class AddContactsInput {
+/** The body of add-contacts and remove-contacts; GraphQL passes its `contacts` argument through the same rules. */
+export class ContactIdsInput {
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(MAX_CONTACTS_PER_ADD)

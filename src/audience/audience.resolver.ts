@@ -73,6 +73,20 @@ export class AudienceResolver {
     return audiences.addContacts(id, { contacts });
   }
 
+  @Mutation(() => [ID], {
+    description:
+      `Takes up to ${MAX_CONTACTS_PER_ADD} contacts out of a live audience and returns their ids, de-duplicated, in request order. ` +
+      'Contacts that are not members are no error; the contacts themselves stay. If any id is not a contact of your ' +
+      'organization, nothing is removed and the error lists those ids (extensions.unknownContactIds).',
+  })
+  removeContactsFromAudience(
+    @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
+    @Arg('contacts', () => [ID], { description: 'Contact ids (UUIDs).' }) contacts: string[],
+    @Ctx() { audiences }: RequestContext,
+  ) {
+    return audiences.removeContacts(id, { contacts });
+  }
+
   @FieldResolver(() => ContactPage, {
     description: 'The contacts of the audience, one page at a time.',
   })

@@ -6,7 +6,7 @@ import { parseQuery, requireJsonObject } from '../server/rest/query-string';
 import { contextOf } from '../server/rest/rest-context';
 import { REST_ERROR_SCHEMA } from '../server/rest/rest-errors';
 import { AudiencesArgs } from './audience.args';
-import { AddContactsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
+import { ContactIdsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
 import { AUDIENCE_LIST_RESPONSE_SCHEMA, AUDIENCE_RESPONSE_SCHEMA } from './audience.schemas';
 
 const ID_PARAMS = {
@@ -110,7 +110,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
           'If any id is not a contact of your organization, nothing is added and the message lists those ids.',
         tags: ['audience'],
         params: ID_PARAMS,
-        body: inputSchema(AddContactsInput),
+        body: inputSchema(ContactIdsInput),
         response: {
           200: {
             type: 'array',
@@ -123,6 +123,35 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
     },
     (request) =>
       contextOf(request).audiences.addContacts(request.params.id, requireJsonObject(request.body)),
+  );
+
+  app.post<{ Params: IdParams }>(
+    '/audience/:id/remove-contacts',
+    {
+      schema: {
+        summary: 'Remove multiple contacts from an audience segment',
+        description:
+          'Takes 1 to 10,000 contact ids out of the audience; returns them, de-duplicated, in request order. ' +
+          'Contacts that are not members are no error. If any id is not a contact of your organization, ' +
+          'nothing is removed and the message lists those ids. The contacts themselves stay.',
+        tags: ['audience'],
+        params: ID_PARAMS,
+        body: inputSchema(ContactIdsInput),
+        response: {
+          200: {
+            type: 'array',
+            items: { type: 'string', format: 'uuid' },
+            description: 'The contact ids taken out (members or not).',
+          },
+          ...errors(400, 401, 404, 413),
+        },
+      },
+    },
+    (request) =>
+      contextOf(request).audiences.removeContacts(
+        request.params.id,
+        requireJsonObject(request.body),
+      ),
   );
 
   app.put<{ Params: IdParams }>(

@@ -8,8 +8,8 @@ import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import type { Contact, ContactConnection } from '../contact/contact.type';
 import { type Actor, requireActor } from '../organization/actor';
 import { AudiencesArgs } from './audience.args';
-import { AddContactsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
-import { addMembers } from '../membership/membership.repository';
+import { ContactIdsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
+import { addMembers, removeMembers } from '../membership/membership.repository';
 import type { AudienceLoaders } from './audience.loaders';
 import {
   findAudience,
@@ -92,15 +92,32 @@ export class AudienceService {
    * call and nothing is added.
    */
   async addContacts(id: unknown, input: unknown): Promise<string[]> {
+    return this.changeMembers(id, input, addMembers);
+  }
+
+  /**
+   * Takes contacts out of a live audience, with addContacts' rules: the requested ids come back
+   * de-duplicated in request order; contacts that are not members are no error; if any id is not
+   * a contact of the organization, nothing is removed and the error lists those ids.
+   */
+  async removeContacts(id: unknown, input: unknown): Promise<string[]> {
+    return this.changeMembers(id, input, removeMembers);
+  }
+
+  private async changeMembers(
+    id: unknown,
+    input: unknown,
+    change: typeof addMembers,
+  ): Promise<string[]> {
     const actor = requireActor(this.actor);
     const audienceId = assertUuid('id', id);
-    const valid = await validateInput(AddContactsInput, input);
+    const valid = await validateInput(ContactIdsInput, input);
     const contactIds = [...new Set(valid.contacts.map((contactId) => contactId.toLowerCase()))];
     await this.db.transaction(async (trx) => {
       if (!(await lockLiveAudience(trx, actor, audienceId))) {
         throw new NotFoundError('Audience', audienceId);
       }
-      const unknown = await addMembers(trx, actor, audienceId, contactIds);
+      const unknown = await change(trx, actor, audienceId, contactIds);
       if (unknown.length > 0) {
         const error = ValidationError.of(
           'contacts',

@@ -56,6 +56,34 @@ export async function addMembers(
 }
 
 /**
+ * Takes the contacts out of the audience in one statement, unless one of them is not a contact of
+ * the actor's organization: then nothing is removed and the ids that are not are returned.
+ * Contacts that are not members are no error. The caller holds the audience's row lock (as adds
+ * do), so adds and removes of one audience run one after the other; the database takes the
+ * removed rows out of the member count and the search pieces (membership_removed).
+ */
+export async function removeMembers(
+  trx: Knex.Transaction,
+  actor: Actor,
+  audienceId: string,
+  contactIds: readonly string[],
+): Promise<string[]> {
+  const { rows } = await trx.raw<{ rows: { id: string }[] }>(
+    `with requested as (select unnest(cast(? as uuid[])) as id),
+     found as (
+       select c.id from contact c join requested r on r.id = c.id where c.organization_id = ?
+     ),
+     removed as (
+       delete from audience_contact ac using found f
+       where ac.audience_id = ? and ac.contact_id = f.id and (select count(*) from found) = ?
+     )
+     select r.id from requested r where not exists (select 1 from found f where f.id = r.id)`,
+    [[...contactIds], actor.organizationId, audienceId, contactIds.length],
+  );
+  return rows.map((row) => row.id);
+}
+
+/**
  * Members of each audience that match a search, counted in one grouped statement from the
  * memberships alone. (Without a search, an audience's member count is kept on its row.)
  * - A term of one or two characters is a look-up of the counts the database keeps per audience
