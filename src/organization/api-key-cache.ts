@@ -15,11 +15,25 @@ export interface ApiKeyCacheOptions {
   maxConcurrentMisses?: number;
   /** How long to wait before listening again after the listening connection is lost. */
   reconnectDelayMs?: number;
+  /** How often the listening connection is asked whether it is still there. */
+  heartbeatMs?: number;
+  /**
+   * Cached keys are used only while the listening connection has answered within this long: a
+   * connection cut without either side noticing (a silent network drop, a NAT forgetting an idle
+   * connection, a frozen server) would otherwise miss revocations for as long as TCP takes to tell.
+   */
+  maxSilenceMs?: number;
   /** Told when listening starts or stops (a lost connection), for the log. */
   onListening?: (listening: boolean, error?: unknown) => void;
 }
 
-const DEFAULTS = { maxEntries: 10_000, maxConcurrentMisses: 2, reconnectDelayMs: 1_000 };
+const DEFAULTS = {
+  maxEntries: 10_000,
+  maxConcurrentMisses: 2,
+  reconnectDelayMs: 1_000,
+  heartbeatMs: 250,
+  maxSilenceMs: 1_000,
+};
 
 /**
  * The actors of API keys, resolved once per process instead of once per request, so that a read
@@ -44,6 +58,9 @@ export class ApiKeyCache {
   private generation = 0;
   private listener: pg.Client | null = null;
   private listening = false;
+  // When the listening connection last answered a heartbeat (or started listening).
+  private lastHeard = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly options: Required<Omit<ApiKeyCacheOptions, 'onListening'>> &
@@ -67,16 +84,16 @@ export class ApiKeyCache {
     this.stopListening();
   }
 
-  /** Whether keys are being cached (the listening connection is up). */
+  /** Whether keys are being cached: the listening connection is up and answered lately. */
   get isListening(): boolean {
-    return this.listening;
+    return this.listening && Date.now() - this.lastHeard < this.options.maxSilenceMs;
   }
 
   /** The actor of a live key, or null for an unknown, malformed or revoked one. */
   async actorFor(apiKey: string): Promise<Actor | null> {
     if (!isWellFormedApiKey(apiKey)) return null;
     const hash = hashApiKey(apiKey);
-    if (this.listening) {
+    if (this.isListening) {
       const cached = this.known.get(hash);
       if (cached !== undefined) {
         // Map order is insertion order: moving the key to the end keeps the least recently used first.
@@ -98,7 +115,7 @@ export class ApiKeyCache {
     const generation = this.generation;
     try {
       const actor = await findActorByKeyHash(this.db, hash);
-      if (this.listening && generation === this.generation) this.remember(hash, actor);
+      if (this.isListening && generation === this.generation) this.remember(hash, actor);
       return actor;
     } finally {
       this.missesRunning -= 1;
@@ -159,7 +176,31 @@ export class ApiKeyCache {
     // Whatever changed while no one listened is unknown: start from nothing.
     this.forget();
     this.listening = true;
+    this.lastHeard = Date.now();
+    this.beat(client);
     this.options.onListening?.(true);
+  }
+
+  /** Asks the listening connection, every heartbeatMs, whether it is still there. */
+  private beat(client: pg.Client): void {
+    let waiting = false;
+    this.heartbeat = setInterval(() => {
+      if (waiting) return;
+      waiting = true;
+      client
+        .query('select 1')
+        .then(() => {
+          const now = Date.now();
+          // Silent for too long: notifications may be arriving late. Start from nothing.
+          if (now - this.lastHeard >= this.options.maxSilenceMs) this.forget();
+          this.lastHeard = now;
+        })
+        .catch((error: unknown) => this.lost(client, error))
+        .finally(() => {
+          waiting = false;
+        });
+    }, this.options.heartbeatMs);
+    this.heartbeat.unref();
   }
 
   private lost(client: pg.Client, error?: unknown): void {
@@ -174,6 +215,7 @@ export class ApiKeyCache {
 
   private stopListening(): void {
     this.listening = false;
+    clearInterval(this.heartbeat);
     this.forget();
     const client = this.listener;
     this.listener = null;
