@@ -6,6 +6,7 @@ import { parseQuery, requireJsonObject } from '../server/rest/query-string';
 import { contextOf } from '../server/rest/rest-context';
 import { REST_ERROR_SCHEMA } from '../server/rest/rest-errors';
 import { AudiencesArgs } from './audience.args';
+import type { AudienceService } from './audience.service';
 import { ContactIdsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
 import { AUDIENCE_LIST_RESPONSE_SCHEMA, AUDIENCE_RESPONSE_SCHEMA } from './audience.schemas';
 
@@ -100,59 +101,26 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.post<{ Params: IdParams }>(
-    '/audience/:id/add-contacts',
-    {
-      schema: {
-        summary: 'Add multiple contacts to an audience segment',
-        description:
-          'Returns the ids, de-duplicated, in request order. Contacts already in the audience are no error. ' +
-          'If any id is not a contact of your organization, nothing is added and the message lists those ids.',
-        tags: ['audience'],
-        params: ID_PARAMS,
-        body: inputSchema(ContactIdsInput),
-        response: {
-          200: {
-            type: 'array',
-            items: { type: 'string', format: 'uuid' },
-            description: 'The contact ids added.',
-          },
-          ...errors(400, 401, 404, 413),
-        },
-      },
-    },
-    (request) =>
-      contextOf(request).audiences.addContacts(request.params.id, requireJsonObject(request.body)),
-  );
+  membershipRoute(app, {
+    path: '/audience/:id/add-contacts',
+    summary: 'Add multiple contacts to an audience segment',
+    description:
+      'Returns the ids, de-duplicated, in request order. Contacts already in the audience are no error. ' +
+      'If any id is not a contact of your organization, nothing is added and the message lists those ids.',
+    answer: 'The contact ids added.',
+    change: (audiences, id, body) => audiences.addContacts(id, body),
+  });
 
-  app.post<{ Params: IdParams }>(
-    '/audience/:id/remove-contacts',
-    {
-      schema: {
-        summary: 'Remove multiple contacts from an audience segment',
-        description:
-          'Takes 1 to 10,000 contact ids out of the audience; returns them, de-duplicated, in request order. ' +
-          'Contacts that are not members are no error. If any id is not a contact of your organization, ' +
-          'nothing is removed and the message lists those ids. The contacts themselves stay.',
-        tags: ['audience'],
-        params: ID_PARAMS,
-        body: inputSchema(ContactIdsInput),
-        response: {
-          200: {
-            type: 'array',
-            items: { type: 'string', format: 'uuid' },
-            description: 'The contact ids taken out (members or not).',
-          },
-          ...errors(400, 401, 404, 413),
-        },
-      },
-    },
-    (request) =>
-      contextOf(request).audiences.removeContacts(
-        request.params.id,
-        requireJsonObject(request.body),
-      ),
-  );
+  membershipRoute(app, {
+    path: '/audience/:id/remove-contacts',
+    summary: 'Remove multiple contacts from an audience segment',
+    description:
+      'Takes 1 to 10,000 contact ids out of the audience; returns them, de-duplicated, in request order. ' +
+      'Contacts that are not members are no error. If any id is not a contact of your organization, ' +
+      'nothing is removed and the message lists those ids. The contacts themselves stay.',
+    answer: 'The contact ids taken out (members or not).',
+    change: (audiences, id, body) => audiences.removeContacts(id, body),
+  });
 
   app.put<{ Params: IdParams }>(
     '/audience/:id',
@@ -182,5 +150,44 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     (request) => contextOf(request).audiences.delete(request.params.id),
+  );
+}
+
+/** A path that changes an audience's members by a list of contact ids (add or remove). */
+function membershipRoute(
+  app: FastifyInstance,
+  route: {
+    path: string;
+    summary: string;
+    description: string;
+    answer: string;
+    change: (audiences: AudienceService, id: string, body: object) => Promise<string[]>;
+  },
+): void {
+  app.post<{ Params: IdParams }>(
+    route.path,
+    {
+      schema: {
+        summary: route.summary,
+        description: route.description,
+        tags: ['audience'],
+        params: ID_PARAMS,
+        body: inputSchema(ContactIdsInput),
+        response: {
+          200: {
+            type: 'array',
+            items: { type: 'string', format: 'uuid' },
+            description: route.answer,
+          },
+          ...errors(400, 401, 404, 413),
+        },
+      },
+    },
+    (request) =>
+      route.change(
+        contextOf(request).audiences,
+        request.params.id,
+        requireJsonObject(request.body),
+      ),
   );
 }

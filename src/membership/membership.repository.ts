@@ -22,6 +22,15 @@ const SORT_COLUMNS: Record<ContactSortField, string> = {
   [ContactSortField.createdAt]: 'contact_created_at',
 };
 
+// The requested ids (bound first) and those of them that are contacts of the organization (bound
+// second), with what a membership copies; then the requested ids that are not.
+const REQUESTED_CONTACTS = `with requested as (select unnest(cast(? as uuid[])) as id),
+     found as (
+       select c.id, c.first_name, c.last_name, c.primary_phone, c.created_at
+       from contact c join requested r on r.id = c.id where c.organization_id = ?
+     )`;
+const UNKNOWN_CONTACTS = `select r.id from requested r where not exists (select 1 from found f where f.id = r.id)`;
+
 /**
  * Adds the contacts to the audience in one statement, unless one of them is not a contact of the
  * actor's organization: then nothing is added and the ids that are not are returned. Existing
@@ -36,11 +45,7 @@ export async function addMembers(
   contactIds: readonly string[],
 ): Promise<string[]> {
   const { rows } = await trx.raw<{ rows: { id: string }[] }>(
-    `with requested as (select unnest(cast(? as uuid[])) as id),
-     found as (
-       select c.id, c.first_name, c.last_name, c.primary_phone, c.created_at
-       from contact c join requested r on r.id = c.id where c.organization_id = ?
-     ),
+    `${REQUESTED_CONTACTS},
      inserted as (
        insert into audience_contact
          (audience_id, contact_id, added_by, first_name, last_name, primary_phone, contact_created_at)
@@ -49,7 +54,7 @@ export async function addMembers(
        order by f.id
        on conflict do nothing
      )
-     select r.id from requested r where not exists (select 1 from found f where f.id = r.id)`,
+     ${UNKNOWN_CONTACTS}`,
     [[...contactIds], actor.organizationId, audienceId, actor.userId, contactIds.length],
   );
   return rows.map((row) => row.id);
@@ -69,15 +74,12 @@ export async function removeMembers(
   contactIds: readonly string[],
 ): Promise<string[]> {
   const { rows } = await trx.raw<{ rows: { id: string }[] }>(
-    `with requested as (select unnest(cast(? as uuid[])) as id),
-     found as (
-       select c.id from contact c join requested r on r.id = c.id where c.organization_id = ?
-     ),
+    `${REQUESTED_CONTACTS},
      removed as (
        delete from audience_contact ac using found f
        where ac.audience_id = ? and ac.contact_id = f.id and (select count(*) from found) = ?
      )
-     select r.id from requested r where not exists (select 1 from found f where f.id = r.id)`,
+     ${UNKNOWN_CONTACTS}`,
     [[...contactIds], actor.organizationId, audienceId, contactIds.length],
   );
   return rows.map((row) => row.id);
