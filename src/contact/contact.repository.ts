@@ -166,3 +166,16 @@ export async function insertContacts(
     .returning(FIELDS);
   return (rows as ContactRow[]).map(toContact);
 }
+
+/** One contact of the organization; undefined when there is none with that id. */
+export async function findContact(
+  db: Knex,
+  organizationId: string,
+  id: string,
+): Promise<Contact | undefined> {
+  const { rows } = await db.raw<{ rows: ContactRow[] }>(
+    `select ${CONTACT_COLUMNS} from contact c where c.organization_id = ? and c.id = ?`,
+    [organizationId, id],
+  );
+  return rows[0] && toContact(rows[0]);
+}

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../server/request-context';
 import { ContactsArgs } from './contact.args';
 import { CreateContactInput, MAX_CONTACTS_PER_CREATE } from './contact.input';
@@ -11,6 +11,18 @@ export class ContactResolver {
   })
   contacts(@Args() args: ContactsArgs, @Ctx() { contacts }: RequestContext) {
     return contacts.list(args);
+  }
+
+  @Query(() => Contact, {
+    nullable: true,
+    description:
+      "One contact of your organization; null with a NOT_FOUND error when it is unknown or another organization's.",
+  })
+  contact(
+    @Arg('id', () => ID, { description: 'The contact id.' }) id: string,
+    @Ctx() { contacts }: RequestContext,
+  ) {
+    return contacts.get(id);
   }
 
   @Mutation(() => [Contact], {

@@ -11,12 +11,11 @@ const CONTACT_PROPERTIES = {
   updatedAt: { ...TIMESTAMP, description: 'When the contact last changed.' },
 } as const;
 
-export const CONTACT_PAGE_SCHEMA = pageSchema(
-  {
-    type: 'object',
-    description: 'A contact.',
-    required: Object.keys(CONTACT_PROPERTIES),
-    properties: CONTACT_PROPERTIES,
-  },
-  'A page of contacts.',
-);
+export const CONTACT_SCHEMA = {
+  type: 'object',
+  description: 'A contact.',
+  required: Object.keys(CONTACT_PROPERTIES),
+  properties: CONTACT_PROPERTIES,
+} as const;
+
+export const CONTACT_PAGE_SCHEMA = pageSchema(CONTACT_SCHEMA, 'A page of contacts.');

@@ -1,12 +1,12 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { ValidationError } from '../common/errors';
+import { NotFoundError, ValidationError } from '../common/errors';
 import { type Page, pageWindow, toPage } from '../common/pagination';
 import { searchTerm } from '../common/search';
-import { validateInput, validateInputs } from '../common/validation';
+import { assertUuid, validateInput, validateInputs } from '../common/validation';
 import { type Actor, requireActor } from '../organization/actor';
 import { ContactsArgs } from './contact.args';
 import { CreateContactInput, MAX_CONTACTS_PER_CREATE } from './contact.input';
-import { countContacts, findContacts, insertContacts } from './contact.repository';
+import { countContacts, findContact, findContacts, insertContacts } from './contact.repository';
 import type { Contact } from './contact.type';
 
 /** Every rule about an organization's contacts; the GraphQL, REST and CLI doors all call this. */
@@ -29,6 +29,15 @@ export class ContactService {
     const counts = await countContacts(this.db, organizationId, search);
     const data = await findContacts(this.db, organizationId, query, counts);
     return toPage(data, counts.matches, valid);
+  }
+
+  /** One contact of the organization: NOT_FOUND when it is unknown or another organization's. */
+  async get(id: unknown): Promise<Contact> {
+    const { organizationId } = requireActor(this.actor);
+    const contactId = assertUuid('id', id);
+    const contact = await findContact(this.db, organizationId, contactId);
+    if (!contact) throw new NotFoundError('Contact', contactId);
+    return contact;
   }
 
   /** Creates up to MAX_CONTACTS_PER_CREATE contacts in one statement: all of them or none. */

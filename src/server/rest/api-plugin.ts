@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { audienceRoutes } from '../../audience/audience.routes';
+import { contactRoutes } from '../../contact/contact.routes';
 import { ValidationError } from '../../common/errors';
 import { requireActor } from '../../organization/actor';
 import type { ApiKeyCache } from '../../organization/api-key-cache';
@@ -37,6 +38,7 @@ export function apiPlugin(db: Knex, apiKeys: ApiKeyCache, allowed: (path: string
     app.setNotFoundHandler(async (request, reply) => notFoundOrNotAllowed(request, reply, allowed));
 
     await app.register(audienceRoutes);
+    await app.register(contactRoutes);
   };
 }
 
