@@ -102,6 +102,7 @@ runs('in a real browser', () => {
       'GET /api/audience',
       'GET /api/audience/{id}',
       'GET /api/audience/{id}/contacts',
+      'GET /api/contacts',
       'GET /api/contacts/{id}',
       'POST /api/audience',
       'POST /api/audience/{id}/add-contacts',

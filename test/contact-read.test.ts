@@ -56,3 +56,31 @@ test('an unknown contact, or another organization’s, is NOT_FOUND / 404; a mal
   expect(((await response.json()) as { message: string }).message).toMatch(/id must be a UUID/);
   expect((await fetch(`${server.url}/api/contacts/${foreign!.id}`)).status).toBe(401);
 });
+
+test('GET /api/contacts pages, searches and sorts as the GraphQL contacts list, with the strict query rules', async () => {
+  const org = await TestOrganization.create(server.db);
+  await org.contacts(25);
+  const query = '?page=2&limit=10&sortBy=firstName&sortOrder=asc';
+  const response = await get(`/api/contacts${query}`, org.apiKey);
+  expect(response.status).toBe(200);
+  const rest = (await response.json()) as { data: { id: string }[]; meta: object };
+  const graphql = await server.graphql(
+    '{ contacts(page: 2, limit: 10, sortBy: firstName, sortOrder: asc) { data { id } meta { page limit total totalPages hasNextPage hasPreviousPage } } }',
+    {},
+    org.apiKey,
+  );
+  expect(rest.data.map((contact) => contact.id)).toEqual(
+    graphql.data!.contacts.data.map((contact: { id: string }) => contact.id),
+  );
+  expect(rest.meta).toEqual(graphql.data!.contacts.meta);
+  expect(rest.meta).toMatchObject({ page: 2, limit: 10, total: 25, totalPages: 3 });
+  for (const bad of [
+    'limit=101',
+    'page=0',
+    'sortBy=password',
+    'sortby=firstName',
+    'limit=1&limit=2',
+  ]) {
+    expect([bad, (await get(`/api/contacts?${bad}`, org.apiKey)).status]).toEqual([bad, 400]);
+  }
+});

@@ -19,6 +19,7 @@ const DOCUMENTED: Record<string, Record<string, string[]>> = {
   '/api/audience/{id}/contacts': { get: ['200', '400', '401', '404'] },
   '/api/audience/{id}/add-contacts': { post: ['200', '400', '401', '404', '413'] },
   '/api/audience/{id}/remove-contacts': { post: ['200', '400', '401', '404', '413'] },
+  '/api/contacts': { get: ['200', '400', '401'] },
   '/api/contacts/{id}': { get: ['200', '400', '401', '404'] },
 };
 

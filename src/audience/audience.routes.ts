@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { inputSchema } from '../common/json-schema';
 import { ContactsArgs } from '../contact/contact.args';
 import { CONTACT_PAGE_SCHEMA } from '../contact/contact.schemas';
-import { parseQuery, requireJsonObject } from '../server/rest/query-string';
+import { parseQuery, QUERY_RULES, requireJsonObject } from '../server/rest/query-string';
 import { contextOf } from '../server/rest/rest-context';
 import { REST_ERROR_SCHEMA } from '../server/rest/rest-errors';
 import { AudiencesArgs } from './audience.args';
@@ -27,10 +27,6 @@ interface IdParams {
  * The documented REST paths. Each handler only reshapes: the service validates, scopes and
  * decides, exactly as for GraphQL.
  */
-// What OpenAPI 3.0 cannot say in a schema: query parameters are these and no others.
-const UNKNOWN_PARAMETERS =
-  'Integers in plain decimal form; a parameter sent twice, or one not listed, is refused (400).';
-
 export async function audienceRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/audience',
@@ -39,7 +35,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Get all audiences',
         description:
           'Searchable fields: name, description. Sortable fields: name, createdAt, updatedAt. ' +
-          UNKNOWN_PARAMETERS,
+          QUERY_RULES,
         tags: ['audience'],
         querystring: inputSchema(AudiencesArgs),
         response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errors(400, 401) },
@@ -68,7 +64,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Get paginated list of contacts belonging to an audience',
         description:
           'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt. ' +
-          UNKNOWN_PARAMETERS,
+          QUERY_RULES,
         tags: ['audience'],
         params: ID_PARAMS,
         querystring: inputSchema(ContactsArgs),

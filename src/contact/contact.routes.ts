@@ -1,10 +1,29 @@
 import type { FastifyInstance } from 'fastify';
+import { inputSchema } from '../common/json-schema';
+import { parseQuery, QUERY_RULES } from '../server/rest/query-string';
 import { contextOf } from '../server/rest/rest-context';
 import { REST_ERROR_SCHEMA } from '../server/rest/rest-errors';
-import { CONTACT_SCHEMA } from './contact.schemas';
+import { ContactsArgs } from './contact.args';
+import { CONTACT_PAGE_SCHEMA, CONTACT_SCHEMA } from './contact.schemas';
 
 /** The contact paths under /api, in the audience paths' conventions. */
 export async function contactRoutes(app: FastifyInstance): Promise<void> {
+  app.get(
+    '/contacts',
+    {
+      schema: {
+        summary: 'Get all contacts',
+        description:
+          'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt. ' +
+          QUERY_RULES,
+        tags: ['contacts'],
+        querystring: inputSchema(ContactsArgs),
+        response: { 200: CONTACT_PAGE_SCHEMA, 400: REST_ERROR_SCHEMA, 401: REST_ERROR_SCHEMA },
+      },
+    },
+    (request) => contextOf(request).contacts.list(parseQuery(ContactsArgs, request.query)),
+  );
+
   app.get<{ Params: { id: string } }>(
     '/contacts/:id',
     {

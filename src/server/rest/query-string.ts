@@ -1,6 +1,10 @@
 import { inputSchema } from '../../common/json-schema';
 import { ValidationError } from '../../common/errors';
 
+/** What OpenAPI 3.0 cannot say in a schema, for each list's description: these parameters only. */
+export const QUERY_RULES =
+  'Integers in plain decimal form; a parameter sent twice, or one not listed, is refused (400).';
+
 /**
  * Query parameters are strings; the args classes want numbers where they count. A value that is
  * an integer in decimal becomes a number, anything else stays as sent and fails the class's own
