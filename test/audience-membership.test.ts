@@ -19,14 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function memberIds(audienceId: string): Promise<string[]> {
-  const rows = await server
-    .db('audience_contact')
-    .where({ audience_id: audienceId })
-    .select('contact_id');
-  return rows.map((row: { contact_id: string }) => row.contact_id).sort();
-}
-
 describe('addContactsToAudience', () => {
   test('returns the requested ids, de-duplicated, in request order, and records who added them', async () => {
     const org = await TestOrganization.create(server.db);
@@ -36,7 +28,7 @@ describe('addContactsToAudience', () => {
     const result = await server.graphql(ADD, { id: audience.id, contacts: requested }, org.apiKey);
     expect(result.errors).toBeUndefined();
     expect(result.data!.addContactsToAudience).toEqual([c!.id, a!.id, b!.id]);
-    expect(await memberIds(audience.id)).toEqual([a!.id, b!.id, c!.id].sort());
+    expect(await server.memberIds(audience.id)).toEqual([a!.id, b!.id, c!.id].sort());
     const rows = await server
       .db('audience_contact')
       .where({ audience_id: audience.id })
@@ -53,7 +45,7 @@ describe('addContactsToAudience', () => {
     expect(result.data!.addContactsToAudience).toEqual(ids);
     const again = await server.graphql(ADD, { id: audience.id, contacts: ids }, org.apiKey);
     expect(again.errors).toBeUndefined();
-    expect(await memberIds(audience.id)).toEqual([...ids].sort());
+    expect(await server.memberIds(audience.id)).toEqual([...ids].sort());
   });
 
   test('unknown or foreign contact ids fail the whole call, list those ids, and add nothing', async () => {
@@ -77,7 +69,7 @@ describe('addContactsToAudience', () => {
       [theirs!.id, unknown].sort(),
     );
     expect(error.message).toContain(unknown);
-    expect(await memberIds(audience.id)).toEqual([]);
+    expect(await server.memberIds(audience.id)).toEqual([]);
   });
 
   test.each([
@@ -102,7 +94,7 @@ describe('addContactsToAudience', () => {
       code: 'BAD_USER_INPUT',
       fields: [{ field: 'contacts', messages: [message] }],
     });
-    expect(await memberIds(audience.id)).toEqual([]);
+    expect(await server.memberIds(audience.id)).toEqual([]);
   });
 
   test('adds 10,000 contacts in one INSERT statement', async () => {
@@ -136,7 +128,7 @@ describe('addContactsToAudience', () => {
       org.apiKey,
     );
     expect(onlyError(deleted).extensions.code).toBe('NOT_FOUND');
-    expect(await memberIds(audience.id)).toEqual([]);
+    expect(await server.memberIds(audience.id)).toEqual([]);
   });
 });
 

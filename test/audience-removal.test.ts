@@ -10,14 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function memberIds(audienceId: string): Promise<string[]> {
-  const rows = await server
-    .db('audience_contact')
-    .where({ audience_id: audienceId })
-    .select('contact_id');
-  return rows.map((row: { contact_id: string }) => row.contact_id).sort();
-}
-
 async function contactCount(audienceId: string): Promise<number> {
   return (await server.db('audience').where({ id: audienceId }).first()).contact_count;
 }
@@ -35,13 +27,13 @@ describe('removeContactsFromAudience and POST /api/audience/:id/remove-contacts'
     const org = await TestOrganization.create(server.db);
     const contacts = (await org.contacts(6)).map((contact) => contact.id);
     const audience = await org.audience('Shrinking', { members: 5 });
-    const members = await memberIds(audience.id);
+    const members = await server.memberIds(audience.id);
     const outsider = contacts.find((id) => !members.includes(id))!;
     const asked = [members[2]!, members[0]!, members[2]!.toUpperCase(), outsider];
     const result = await server.graphql(REMOVE, { id: audience.id, contacts: asked }, org.apiKey);
     expect(result.errors).toBeUndefined();
     expect(result.data!.removeContactsFromAudience).toEqual([members[2], members[0], outsider]);
-    expect(await memberIds(audience.id)).toEqual(
+    expect(await server.memberIds(audience.id)).toEqual(
       members.filter((id) => id !== members[0] && id !== members[2]),
     );
     expect(await contactCount(audience.id)).toBe(3);
@@ -53,7 +45,7 @@ describe('removeContactsFromAudience and POST /api/audience/:id/remove-contacts'
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual([members[1]]);
     expect(await contactCount(audience.id)).toBe(2);
-    expect(await memberIds(audience.id)).toHaveLength(2);
+    expect(await server.memberIds(audience.id)).toHaveLength(2);
   });
 
   test('unknown or foreign contact ids fail the whole call, list those ids, and remove nothing', async () => {
@@ -61,7 +53,7 @@ describe('removeContactsFromAudience and POST /api/audience/:id/remove-contacts'
     const other = await TestOrganization.create(server.db);
     const foreign = (await other.contacts(1))[0]!.id;
     const audience = await org.audience('Kept whole', { members: 3 });
-    const members = await memberIds(audience.id);
+    const members = await server.memberIds(audience.id);
     const unknown = '00000000-0000-4000-8000-00000000dead';
     const result = await server.graphql(
       REMOVE,
@@ -77,7 +69,7 @@ describe('removeContactsFromAudience and POST /api/audience/:id/remove-contacts'
     });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { message: string }).message).toContain(unknown);
-    expect(await memberIds(audience.id)).toEqual(members);
+    expect(await server.memberIds(audience.id)).toEqual(members);
     expect(await contactCount(audience.id)).toBe(3);
   });
 
@@ -85,7 +77,7 @@ describe('removeContactsFromAudience and POST /api/audience/:id/remove-contacts'
     const org = await TestOrganization.create(server.db);
     const other = await TestOrganization.create(server.db);
     const audience = await org.audience('Bounded', { members: 1 });
-    const [member] = await memberIds(audience.id);
+    const [member] = await server.memberIds(audience.id);
     for (const contacts of [[], Array.from({ length: 10_001 }, () => member), ['not-a-uuid']]) {
       const result = await server.graphql(REMOVE, { id: audience.id, contacts }, org.apiKey);
       expect(onlyError(result).extensions.code).toBe('BAD_USER_INPUT');
@@ -105,8 +97,8 @@ describe('removeContactsFromAudience and POST /api/audience/:id/remove-contacts'
           .status,
       ).toBe(404);
     }
-    expect(await memberIds(foreignAudience.id)).toHaveLength(1);
-    expect(await memberIds(audience.id)).toEqual([member]);
+    expect(await server.memberIds(foreignAudience.id)).toHaveLength(1);
+    expect(await server.memberIds(audience.id)).toEqual([member]);
   });
 
   test('removes 10,000 members in one DELETE statement', async () => {
@@ -120,7 +112,7 @@ describe('removeContactsFromAudience and POST /api/audience/:id/remove-contacts'
     });
     expect(sql.filter((statement) => /delete from/i.test(statement))).toHaveLength(1);
     expect(await contactCount(audience.id)).toBe(0);
-    expect(await memberIds(audience.id)).toEqual([]);
+    expect(await server.memberIds(audience.id)).toEqual([]);
   });
 });
 

@@ -4,20 +4,14 @@ import { ContactsArgs } from '../contact/contact.args';
 import { CONTACT_PAGE_SCHEMA } from '../contact/contact.schemas';
 import { parseQuery, QUERY_RULES, requireJsonObject } from '../server/rest/query-string';
 import { contextOf } from '../server/rest/rest-context';
-import { REST_ERROR_SCHEMA } from '../server/rest/rest-errors';
+import { idParams } from '../server/rest/page.schema';
+import { errorResponses } from '../server/rest/rest-errors';
 import { AudiencesArgs } from './audience.args';
 import type { AudienceService } from './audience.service';
 import { ContactIdsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
 import { AUDIENCE_LIST_RESPONSE_SCHEMA, AUDIENCE_RESPONSE_SCHEMA } from './audience.schemas';
 
-const ID_PARAMS = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', format: 'uuid', description: 'The audience id.' } },
-} as const;
-
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, REST_ERROR_SCHEMA]));
+const ID_PARAMS = idParams('The audience id.');
 
 interface IdParams {
   id: string;
@@ -38,7 +32,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
           QUERY_RULES,
         tags: ['audience'],
         querystring: inputSchema(AudiencesArgs),
-        response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errors(400, 401) },
+        response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errorResponses(400, 401) },
       },
     },
     (request) => contextOf(request).audiences.list(parseQuery(AudiencesArgs, request.query)),
@@ -51,7 +45,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Get audience by ID',
         tags: ['audience'],
         params: ID_PARAMS,
-        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 404) },
+        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404) },
       },
     },
     (request) => contextOf(request).audiences.get(request.params.id),
@@ -68,7 +62,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         tags: ['audience'],
         params: ID_PARAMS,
         querystring: inputSchema(ContactsArgs),
-        response: { 200: CONTACT_PAGE_SCHEMA, ...errors(400, 401, 404) },
+        response: { 200: CONTACT_PAGE_SCHEMA, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -85,7 +79,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Create a new audience',
         tags: ['audience'],
         body: inputSchema(CreateAudienceInput),
-        response: { 201: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 413) },
+        response: { 201: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 413) },
       },
     },
     async (request, reply) => {
@@ -127,7 +121,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         tags: ['audience'],
         params: ID_PARAMS,
         body: inputSchema(UpdateAudienceInput),
-        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 404, 413) },
+        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404, 413) },
       },
     },
     (request) =>
@@ -142,7 +136,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         description: 'Soft delete: the audience is returned with deletedAt and deletedBy set.',
         tags: ['audience'],
         params: ID_PARAMS,
-        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errors(400, 401, 404) },
+        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404) },
       },
     },
     (request) => contextOf(request).audiences.delete(request.params.id),
@@ -175,7 +169,7 @@ function membershipRoute(
             items: { type: 'string', format: 'uuid' },
             description: route.answer,
           },
-          ...errors(400, 401, 404, 413),
+          ...errorResponses(400, 401, 404, 413),
         },
       },
     },

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { inputSchema } from '../common/json-schema';
 import { parseQuery, QUERY_RULES } from '../server/rest/query-string';
 import { contextOf } from '../server/rest/rest-context';
-import { REST_ERROR_SCHEMA } from '../server/rest/rest-errors';
+import { idParams } from '../server/rest/page.schema';
+import { errorResponses } from '../server/rest/rest-errors';
 import { ContactsArgs } from './contact.args';
 import { CONTACT_PAGE_SCHEMA, CONTACT_SCHEMA } from './contact.schemas';
 
@@ -18,7 +19,7 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
           QUERY_RULES,
         tags: ['contacts'],
         querystring: inputSchema(ContactsArgs),
-        response: { 200: CONTACT_PAGE_SCHEMA, 400: REST_ERROR_SCHEMA, 401: REST_ERROR_SCHEMA },
+        response: { 200: CONTACT_PAGE_SCHEMA, ...errorResponses(400, 401) },
       },
     },
     (request) => contextOf(request).contacts.list(parseQuery(ContactsArgs, request.query)),
@@ -31,17 +32,8 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Get contact by ID',
         description: "404 when the contact is unknown or another organization's.",
         tags: ['contacts'],
-        params: {
-          type: 'object',
-          required: ['id'],
-          properties: { id: { type: 'string', format: 'uuid', description: 'The contact id.' } },
-        },
-        response: {
-          200: CONTACT_SCHEMA,
-          400: REST_ERROR_SCHEMA,
-          401: REST_ERROR_SCHEMA,
-          404: REST_ERROR_SCHEMA,
-        },
+        params: idParams('The contact id.'),
+        response: { 200: CONTACT_SCHEMA, ...errorResponses(400, 401, 404) },
       },
     },
     (request) => contextOf(request).contacts.get(request.params.id),

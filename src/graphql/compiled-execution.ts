@@ -6,6 +6,7 @@ import type {
 import { type DocumentNode, execute, GraphQLError, type GraphQLSchema } from 'graphql';
 import { type CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { RequestContext } from '../server/request-context';
+import { PerOperation } from './per-operation';
 
 /**
  * Queries run as JavaScript compiled for their document (graphql-jit) instead of graphql-js
@@ -22,23 +23,18 @@ import type { RequestContext } from '../server/request-context';
  * the one local schema.
  */
 export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
-  // Per document, per operation name: the compiled query, or null when it could not be compiled.
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
+  // The compiled query, or null when it could not be compiled.
+  const compiled = new PerOperation<CompiledQuery | null>();
 
   const compiledFor = (document: DocumentNode, operationName: string | null) => {
-    let byName = compiled.get(document);
-    if (!byName) {
-      byName = new Map();
-      compiled.set(document, byName);
-    }
-    let query = byName.get(operationName ?? '');
+    let query = compiled.get(document, operationName);
     if (query === undefined) {
       const result = compileQuery(schema, document, operationName ?? undefined, {
         // The schema's scalars serialize as graphql-js would serialize them.
         disableLeafSerialization: false,
       });
       query = isCompiledQuery(result) ? result : null;
-      byName.set(operationName ?? '', query);
+      compiled.set(document, operationName, query);
     }
     return query;
   };
@@ -57,28 +53,24 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
         return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
       }
     }
+    const run = (contextValue: unknown) =>
+      execute({
+        schema,
+        document,
+        contextValue,
+        variableValues: request.variables,
+        operationName,
+      });
     if (operation.operation === 'mutation') {
       // The mutation and every read of its answer in one transaction, kept only when the answer
       // has the mutation's result: an error in its answer that nulls it (a database failure
       // reading the new audience's members, say) undoes the write the answer does not show.
       return (context as RequestContext).inTransaction(async (transactional) => {
-        const result = await execute({
-          schema,
-          document,
-          contextValue: transactional,
-          variableValues: request.variables,
-          operationName,
-        });
+        const result = await run(transactional);
         return { value: result, commit: result.data !== null && result.data !== undefined };
       });
     }
-    return execute({
-      schema,
-      document,
-      contextValue: context,
-      variableValues: request.variables,
-      operationName,
-    });
+    return run(context);
   };
 
   let listener: GatewaySchemaLoadOrUpdateCallback | undefined;

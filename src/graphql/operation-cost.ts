@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { type DocumentNode, GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { type ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { MAX_PAGE_SIZE } from '../common/pagination';
+import { PerOperation } from './per-operation';
 
 /**
  * The most one operation may cost. A field costs 1 plus what it selects, and a list field's
@@ -32,7 +33,7 @@ const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
 export function operationCostPlugin<T extends object>(): ApolloServerPlugin<T> {
   // The cost of a document sent without variables, per operation name: it cannot change, and the
   // same few documents come again and again. Held as long as Apollo holds the document.
-  const costs = new WeakMap<DocumentNode, Map<string, number>>();
+  const costs = new PerOperation<number>();
   return {
     async requestDidStart() {
       return {
@@ -40,7 +41,7 @@ export function operationCostPlugin<T extends object>(): ApolloServerPlugin<T> {
           const constant =
             request.variables === undefined || Object.keys(request.variables).length === 0;
           // Only costs within the limit are kept: a known document here is known to pass.
-          if (constant && costs.get(document)?.has(operationName ?? '')) return;
+          if (constant && costs.get(document, operationName) !== undefined) return;
           let cost: number;
           try {
             cost = getComplexity({
@@ -70,10 +71,7 @@ export function operationCostPlugin<T extends object>(): ApolloServerPlugin<T> {
               { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } },
             );
           }
-          if (constant) {
-            if (!costs.has(document)) costs.set(document, new Map());
-            costs.get(document)!.set(operationName ?? '', cost);
-          }
+          if (constant) costs.set(document, operationName, cost);
         },
       };
     },

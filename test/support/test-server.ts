@@ -88,6 +88,14 @@ export class TestServer {
     return { count: sql.length, sql };
   }
 
+  /** The contact ids of an audience's members, sorted. */
+  async memberIds(audienceId: string): Promise<string[]> {
+    const rows = await this.db('audience_contact')
+      .where({ audience_id: audienceId })
+      .select('contact_id');
+    return rows.map((row: { contact_id: string }) => row.contact_id).sort();
+  }
+
   /** How many rows of `table` match `where`. */
   async countRows(table: string, where: Record<string, unknown>): Promise<number> {
     const row = (await this.db(table).where(where).count({ n: '*' }).first()) as { n: string };

@@ -36,3 +36,12 @@ export const UUID = { type: 'string', format: 'uuid' } as const;
 export const NULLABLE_UUID = { type: 'string', format: 'uuid', nullable: true } as const;
 export const TIMESTAMP = { type: 'string', format: 'date-time' } as const;
 export const NULLABLE_TIMESTAMP = { type: 'string', format: 'date-time', nullable: true } as const;
+
+/** The `:id` path parameter of a route, a UUID, described for its thing. */
+export function idParams(description: string) {
+  return {
+    type: 'object',
+    required: ['id'],
+    properties: { id: { ...UUID, description } },
+  } as const;
+}

@@ -32,6 +32,11 @@ const FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is too large',
 };
 
+/** The error responses of a route, for its schema: `...errorResponses(400, 401, 404)`. */
+export function errorResponses(...statuses: number[]): Record<number, typeof REST_ERROR_SCHEMA> {
+  return Object.fromEntries(statuses.map((status) => [status, REST_ERROR_SCHEMA]));
+}
+
 /** Maps any error to its REST status and body; a 500 means an unexpected failure. */
 export function toRestError(error: unknown): RestErrorBody {
   const appError = toAppError(error);
