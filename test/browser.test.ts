@@ -99,15 +99,19 @@ runs('in a real browser', () => {
       methods.map((method, index) => `${method} ${paths[index]!.replace(/\u200b/g, '')}`).sort(),
     ).toEqual([
       'DELETE /api/audience/{id}',
+      'DELETE /api/contacts/{id}',
       'GET /api/audience',
       'GET /api/audience/{id}',
       'GET /api/audience/{id}/contacts',
       'GET /api/contacts',
       'GET /api/contacts/{id}',
+      'GET /api/contacts/{id}/audiences',
       'POST /api/audience',
       'POST /api/audience/{id}/add-contacts',
       'POST /api/audience/{id}/remove-contacts',
+      'POST /api/contacts',
       'PUT /api/audience/{id}',
+      'PUT /api/contacts/{id}',
     ]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'api-docs.png') });
     expect(violations).toEqual([]);

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { TestOrganization } from './support/fixtures';
 import { longOr } from './support/load';
 import { freePort, ServiceProcess } from './support/processes';
@@ -24,10 +25,15 @@ test(
     const service = new ServiceProcess({
       DATABASE_URL: process.env.TEST_DATABASE_URL,
       PORT: String(port),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       RATE_LIMIT_PER_MINUTE: '0',
     });
     const base = `http://127.0.0.1:${port}`;
+    // Timings in ms from the start, printed if the test fails.
+    const t0 = Date.now();
+    const marks: string[] = [];
+    const mark = (what: string) => marks.push(`${what} +${Date.now() - t0}`);
+    void service.exited.then((code) => mark(`exited ${code}`));
     const headers = { 'content-type': 'application/json', 'x-api-key': org.apiKey };
     try {
       await service.waitFor(/is listening on/);
@@ -53,22 +59,31 @@ test(
         }
       });
 
+      // SIGTERM goes once every write is sent whole: on a busy machine, a request still in the
+      // client when the server closes is not one "in flight".
+      const sent: Promise<void>[] = [];
       const writes = Array.from({ length: WRITES }, async (_, index) => {
         const ids = contacts.slice(index * 100, index * 100 + IDS_PER_WRITE);
-        const response = await fetch(`${base}/api/audience/${audience.id}/add-contacts`, {
-          method: 'POST',
+        const write = post(
+          `${base}/api/audience/${audience.id}/add-contacts`,
           headers,
-          body: JSON.stringify({ contacts: ids }),
-        });
-        return { ids, status: response.status, body: (await response.json()) as unknown };
+          JSON.stringify({ contacts: ids }),
+        );
+        sent.push(write.sent);
+        const response = await write.answered;
+        return { ids, status: response.status, body: JSON.parse(response.body) as unknown };
       });
+      await Promise.all(sent);
+      mark('sent');
       await new Promise((resolve) => setTimeout(resolve, 100));
       stopped = Date.now();
       const exited = service.stop('SIGTERM');
+      mark('sigterm');
 
       // Draining (SHUTDOWN_DRAIN_MS, 500 by default): still answering, but not ready, and
       // closing each connection after its response.
       await new Promise((resolve) => setTimeout(resolve, 150));
+      mark('readyz');
       const readiness = await fetch(`${base}/readyz`);
       expect(readiness.status).toBe(503);
       expect(readiness.headers.get('connection')).toBe('close');
@@ -109,9 +124,32 @@ test(
       } finally {
         await check.close();
       }
+    } catch (error) {
+      // What happened when, and the service's own log, for whoever reads a failure.
+      console.log(`${marks.join(', ')}\n${service.output.slice(-6000)}`);
+      throw error;
     } finally {
       await service.stop('SIGKILL').catch(() => undefined);
     }
   },
   longOr(120_000, 600_000),
 );
+
+/** A POST whose `sent` resolves once the whole request is written to the connection. */
+function post(url: string, headers: Record<string, string>, body: string) {
+  let markSent!: () => void;
+  const sent = new Promise<void>((resolve) => (markSent = resolve));
+  const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const outgoing = request(url, { method: 'POST', headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      response.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.on('finish', markSent);
+    outgoing.end(body);
+  });
+  return { sent, answered };
+}

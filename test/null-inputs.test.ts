@@ -25,6 +25,10 @@ const SENT_NULL_BELOW = [
   'UpdateAudienceInput.name',
   'UpdateAudienceInput.description',
   'CreateContactInput.primaryEmail',
+  'UpdateContactInput.firstName',
+  'UpdateContactInput.lastName',
+  'UpdateContactInput.primaryPhone',
+  'UpdateContactInput.primaryEmail',
   'Query.audiences(search)',
   'Query.contacts(search)',
   'Audience.contacts(search)',
@@ -120,6 +124,31 @@ test('createContacts with primaryEmail null: a contact without one', async () =>
   );
   expect(result.errors).toBeUndefined();
   expect(result.data!.createContacts).toEqual([{ primaryEmail: null }]);
+});
+
+test('updateContact with null names and phone keeps them; with primaryEmail null removes the e-mail', async () => {
+  const [contact] = await org.contacts(1, () => ({ primaryEmail: 'kept@example.com' }));
+  const update = (input: string) =>
+    server.graphql(
+      `mutation { updateContact(id: "${contact!.id}", input: ${input}) { firstName lastName primaryPhone primaryEmail updatedAt } }`,
+      {},
+      org.apiKey,
+    );
+  const kept = await update('{ firstName: null, lastName: null, primaryPhone: null }');
+  expect(kept.errors).toBeUndefined();
+  expect(kept.data!.updateContact).toEqual({
+    firstName: contact!.firstName,
+    lastName: contact!.lastName,
+    primaryPhone: contact!.primaryPhone,
+    primaryEmail: 'kept@example.com',
+    updatedAt: contact!.updatedAt.toISOString(),
+  });
+  const removed = await update('{ firstName: null, primaryEmail: null }');
+  expect(removed.errors).toBeUndefined();
+  expect(removed.data!.updateContact).toMatchObject({
+    firstName: contact!.firstName,
+    primaryEmail: null,
+  });
 });
 
 test('search null and after null read as if left out', async () => {

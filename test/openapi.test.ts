@@ -19,8 +19,16 @@ const DOCUMENTED: Record<string, Record<string, string[]>> = {
   '/api/audience/{id}/contacts': { get: ['200', '400', '401', '404'] },
   '/api/audience/{id}/add-contacts': { post: ['200', '400', '401', '404', '413'] },
   '/api/audience/{id}/remove-contacts': { post: ['200', '400', '401', '404', '413'] },
-  '/api/contacts': { get: ['200', '400', '401'] },
-  '/api/contacts/{id}': { get: ['200', '400', '401', '404'] },
+  '/api/contacts': {
+    get: ['200', '400', '401'],
+    post: ['201', '400', '401', '409', '413'],
+  },
+  '/api/contacts/{id}': {
+    get: ['200', '400', '401', '404'],
+    put: ['200', '400', '401', '404', '409', '413'],
+    delete: ['200', '400', '401', '404'],
+  },
+  '/api/contacts/{id}/audiences': { get: ['200', '400', '401', '404'] },
 };
 
 test('/api/openapi.json is a valid OpenAPI 3 document of exactly the documented paths and statuses', async () => {

@@ -11,11 +11,18 @@ import {
   type MembersQuery,
 } from '../membership/membership.repository';
 import type { Contact, ContactConnection } from '../contact/contact.type';
+import type { ContactAudiencesArgs } from './audience.args';
+import { findContactAudiences } from './audience.repository';
 import type { Audience } from './audience.type';
 
 export interface MembersKey {
   audience: Audience;
   args: ContactsArgs;
+}
+
+export interface ContactAudiencesKey {
+  contact: Contact;
+  args: ContactAudiencesArgs;
 }
 
 export interface ConnectionKey {
@@ -32,11 +39,18 @@ export interface AudienceLoaders {
   members: DataLoader<MembersKey, Page<Contact>, string>;
   /** A cursor page of members per audience: the same statements. */
   connections: DataLoader<ConnectionKey, ContactConnection, string>;
+  /** A page of each contact's live audiences: one statement for every contact sharing the arguments. */
+  contactAudiences: DataLoader<ContactAudiencesKey, Page<Audience>, string>;
 }
 
 function membersKey({ audience, args }: MembersKey): string {
   const { page, limit, search, sortBy, sortOrder } = args;
   return JSON.stringify([audience.organizationId, page, limit, search ?? null, sortBy, sortOrder]);
+}
+
+function contactAudiencesKey({ contact, args }: ContactAudiencesKey): string {
+  const { page, limit, sortBy, sortOrder } = args;
+  return JSON.stringify([contact.organizationId, page, limit, sortBy, sortOrder]);
 }
 
 function connectionKey({ audience, args }: ConnectionKey): string {
@@ -58,6 +72,9 @@ export function createAudienceLoaders(db: Knex): AudienceLoaders {
     }),
     connections: new DataLoader(loadConnections(db), {
       cacheKeyFn: (key) => `${key.audience.id}:${connectionKey(key)}`,
+    }),
+    contactAudiences: new DataLoader(loadContactAudiences(db), {
+      cacheKeyFn: (key) => `${key.contact.id}:${contactAudiencesKey(key)}`,
     }),
   };
 }
@@ -148,6 +165,28 @@ function loadConnections(db: Knex) {
       }),
     );
     return keys.map((key) => results.get(key)!);
+  };
+}
+
+function loadContactAudiences(db: Knex) {
+  return async (keys: readonly ContactAudiencesKey[]): Promise<Page<Audience>[]> => {
+    const pages = new Map<ContactAudiencesKey, Page<Audience>>();
+    await Promise.all(
+      groupBy(keys, contactAudiencesKey).map(async (group) => {
+        const { contact, args } = group[0]!;
+        const found = await findContactAudiences(
+          db,
+          contact.organizationId,
+          group.map((key) => key.contact.id),
+          { sortBy: args.sortBy, sortOrder: args.sortOrder, window: pageWindow(args) },
+        );
+        for (const key of group) {
+          const { audiences, total } = found.get(key.contact.id)!;
+          pages.set(key, toPage(audiences, total, args));
+        }
+      }),
+    );
+    return keys.map((key) => pages.get(key)!);
   };
 }
 

@@ -7,9 +7,9 @@ import { assertUuid, validateInput } from '../common/validation';
 import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import type { Contact, ContactConnection } from '../contact/contact.type';
 import { type Actor, requireActor } from '../organization/actor';
-import { AudiencesArgs } from './audience.args';
+import { AudiencesArgs, ContactAudiencesArgs } from './audience.args';
 import { ContactIdsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
-import { addMembers, removeMembers } from '../membership/membership.repository';
+import { addMembers, lockContacts, removeMembers } from '../membership/membership.repository';
 import type { AudienceLoaders } from './audience.loaders';
 import {
   findAudience,
@@ -114,10 +114,13 @@ export class AudienceService {
     const valid = await validateInput(ContactIdsInput, input);
     const contactIds = [...new Set(valid.contacts.map((contactId) => contactId.toLowerCase()))];
     await this.db.transaction(async (trx) => {
+      // Contacts first, then the audience: the lock order of every membership change.
+      const notContacts = await lockContacts(trx, actor.organizationId, contactIds);
       if (!(await lockLiveAudience(trx, actor, audienceId))) {
         throw new NotFoundError('Audience', audienceId);
       }
-      const unknown = await change(trx, actor, audienceId, contactIds);
+      const unknown =
+        notContacts.length > 0 ? notContacts : await change(trx, actor, audienceId, contactIds);
       if (unknown.length > 0) {
         const error = ValidationError.of(
           'contacts',
@@ -128,6 +131,12 @@ export class AudienceService {
       }
     });
     return contactIds;
+  }
+
+  /** The live audiences a contact is a member of; `contact` is one the contact service returned. */
+  async ofContact(contact: Contact, args: unknown): Promise<Page<Audience>> {
+    const valid = await validContactAudiencesArgs(args);
+    return this.loaders.contactAudiences.load({ contact, args: valid });
   }
 
   // `audience` is one this service returned, so it is already the actor's.
@@ -141,6 +150,11 @@ export class AudienceService {
     const valid = await validContactsConnectionArgs(args);
     return this.loaders.connections.load({ audience, args: valid });
   }
+}
+
+/** The rules of a contact's `audiences` arguments (checked before a mutation, as `contacts`'). */
+export function validContactAudiencesArgs(args: unknown): Promise<ContactAudiencesArgs> {
+  return validateInput(ContactAudiencesArgs, args);
 }
 
 /**

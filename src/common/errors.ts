@@ -2,7 +2,8 @@
  * The errors a client can cause. Each has one fixed code; the GraphQL door maps it to
  * `extensions.code` and the REST door to an HTTP status, each in one place.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'SERVICE_UNAVAILABLE';
+export type ErrorCode =
+  'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'CONFLICT' | 'SERVICE_UNAVAILABLE';
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
@@ -39,6 +40,17 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** The request is well formed but clashes with what is stored (a phone another contact has). */
+export class ConflictError extends AppError {
+  readonly code = 'CONFLICT';
+
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'ConflictError';
+    Object.assign(this.details, details);
+  }
+}
+
 export class UnauthenticatedError extends AppError {
   readonly code = 'UNAUTHENTICATED';
 
@@ -66,5 +78,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   UNAUTHENTICATED: 401,
   NOT_FOUND: 404,
+  CONFLICT: 409,
   SERVICE_UNAVAILABLE: 503,
 };

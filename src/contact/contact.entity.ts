@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { OrganizationEntity } from '../organization/organization.entity';
 import { CONTACT_SEARCH_TEXT_SQL } from '../common/search';
@@ -28,6 +28,8 @@ import { CONTACT_SEARCH_TEXT_SQL } from '../common/search';
   expression:
     'create index "contact_search_trgm_idx" on "contact" using gin ("organization_id", "search_text" gin_trgm_ops)',
 })
+// A contact is reached by phone: one contact per phone within an organization.
+@Unique({ name: 'contact_organization_phone_unique', properties: ['organization', 'primaryPhone'] })
 export class ContactEntity {
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
   id: string = randomUUID();

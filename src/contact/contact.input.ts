@@ -5,31 +5,39 @@ import { Characters, HasNoNul, IsNotBlank } from '../common/validation';
 
 export const MAX_CONTACTS_PER_CREATE = 1000;
 
+// The rules of each contact field, written once for creation and update.
+const NAME_RULES = 'characters, not blank, without the NUL character (U+0000)';
+const PHONE_RULE =
+  'in E.164 form: +, then 2 to 15 digits, e.g. +1234567890; unique within your organization (a phone another contact has is a CONFLICT)';
+
+function all(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+}
+
+const PersonName = () => all(IsString(), Characters(1, 100), IsNotBlank(), HasNoNul());
+
+const E164Phone = () =>
+  all(
+    IsString(),
+    Matches(/^\+[1-9]\d{1,14}$/, {
+      message: '$property must be a phone number in E.164 form, like +1234567890',
+    }),
+  );
+
+const Email = () => all(IsString(), Characters(0, 254), IsEmail());
+
 @InputType({ description: 'A new contact.' })
 export class CreateContactInput {
-  @Field({
-    description: 'Given name, 1 to 100 characters, not blank, without the NUL character (U+0000).',
-  })
-  @IsString()
-  @Characters(1, 100)
-  @IsNotBlank()
-  @HasNoNul()
+  @Field({ description: `Given name, 1 to 100 ${NAME_RULES}.` })
+  @PersonName()
   firstName!: string;
 
-  @Field({
-    description: 'Family name, 1 to 100 characters, not blank, without the NUL character (U+0000).',
-  })
-  @IsString()
-  @Characters(1, 100)
-  @IsNotBlank()
-  @HasNoNul()
+  @Field({ description: `Family name, 1 to 100 ${NAME_RULES}.` })
+  @PersonName()
   lastName!: string;
 
-  @Field({ description: 'Phone number in E.164 form: +, then 2 to 15 digits, e.g. +1234567890.' })
-  @IsString()
-  @Matches(/^\+[1-9]\d{1,14}$/, {
-    message: '$property must be a phone number in E.164 form, like +1234567890',
-  })
+  @Field({ description: `Phone number ${PHONE_RULE}.` })
+  @E164Phone()
   primaryPhone!: string;
 
   @Field(() => String, {
@@ -37,9 +45,49 @@ export class CreateContactInput {
     description: 'E-mail address, up to 254 characters; null or left out: none.',
   })
   @IsOptional()
-  @IsString()
-  @Characters(0, 254)
-  @IsEmail()
+  @Email()
+  @JSONSchema({ nullable: true })
+  primaryEmail?: string | null;
+}
+
+@InputType({
+  description:
+    'Changes to a contact, with the rules of creation; fields left out keep their value.',
+})
+export class UpdateContactInput {
+  @Field(() => String, {
+    nullable: true,
+    description: `New given name, 1 to 100 ${NAME_RULES}; null or left out: kept.`,
+  })
+  @IsOptional()
+  @PersonName()
+  @JSONSchema({ nullable: true })
+  firstName?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `New family name, 1 to 100 ${NAME_RULES}; null or left out: kept.`,
+  })
+  @IsOptional()
+  @PersonName()
+  @JSONSchema({ nullable: true })
+  lastName?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: `New phone number ${PHONE_RULE}; null or left out: kept.`,
+  })
+  @IsOptional()
+  @E164Phone()
+  @JSONSchema({ nullable: true })
+  primaryPhone?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'New e-mail address, up to 254 characters; null removes it; left out: kept.',
+  })
+  @IsOptional()
+  @Email()
   @JSONSchema({ nullable: true })
   primaryEmail?: string | null;
 }

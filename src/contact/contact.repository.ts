@@ -147,6 +147,7 @@ export function sortValueOf(contact: Contact, sortBy: ContactSortField): string 
   return value instanceof Date ? value.toISOString() : value;
 }
 
+/** Inserts the contacts in one statement; a phone the organization has fails it (23505). */
 export async function insertContacts(
   db: Knex,
   organizationId: string,
@@ -165,6 +166,97 @@ export async function insertContacts(
     )
     .returning(FIELDS);
   return (rows as ContactRow[]).map(toContact);
+}
+
+/** What an update sets; undefined keeps a field, a null e-mail removes it. */
+export interface ContactChanges {
+  firstName?: string;
+  lastName?: string;
+  primaryPhone?: string;
+  primaryEmail?: string | null;
+}
+
+/**
+ * Changes the contact, unless nothing would change: a write only when a value differs, so that
+ * updatedAt keeps naming the last real change. Undefined when the organization has no such
+ * contact; the contact as it is when nothing changed.
+ */
+export async function updateContact(
+  db: Knex,
+  organizationId: string,
+  id: string,
+  changes: ContactChanges,
+): Promise<Contact | undefined> {
+  const columns = {
+    first_name: changes.firstName,
+    last_name: changes.lastName,
+    primary_phone: changes.primaryPhone,
+    primary_email: changes.primaryEmail,
+  };
+  const set = Object.entries(columns).filter(([, value]) => value !== undefined);
+  if (set.length === 0) return findContact(db, organizationId, id);
+  const assignments = set.map(([column]) => `${column} = ?`).join(', ');
+  const differs = set.map(([column]) => `${column} is distinct from ?`).join(' or ');
+  const values = set.map(([, value]) => value as string | null);
+  const { rows } = await db.raw<{ rows: ContactRow[] }>(
+    `update contact c set ${assignments}, updated_at = now()
+     where c.organization_id = ? and c.id = ? and (${differs})
+     returning ${CONTACT_COLUMNS}`,
+    [...values, organizationId, id, ...values],
+  );
+  // Nothing changed (or no such contact): the contact as it stands now.
+  return rows[0] ? toContact(rows[0]) : findContact(db, organizationId, id);
+}
+
+/**
+ * Erases a contact and its memberships, in the caller's transaction. The locks go in the order
+ * every membership change takes them, contact first and then audiences in id order (see
+ * lockContacts in membership.repository), so that deleting a contact while its audiences gain or
+ * lose members never deadlocks: the contact, then the audiences whose counts its memberships
+ * leave (live or deleted), then the rows. The database takes the memberships out of the counts.
+ */
+export async function deleteContact(
+  trx: Knex.Transaction,
+  organizationId: string,
+  id: string,
+): Promise<Contact | undefined> {
+  const locked = await trx.raw<{ rows: unknown[] }>(
+    'select 1 from contact where organization_id = ? and id = ? for update',
+    [organizationId, id],
+  );
+  if (locked.rows.length === 0) return undefined;
+  await trx.raw(
+    `select 1 from audience a
+     where a.id in (select ac.audience_id from audience_contact ac where ac.contact_id = ?)
+     order by a.id for no key update`,
+    [id],
+  );
+  const { rows } = await trx.raw<{ rows: ContactRow[] }>(
+    `delete from contact c where c.organization_id = ? and c.id = ? returning ${CONTACT_COLUMNS}`,
+    [organizationId, id],
+  );
+  return rows[0] && toContact(rows[0]);
+}
+
+/** Which of these phones the organization's contacts have, in the order given. */
+export async function takenPhones(
+  db: Knex,
+  organizationId: string,
+  phones: readonly string[],
+): Promise<string[]> {
+  const { rows } = await db.raw<{ rows: { phone: string }[] }>(
+    `select p.phone from unnest(cast(? as text[])) with ordinality p(phone, position)
+     where exists (select 1 from contact c where c.organization_id = ? and c.primary_phone = p.phone)
+     order by p.position`,
+    [[...phones], organizationId],
+  );
+  return rows.map((row) => row.phone);
+}
+
+/** Whether a database error is the phone rule (contact_organization_phone_unique). */
+export function isPhoneTaken(error: unknown): boolean {
+  const { code, constraint } = error as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === 'contact_organization_phone_unique';
 }
 
 /** One contact of the organization; undefined when there is none with that id. */

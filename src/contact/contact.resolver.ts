@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { RequestContext } from '../server/request-context';
 import { ContactsArgs } from './contact.args';
-import { CreateContactInput, MAX_CONTACTS_PER_CREATE } from './contact.input';
+import { CreateContactInput, MAX_CONTACTS_PER_CREATE, UpdateContactInput } from './contact.input';
 import { Contact, ContactPage } from './contact.type';
 
 @Resolver(() => Contact)
@@ -26,7 +26,7 @@ export class ContactResolver {
   }
 
   @Mutation(() => [Contact], {
-    description: `Creates 1 to ${MAX_CONTACTS_PER_CREATE} contacts, all or none, and returns them in input order.`,
+    description: `Creates 1 to ${MAX_CONTACTS_PER_CREATE} contacts, all or none, and returns them in input order. A phone another contact of your organization has is a CONFLICT listing every such phone (extensions.takenPhones); a phone twice in the input is BAD_USER_INPUT.`,
   })
   createContacts(
     @Arg('input', () => [CreateContactInput], { description: 'The new contacts.' })
@@ -34,5 +34,29 @@ export class ContactResolver {
     @Ctx() { contacts }: RequestContext,
   ) {
     return contacts.create(input);
+  }
+
+  @Mutation(() => Contact, {
+    description:
+      "Changes a contact with the rules of creation; fields left out keep their value. NOT_FOUND when it is unknown or another organization's; CONFLICT (extensions.takenPhones) when another contact has the new phone.",
+  })
+  updateContact(
+    @Arg('id', () => ID, { description: 'The contact id.' }) id: string,
+    @Arg('input', () => UpdateContactInput, { description: 'The changes.' })
+    input: UpdateContactInput,
+    @Ctx() { contacts }: RequestContext,
+  ) {
+    return contacts.update(id, input);
+  }
+
+  @Mutation(() => Contact, {
+    description:
+      'Erases a contact: it and its memberships are gone for good, and its audiences’ contactCount follows. Returns the contact as it was; a second delete is NOT_FOUND.',
+  })
+  deleteContact(
+    @Arg('id', () => ID, { description: 'The contact id.' }) id: string,
+    @Ctx() { contacts }: RequestContext,
+  ) {
+    return contacts.delete(id);
   }
 }

@@ -1,11 +1,17 @@
 import type { FastifyInstance } from 'fastify';
+import { ContactAudiencesArgs } from '../audience/audience.args';
+import { AUDIENCE_LIST_RESPONSE_SCHEMA } from '../audience/audience.schemas';
 import { inputSchema } from '../common/json-schema';
-import { parseQuery, QUERY_RULES } from '../server/rest/query-string';
+import { parseQuery, QUERY_RULES, requireJsonObject } from '../server/rest/query-string';
 import { contextOf } from '../server/rest/rest-context';
 import { idParams } from '../server/rest/page.schema';
 import { errorResponses } from '../server/rest/rest-errors';
 import { ContactsArgs } from './contact.args';
+import { CreateContactInput, UpdateContactInput } from './contact.input';
 import { CONTACT_PAGE_SCHEMA, CONTACT_SCHEMA } from './contact.schemas';
+
+const ID_PARAMS = idParams('The contact id.');
+const PHONE_UNIQUE = 'A phone is unique within an organization.';
 
 /** The contact paths under /api, in the audience paths' conventions. */
 export async function contactRoutes(app: FastifyInstance): Promise<void> {
@@ -32,10 +38,80 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
         summary: 'Get contact by ID',
         description: "404 when the contact is unknown or another organization's.",
         tags: ['contacts'],
-        params: idParams('The contact id.'),
+        params: ID_PARAMS,
         response: { 200: CONTACT_SCHEMA, ...errorResponses(400, 401, 404) },
       },
     },
     (request) => contextOf(request).contacts.get(request.params.id),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/contacts/:id/audiences',
+    {
+      schema: {
+        summary: 'Get the audiences a contact belongs to',
+        description:
+          "The live audiences the contact is a member of. Sortable fields: name, createdAt, updatedAt. 404 when the contact is unknown or another organization's. " +
+          QUERY_RULES,
+        tags: ['contacts'],
+        params: ID_PARAMS,
+        querystring: inputSchema(ContactAudiencesArgs),
+        response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { contacts, audiences } = contextOf(request);
+      const contact = await contacts.get(request.params.id);
+      return audiences.ofContact(contact, parseQuery(ContactAudiencesArgs, request.query));
+    },
+  );
+
+  app.post(
+    '/contacts',
+    {
+      schema: {
+        summary: 'Create a contact',
+        description: `409 when another contact of your organization has the phone. ${PHONE_UNIQUE}`,
+        tags: ['contacts'],
+        body: inputSchema(CreateContactInput),
+        response: { 201: CONTACT_SCHEMA, ...errorResponses(400, 401, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const contact = await contextOf(request).contacts.createOne(requireJsonObject(request.body));
+      void reply.status(201);
+      return contact;
+    },
+  );
+
+  app.put<{ Params: { id: string } }>(
+    '/contacts/:id',
+    {
+      schema: {
+        summary: 'Update contact',
+        description: `Fields left out keep their value; an empty body changes nothing. 409 when another contact of your organization has the new phone. ${PHONE_UNIQUE}`,
+        tags: ['contacts'],
+        params: ID_PARAMS,
+        body: inputSchema(UpdateContactInput),
+        response: { 200: CONTACT_SCHEMA, ...errorResponses(400, 401, 404, 409, 413) },
+      },
+    },
+    (request) =>
+      contextOf(request).contacts.update(request.params.id, requireJsonObject(request.body)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/contacts/:id',
+    {
+      schema: {
+        summary: 'Delete contact',
+        description:
+          'Erasure: the contact and its memberships are gone for good, and the contactCount of its audiences follows. Returns the contact as it was; a second delete is 404.',
+        tags: ['contacts'],
+        params: ID_PARAMS,
+        response: { 200: CONTACT_SCHEMA, ...errorResponses(400, 401, 404) },
+      },
+    },
+    (request) => contextOf(request).contacts.delete(request.params.id),
   );
 }

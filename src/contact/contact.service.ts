@@ -1,12 +1,21 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { NotFoundError, ValidationError } from '../common/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../common/errors';
 import { type Page, pageWindow, toPage } from '../common/pagination';
 import { searchTerm } from '../common/search';
 import { assertUuid, validateInput, validateInputs } from '../common/validation';
 import { type Actor, requireActor } from '../organization/actor';
 import { ContactsArgs } from './contact.args';
-import { CreateContactInput, MAX_CONTACTS_PER_CREATE } from './contact.input';
-import { countContacts, findContact, findContacts, insertContacts } from './contact.repository';
+import { CreateContactInput, MAX_CONTACTS_PER_CREATE, UpdateContactInput } from './contact.input';
+import {
+  countContacts,
+  deleteContact,
+  findContact,
+  findContacts,
+  insertContacts,
+  isPhoneTaken,
+  takenPhones,
+  updateContact,
+} from './contact.repository';
 import type { Contact } from './contact.type';
 
 /** Every rule about an organization's contacts; the GraphQL, REST and CLI doors all call this. */
@@ -40,9 +49,13 @@ export class ContactService {
     return contact;
   }
 
-  /** Creates up to MAX_CONTACTS_PER_CREATE contacts in one statement: all of them or none. */
+  /**
+   * Creates up to MAX_CONTACTS_PER_CREATE contacts in one statement: all of them or none. A phone
+   * the organization already has is a CONFLICT listing every such phone of the batch; a phone
+   * given twice in the batch is bad input naming both places.
+   */
   async create(inputs: unknown, field = 'input'): Promise<Contact[]> {
-    const { organizationId } = requireActor(this.actor);
+    requireActor(this.actor);
     if (!Array.isArray(inputs))
       throw ValidationError.of(field, `${field} must be a list of contacts`);
     if (inputs.length === 0 || inputs.length > MAX_CONTACTS_PER_CREATE) {
@@ -52,6 +65,101 @@ export class ContactService {
       );
     }
     const valid = await validateInputs(CreateContactInput, inputs, field);
-    return insertContacts(this.db, organizationId, valid);
+    assertDistinctPhones(valid, field);
+    return this.insert(valid);
   }
+
+  /** Creates one contact (REST's POST /api/contacts), with the rules of `create`. */
+  async createOne(input: unknown): Promise<Contact> {
+    const [contact] = await this.insert([await validateInput(CreateContactInput, input)]);
+    return contact!;
+  }
+
+  private insert(valid: CreateContactInput[]): Promise<Contact[]> {
+    const { organizationId } = requireActor(this.actor);
+    return this.withPhoneRule(
+      valid.map((input) => input.primaryPhone),
+      (db) => insertContacts(db, organizationId, valid),
+    );
+  }
+
+  /** Changes a contact with the rules of creation; fields left out (or null names) are kept. */
+  async update(id: unknown, input: unknown): Promise<Contact> {
+    const { organizationId } = requireActor(this.actor);
+    const contactId = assertUuid('id', id);
+    const valid = await validateInput(UpdateContactInput, input);
+    // Null keeps a name or the phone, as leaving it out does; a null e-mail removes it.
+    const changes = {
+      firstName: valid.firstName ?? undefined,
+      lastName: valid.lastName ?? undefined,
+      primaryPhone: valid.primaryPhone ?? undefined,
+      primaryEmail: valid.primaryEmail,
+    };
+    const phones = changes.primaryPhone === undefined ? [] : [changes.primaryPhone];
+    const contact = await this.withPhoneRule(phones, (db) =>
+      updateContact(db, organizationId, contactId, changes),
+    );
+    if (!contact) throw new NotFoundError('Contact', contactId);
+    return contact;
+  }
+
+  /**
+   * Erasure: the contact and its memberships are gone for good, and the member counts of its
+   * audiences follow in the same transaction. A second delete is NOT_FOUND.
+   */
+  async delete(id: unknown): Promise<Contact> {
+    const { organizationId } = requireActor(this.actor);
+    const contactId = assertUuid('id', id);
+    const contact = await this.db.transaction((trx) =>
+      deleteContact(trx, organizationId, contactId),
+    );
+    if (!contact) throw new NotFoundError('Contact', contactId);
+    return contact;
+  }
+
+  /**
+   * Runs a write that may give a contact one of `phones`, in a transaction of its own (a
+   * savepoint inside the caller's), and turns the database's phone rule into a CONFLICT that
+   * lists every one of them another contact of the organization has.
+   */
+  private async withPhoneRule<T>(
+    phones: readonly string[],
+    write: (db: Knex) => Promise<T>,
+  ): Promise<T> {
+    const { organizationId } = requireActor(this.actor);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.db.transaction((trx) => write(trx));
+      } catch (error) {
+        if (!isPhoneTaken(error)) throw error;
+        const taken = await takenPhones(this.db, organizationId, phones);
+        // The clashing contact was another transaction's, which then rolled back: try again.
+        if (taken.length === 0 && attempt === 1) continue;
+        throw phonesTaken(taken);
+      }
+    }
+  }
+}
+
+function phonesTaken(taken: readonly string[]): ConflictError {
+  const message =
+    taken.length === 1
+      ? `primaryPhone ${taken[0]} is already another contact's in this organization`
+      : `primaryPhone: these phones are already other contacts' in this organization: ${taken.join(', ')}`;
+  return new ConflictError(message, { takenPhones: taken });
+}
+
+/** Two contacts of one batch with the same phone: bad input, naming both places. */
+function assertDistinctPhones(inputs: readonly CreateContactInput[], field: string): void {
+  const first = new Map<string, number>();
+  const problems = inputs.flatMap(({ primaryPhone }, index) => {
+    const earlier = first.get(primaryPhone);
+    if (earlier === undefined) {
+      first.set(primaryPhone, index);
+      return [];
+    }
+    const at = `${field}[${index}].primaryPhone`;
+    return [{ field: at, messages: [`${at} ${primaryPhone} is also ${field}[${earlier}]'s`] }];
+  });
+  if (problems.length > 0) throw new ValidationError(problems);
 }

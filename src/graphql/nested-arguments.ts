@@ -17,7 +17,11 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { validContactsArgs, validContactsConnectionArgs } from '../audience/audience.service';
+import {
+  validContactAudiencesArgs,
+  validContactsArgs,
+  validContactsConnectionArgs,
+} from '../audience/audience.service';
 
 /**
  * The rules of the arguments of fields that a mutation's answer can select below its root field,
@@ -30,6 +34,7 @@ export const NESTED_ARGUMENT_RULES: Record<
 > = {
   'Audience.contacts': validContactsArgs,
   'Audience.contactsConnection': validContactsConnectionArgs,
+  'Contact.audiences': validContactAudiencesArgs,
 };
 
 interface Failure {

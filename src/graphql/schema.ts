@@ -6,11 +6,12 @@ import {
 } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AudienceResolver } from '../audience/audience.resolver';
+import { ContactAudiencesResolver } from '../membership/contact-audiences.resolver';
 import { ContactResolver } from '../contact/contact.resolver';
 
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [AudienceResolver, ContactResolver],
+    resolvers: [AudienceResolver, ContactResolver, ContactAudiencesResolver],
     // Validation belongs to the service layer, which REST and the CLI share; validating here too
     // would run every rule twice.
     validate: false,

@@ -32,6 +32,27 @@ const REQUESTED_CONTACTS = `with requested as (select unnest(cast(? as uuid[])) 
 const UNKNOWN_CONTACTS = `select r.id from requested r where not exists (select 1 from found f where f.id = r.id)`;
 
 /**
+ * Share-locks the organization's contacts among `contactIds`, in id order, and returns the ids
+ * that are not its contacts, in request order. Every membership change takes this lock before its
+ * audience's row lock, and a contact delete takes the contact's before its audiences': one order,
+ * contacts then audiences, so that neither waits for the other in a cycle (a deadlock).
+ */
+export async function lockContacts(
+  trx: Knex.Transaction,
+  organizationId: string,
+  contactIds: readonly string[],
+): Promise<string[]> {
+  const { rows } = await trx.raw<{ rows: { id: string }[] }>(
+    `select c.id from contact c
+     where c.organization_id = ? and c.id = any(cast(? as uuid[]))
+     order by c.id for share`,
+    [organizationId, [...contactIds]],
+  );
+  const found = new Set(rows.map((row) => row.id));
+  return contactIds.filter((id) => !found.has(id));
+}
+
+/**
  * Adds the contacts to the audience in one statement, unless one of them is not a contact of the
  * actor's organization: then nothing is added and the ids that are not are returned. Existing
  * members are skipped and rows go in id order, so that concurrent adds never deadlock. The
