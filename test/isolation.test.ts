@@ -115,3 +115,82 @@ test('new audiences and contacts belong to the caller’s organization whatever 
   );
   expect(contacts.data!.createContacts).toEqual([{ organizationId: intruder.organizationId }]);
 });
+
+test.each([
+  ['contact', 'query($id: ID!) { contact(id: $id) { id firstName audiences { meta { total } } } }'],
+  [
+    'updateContact',
+    'mutation($id: ID!) { updateContact(id: $id, input: { firstName: "Hijacked" }) { id } }',
+  ],
+  ['deleteContact', 'mutation($id: ID!) { deleteContact(id: $id) { id } }'],
+])(
+  '%s on another organization’s contact is NOT_FOUND and changes nothing',
+  async (_name, query) => {
+    const before = await ownerContacts();
+    const result = await server.graphql(query, { id: contactIds[0] }, intruder.apiKey);
+    expect(onlyError(result).extensions.code).toBe('NOT_FOUND');
+    expect(JSON.stringify(result)).not.toContain('Secret');
+    expect(await ownerContacts()).toEqual(before);
+  },
+);
+
+test('removeContactsFromAudience on another organization’s audience is NOT_FOUND and removes nothing', async () => {
+  const before = await ownerContacts();
+  const result = await server.graphql(
+    'mutation($id: ID!, $contacts: [ID!]!) { removeContactsFromAudience(id: $id, contacts: $contacts) }',
+    { id: audienceId, contacts: contactIds.slice(0, 1) },
+    intruder.apiKey,
+  );
+  // The audience is reported before the contacts, which are not the intruder's either.
+  expect(onlyError(result).extensions.code).toBe('NOT_FOUND');
+  expect(await ownerContacts()).toEqual(before);
+});
+
+test('REST contact paths with another organization’s ids are 404 and change nothing; a phone another organization has is free', async () => {
+  const before = await ownerContacts();
+  const id = contactIds[0];
+  const calls: [string, string, unknown?][] = [
+    ['GET', `/api/contacts/${id}`],
+    ['GET', `/api/contacts/${id}/audiences`],
+    ['PUT', `/api/contacts/${id}`, { firstName: 'Hijacked' }],
+    ['DELETE', `/api/contacts/${id}`],
+    ['POST', `/api/audience/${audienceId}/remove-contacts`, { contacts: [id] }],
+  ];
+  for (const [method, path, json] of calls) {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        'x-api-key': intruder.apiKey,
+        ...(json !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+    expect({ method, path, status: response.status }).toEqual({ method, path, status: 404 });
+    expect(await response.text()).not.toContain('Secret');
+  }
+  const list = await fetch(`${server.url}/api/contacts?search=Secret`, {
+    headers: { 'x-api-key': intruder.apiKey },
+  });
+  expect(((await list.json()) as { meta: { total: number } }).meta.total).toBe(0);
+  const [owned] = await server.db('contact').where({ id }).select('primary_phone');
+  const created = await fetch(`${server.url}/api/contacts`, {
+    method: 'POST',
+    headers: { 'x-api-key': intruder.apiKey, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      firstName: 'Same',
+      lastName: 'Phone',
+      primaryPhone: owned.primary_phone,
+    }),
+  });
+  expect(created.status).toBe(201);
+  expect(await ownerContacts()).toEqual(before);
+});
+
+async function ownerContacts() {
+  const contacts = await server
+    .db('contact')
+    .where({ organization_id: owner.organizationId })
+    .orderBy('id');
+  const members = await server.countRows('audience_contact', { audience_id: audienceId });
+  return { contacts, members };
+}
