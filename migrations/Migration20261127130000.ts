@@ -35,7 +35,8 @@ begin
   return null;
 end $$;`);
 
-    this.addSql(`create or replace function "contact_removed"() returns trigger language plpgsql as $$
+    this
+      .addSql(`create or replace function "contact_removed"() returns trigger language plpgsql as $$
 begin
   update organization o set contact_count = o.contact_count - r.contacts
   from (select organization_id, count(*)::int as contacts from removed_contacts group by 1) r
@@ -47,6 +48,5 @@ begin
   on conflict (organization_id, gram) do update set contacts = organization_search_gram.contacts + excluded.contacts;
   return null;
 end $$;`);
-
   }
 }

@@ -65,4 +65,3 @@ export async function countsDrift(db: Knex, organizationId: string) {
   );
   return { copies, counts, pieces, organization };
 }
-
