@@ -28,10 +28,9 @@ begin
     select count(*) into duplicates from (
       select 1 from contact group by organization_id, primary_phone having count(*) > 1
     ) pairs;
-    raise exception using
-      message = format('%s phone numbers are held by more than one contact of the same organization; a phone must be unique within an organization', duplicates),
-      detail = listed,
-      hint = 'Update or delete the extra contacts (see the ids above; every duplicate: select organization_id, primary_phone, array_agg(id) from contact group by 1, 2 having count(*) > 1), then start the service again.';
+    -- All in the message: a migration runner may pass on the message alone.
+    raise exception '% phone numbers are held by more than one contact of the same organization; a phone must be unique within an organization. Update or delete the extra contacts, then start the service again (every duplicate: select organization_id, primary_phone, array_agg(id) from contact group by 1, 2 having count(*) > 1):
+%', duplicates, listed;
   end if;
 end $$;`);
     this.addSql(
