@@ -1,13 +1,20 @@
 import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { subgraphSdl } from '../src/federation/subgraph-sdl';
 import { printGraphQLSchema } from '../src/graphql/schema';
 
-// Writes schema.graphql from the code; test/schema.test.ts fails while the committed copy differs.
+// Writes schema.graphql (the client API) and schema.subgraph.graphql (what a federation router
+// composes) from the code; test/schema.test.ts fails while a committed copy differs.
 async function main(): Promise<void> {
-  const file = path.resolve(__dirname, '..', 'schema.graphql');
-  await writeFile(file, await printGraphQLSchema());
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  for (const [name, print] of [
+    ['schema.graphql', printGraphQLSchema],
+    ['schema.subgraph.graphql', subgraphSdl],
+  ] as const) {
+    const file = path.resolve(__dirname, '..', name);
+    await writeFile(file, await print());
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  }
 }
 
 void main();

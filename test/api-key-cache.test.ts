@@ -39,9 +39,22 @@ async function msUntilRefused(server: TestServer, apiKey: string, within = 5_000
 test('a known key costs no statement: a read is one statement', async () => {
   const org = await TestOrganization.create(first.db);
   expect(await status(first, org.apiKey)).toBe(200);
-  const { sql } = await first.countStatements(() => first.graphql(READ, {}, org.apiKey));
-  expect(sql).toHaveLength(1);
-  expect(sql[0]).not.toMatch(/api_key/);
+  // The cache is trusted only while its listener answered within the last second; on a machine
+  // loaded enough to delay that answer, a read looks the key up again (by design). So a few tries:
+  // one must cost the read alone, and any other only the key's look-up besides.
+  let reads: string[][] = [];
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const { sql } = await first.countStatements(() => first.graphql(READ, {}, org.apiKey));
+    reads.push(sql);
+    if (sql.length === 1) break;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  const read = reads.at(-1)!;
+  expect(read).toHaveLength(1);
+  expect(read[0]).not.toMatch(/api_key/);
+  reads = reads.slice(0, -1);
+  for (const sql of reads)
+    expect(sql.filter((statement) => !/api_key/.test(statement))).toHaveLength(1);
 });
 
 test('a key revoked by another process stops working on every instance within a second', async () => {

@@ -39,7 +39,9 @@ test('the examples cover every query and mutation', async () => {
     ...schema.queryType.fields.map((field: { name: string }) => `query.${field.name}`),
     ...schema.mutationType.fields.map((field: { name: string }) => `mutation.${field.name}`),
   ];
-  expect(all.filter((name) => !used.has(name))).toEqual([]);
+  // `_service` and `_entities` are a federation router's, not a client's (test/federation.test.ts).
+  const forClients = all.filter((name) => !name.startsWith('query._'));
+  expect(forClients.filter((name) => !used.has(name))).toEqual([]);
 });
 
 test.each(examples.map((example) => [example.file, example] as const))(

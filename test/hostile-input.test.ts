@@ -861,6 +861,29 @@ describe('GraphQL: every argument refuses malformed values with a coded error an
     );
   });
 
+  test('_entities(representations) with generated representations', async () => {
+    const representation = fc.oneof(
+      fc.record(
+        {
+          __typename: fc.oneof(fc.constantFrom('Audience', 'Contact'), hostileValue),
+          id: fc.oneof(
+            fc.constantFrom(audienceId, foreignAudienceId, ...contactIds, ...foreignContactIds),
+            hostileValue,
+          ),
+        },
+        { requiredKeys: [] },
+      ),
+      hostileValue,
+    );
+    await holds(fc.array(representation, { maxLength: 5 }), (representations) =>
+      expectGraphQL(
+        'query($r: [_Any!]!) { _entities(representations: $r) { ... on Audience { name } ... on Contact { firstName } } }',
+        { r: representations },
+        false,
+      ),
+    );
+  });
+
   test('generated request bodies on POST /graphql', async () => {
     const body = fc.oneof(
       hostileValue.map((value) => JSON.stringify(value) ?? 'null'),

@@ -196,6 +196,19 @@ export async function findAudience(
   return row && toAudience(row);
 }
 
+/** The live audiences of the organization among these ids, in one statement. */
+export async function findAudiencesByIds(
+  db: Knex,
+  organizationId: string,
+  ids: readonly string[],
+): Promise<Audience[]> {
+  if (ids.length === 0) return [];
+  const rows = (await liveAudiences(db, organizationId, undefined)
+    .whereIn('id', [...ids])
+    .select(FIELDS)) as AudienceRow[];
+  return rows.map(toAudience);
+}
+
 export async function insertAudience(
   db: Knex,
   actor: Actor,

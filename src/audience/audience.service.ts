@@ -14,6 +14,7 @@ import type { AudienceLoaders } from './audience.loaders';
 import {
   findAudience,
   findAudiencePage,
+  findAudiencesByIds,
   insertAudience,
   lockLiveAudience,
   softDeleteAudience,
@@ -51,6 +52,13 @@ export class AudienceService {
     const audience = await findAudience(this.db, organizationId, audienceId);
     if (!audience) throw new NotFoundError('Audience', audienceId);
     return audience;
+  }
+
+  /** The organization's live audiences among these ids (UUIDs), by id: one statement. */
+  async getMany(ids: readonly string[]): Promise<Map<string, Audience>> {
+    const { organizationId } = requireActor(this.actor);
+    const audiences = await findAudiencesByIds(this.db, organizationId, ids);
+    return new Map(audiences.map((audience) => [audience.id, audience]));
   }
 
   async create(input: unknown): Promise<Audience> {

@@ -1,11 +1,13 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { PageType } from '../common/page.type';
 
 @ObjectType({
   simpleResolvers: true,
   description: 'A named group of an organization’s contacts, the target of a campaign.',
 })
+// A federation entity: another subgraph refers to it by id (see src/federation).
+@Directive('@key(fields: "id")')
 export class Audience {
   @Field(() => ID, { description: 'The audience id (UUID).' })
   id!: string;

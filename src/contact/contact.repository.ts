@@ -271,3 +271,18 @@ export async function findContact(
   );
   return rows[0] && toContact(rows[0]);
 }
+
+/** The organization's contacts among these ids, in one statement. */
+export async function findContactsByIds(
+  db: Knex,
+  organizationId: string,
+  ids: readonly string[],
+): Promise<Contact[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.raw<{ rows: ContactRow[] }>(
+    `select ${CONTACT_COLUMNS} from contact c
+     where c.organization_id = ? and c.id = any(cast(? as uuid[]))`,
+    [organizationId, [...ids]],
+  );
+  return rows.map(toContact);
+}

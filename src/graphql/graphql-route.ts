@@ -2,6 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
@@ -83,6 +84,9 @@ export async function registerGraphQL(
       ApolloServerPluginLandingPageDisabled(),
       // Cache hints are unused here, and the plugin wraps every field's resolver to collect them.
       ApolloServerPluginCacheControlDisabled(),
+      // As a federation subgraph, Apollo would trace every operation a router asks to (ftv1),
+      // wrapping every field's resolver; usage reporting to GraphOS is not set up here.
+      ApolloServerPluginInlineTraceDisabled(),
     ],
   });
   await apollo.start();

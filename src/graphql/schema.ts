@@ -8,10 +8,20 @@ import { buildSchema } from 'type-graphql';
 import { AudienceResolver } from '../audience/audience.resolver';
 import { ContactAudiencesResolver } from '../membership/contact-audiences.resolver';
 import { ContactResolver } from '../contact/contact.resolver';
+import { FederationResolver } from '../federation/federation.resolver';
 
-export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
+/**
+ * The schema the service serves: the client API, and (unless `federation: false`) the fields a
+ * federation router calls, `_service` and `_entities`.
+ */
+export async function buildGraphQLSchema({ federation = true } = {}): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [AudienceResolver, ContactResolver, ContactAudiencesResolver],
+    resolvers: [
+      AudienceResolver,
+      ContactResolver,
+      ContactAudiencesResolver,
+      ...(federation ? [FederationResolver] : []),
+    ],
     // Validation belongs to the service layer, which REST and the CLI share; validating here too
     // would run every rule twice.
     validate: false,
@@ -30,7 +40,10 @@ function describe(type: GraphQLObjectType | null | undefined, description: strin
   if (type) type.description = description;
 }
 
-/** The SDL committed as schema.graphql: sorted, so that it changes only when the API does. */
+/**
+ * The SDL committed as schema.graphql, the client API (without the federation fields): sorted, so
+ * that it changes only when the API does.
+ */
 export async function printGraphQLSchema(): Promise<string> {
-  return `${printSchema(lexicographicSortSchema(await buildGraphQLSchema()))}\n`;
+  return `${printSchema(lexicographicSortSchema(await buildGraphQLSchema({ federation: false })))}\n`;
 }
