@@ -66,7 +66,13 @@ test('contacts import takes a valid file whole', async () => {
   );
   const result = await runCli(['contacts', 'import', '--org', org.organizationId, file], env());
   expect(result.code).toBe(0);
-  expect(JSON.parse(result.stdout)).toEqual({ organizationId: org.organizationId, imported: 2 });
+  expect(JSON.parse(result.stdout)).toEqual({
+    organizationId: org.organizationId,
+    rows: 2,
+    created: 2,
+    updated: 0,
+    unchanged: 0,
+  });
   const rows = await server
     .db('contact')
     .where({ organization_id: org.organizationId })

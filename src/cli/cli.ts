@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import type { Knex } from '@mikro-orm/postgresql';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { assertUuid } from '../common/validation';
 import { loadConfig } from '../config/config';
-import { ImportRejectedError, importContactsCsv } from '../contact/contact-import';
+import {
+  type ImportProgress,
+  ImportRejectedError,
+  importContactsCsv,
+} from '../contact/contact-import';
 import { connectOrm, resolveDatabase } from '../database/database';
 import { seedDemo } from '../demo/demo-seed';
 import { issueApiKey, revokeApiKey } from '../organization/api-key.service';
@@ -64,20 +69,29 @@ const COMMANDS: Record<string, Command> = {
     const organizationId = await requireOrganization(db, ['--org', values.org ?? '']);
     const file = positionals[0];
     if (!file) throw new CliError('the CSV file is required');
-    const csv = await readFile(file, 'utf8').catch((error: Error) => {
-      throw new CliError(`cannot read ${file}: ${error.message}`);
-    });
+    const size = await stat(file).then(
+      (info) => info.size,
+      (error: Error) => {
+        throw new CliError(`cannot read ${file}: ${error.message}`);
+      },
+    );
     const userId = (await findOwner(db, organizationId))!;
+    const progress = progressLine(size);
     try {
-      return {
-        organizationId,
-        imported: await importContactsCsv(db, { organizationId, userId }, csv),
-      };
+      const report = await importContactsCsv(
+        db,
+        { organizationId, userId },
+        createReadStream(file),
+        progress.update,
+      );
+      return { organizationId, ...report };
     } catch (error) {
       if (error instanceof ImportRejectedError) {
-        throw new CliError(`${file} was not imported (nothing was written):\n${error.message}`);
+        throw new CliError(`${file} was not imported (nothing was written): ${error.message}`);
       }
       throw error;
+    } finally {
+      progress.done();
     }
   },
   'seed demo': async (db) => {
@@ -130,3 +144,25 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/**
+ * Progress of a long import on a terminal (stderr, rewritten in place; stdout keeps the JSON
+ * result). Nothing when stderr is not a terminal, such as in a script or a test.
+ */
+function progressLine(totalBytes: number) {
+  const shown = process.stderr.isTTY;
+  const started = Date.now();
+  return {
+    update({ rows, bytes }: ImportProgress): void {
+      if (!shown) return;
+      const percent = totalBytes > 0 ? Math.min(100, Math.floor((bytes / totalBytes) * 100)) : 100;
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      process.stderr.write(
+        `\r${rows.toLocaleString('en')} rows read (${percent} %) in ${seconds} s`,
+      );
+    },
+    done(): void {
+      if (shown) process.stderr.write('\n');
+    },
+  };
+}

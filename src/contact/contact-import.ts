@@ -1,12 +1,18 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { parse } from 'csv-parse/sync';
-import { ValidationError } from '../common/errors';
-import { validateInput } from '../common/validation';
+import { parse } from 'csv-parse';
+import { validateSync } from 'class-validator';
+import type { ClientBase } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Actor } from '../organization/actor';
-import { CreateContactInput, MAX_CONTACTS_PER_CREATE } from './contact.input';
-import { ContactService } from './contact.service';
+import { CreateContactInput } from './contact.input';
 
 const CSV_COLUMNS = ['firstName', 'lastName', 'primaryPhone', 'primaryEmail'] as const;
+// The rejections a report lists; past them it only counts (a wrong file can have a million).
+const LISTED_PROBLEMS = 100;
+// How often progress is reported, in rows.
+const PROGRESS_EVERY = 10_000;
 
 export interface ImportProblem {
   /** 1-based line of the CSV file (the header is line 1). */
@@ -14,14 +20,201 @@ export interface ImportProblem {
   messages: string[];
 }
 
+/** What an import did: every row of the file created a contact, updated one, or found it equal. */
+export interface ImportReport {
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface ImportProgress {
+  rows: number;
+  /** Bytes of the file read so far. */
+  bytes: number;
+}
+
 /** A CSV file that cannot be imported whole: nothing was imported. */
 export class ImportRejectedError extends Error {
-  constructor(readonly problems: ImportProblem[]) {
-    super(
-      problems.map((problem) => `line ${problem.line}: ${problem.messages.join('; ')}`).join('\n'),
+  constructor(
+    readonly problems: ImportProblem[],
+    /** How many lines were rejected, listed or not. */
+    readonly rejected = problems.length,
+  ) {
+    const listed = problems.map(
+      (problem) => `line ${problem.line}: ${problem.messages.join('; ')}`,
     );
+    if (rejected > problems.length) listed.push(`… and ${rejected - problems.length} more`);
+    super(`${rejected} line${rejected === 1 ? '' : 's'} rejected:\n${listed.join('\n')}`);
     this.name = 'ImportRejectedError';
   }
+}
+
+/**
+ * Imports contacts from a CSV stream with the header firstName,lastName,primaryPhone,primaryEmail,
+ * upserting by phone: a row whose phone a contact of the organization has updates that contact
+ * (its names and e-mail), any other creates one. All or nothing: every row is checked with the
+ * API's own rules (CreateContactInput) and a phone on two lines is refused, every bad line is
+ * reported, and only a file without one is written, in one transaction.
+ *
+ * Memory stays flat whatever the file's size: rows stream from the parser, through the rules,
+ * into PostgreSQL's COPY (a temporary staging table), and one statement moves them into contact.
+ */
+export async function importContactsCsv(
+  db: Knex,
+  actor: Actor,
+  input: Readable,
+  onProgress: (progress: ImportProgress) => void = () => undefined,
+): Promise<ImportReport> {
+  const knexClient = db.client as {
+    acquireConnection(): Promise<ClientBase>;
+    releaseConnection(connection: ClientBase): Promise<void>;
+  };
+  const connection = await knexClient.acquireConnection();
+  try {
+    await connection.query('begin');
+    try {
+      const report = await importInTransaction(connection, actor, input, onProgress);
+      await connection.query('commit');
+      return report;
+    } catch (error) {
+      await connection.query('rollback').catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    await knexClient.releaseConnection(connection);
+  }
+}
+
+async function importInTransaction(
+  connection: ClientBase,
+  actor: Actor,
+  input: Readable,
+  onProgress: (progress: ImportProgress) => void,
+): Promise<ImportReport> {
+  await connection.query(
+    `create temporary table contact_import (line int not null, first_name text not null,
+       last_name text not null, primary_phone text not null, primary_email text) on commit drop`,
+  );
+  const problems: ImportProblem[] = [];
+  let rejected = 0;
+  const reject = (problem: ImportProblem) => {
+    rejected += 1;
+    if (problems.length < LISTED_PROBLEMS) problems.push(problem);
+  };
+
+  let rows = 0;
+  let bytes = 0;
+  input.on('data', (chunk: Buffer | string) => (bytes += chunk.length));
+  let header: string[] | undefined;
+  const parser = parse({
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    info: true,
+    columns: (names: string[]) => {
+      header = names;
+      assertHeader(names);
+      return names;
+    },
+  });
+
+  // Each valid row as a line of COPY's CSV; a bad one is reported and leaves nothing behind.
+  async function* checkedRows(records: AsyncIterable<ParsedRow>) {
+    for await (const { record, info } of records) {
+      rows += 1;
+      if (rows % PROGRESS_EVERY === 0) onProgress({ rows, bytes });
+      const contact = toInput(record);
+      const errors = validateSync(contact, {
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        forbidUnknownValues: true,
+        validationError: { target: false, value: false },
+      });
+      if (errors.length > 0) {
+        reject({
+          line: info.lines,
+          messages: errors.flatMap((error) => Object.values(error.constraints ?? {})),
+        });
+        continue;
+      }
+      // Staged even after a refused line (the staging table goes with the transaction): a phone
+      // repeated on a later line is found there, and reported with the rest.
+      yield `${info.lines},${csvField(contact.firstName)},${csvField(contact.lastName)},${csvField(contact.primaryPhone)},${contact.primaryEmail ? csvField(contact.primaryEmail) : ''}\n`;
+    }
+  }
+
+  try {
+    await pipeline(
+      input,
+      parser,
+      checkedRows,
+      connection.query(
+        copyFrom(
+          'copy contact_import (line, first_name, last_name, primary_phone, primary_email) from stdin with (format csv)',
+        ),
+      ),
+    );
+  } catch (error) {
+    if (error instanceof ImportRejectedError) throw error;
+    const { code, lines, message } = error as { code?: string; lines?: number; message: string };
+    // The parser's own errors (an unclosed quote, a row with too many fields) name their line.
+    if (typeof code === 'string' && code.startsWith('CSV_')) {
+      throw new ImportRejectedError([{ line: lines ?? 1, messages: [message] }]);
+    }
+    throw error;
+  }
+  onProgress({ rows, bytes });
+  if (!header) throw new ImportRejectedError([{ line: 1, messages: ['the file is empty'] }]);
+  if (rows === 0) {
+    throw new ImportRejectedError([{ line: 2, messages: ['the file holds no contacts'] }]);
+  }
+
+  // A phone on two lines: the later ones are refused, naming the first.
+  const repeated = await connection.query<{ line: number; primary_phone: string; first: number }>(
+    `select line, primary_phone, first from (
+       select line, primary_phone,
+              first_value(line) over (partition by primary_phone order by line) as first
+       from contact_import
+     ) lines where line <> first order by line`,
+  );
+  for (const row of repeated.rows) {
+    reject({
+      line: row.line,
+      messages: [`primaryPhone ${row.primary_phone} is also on line ${row.first}`],
+    });
+  }
+  if (rejected > 0) {
+    problems.sort((a, b) => a.line - b.line);
+    throw new ImportRejectedError(problems, rejected);
+  }
+
+  // Contacts that will be updated are locked first, in id order: the order every writer of
+  // contacts takes, so that an import never deadlocks with a change of members.
+  await connection.query(
+    `select c.id from contact c join contact_import i on i.primary_phone = c.primary_phone
+     where c.organization_id = $1 order by c.id for no key update of c`,
+    [actor.organizationId],
+  );
+  const upserted = await connection.query<{ created: number; updated: number }>(
+    `with written as (
+       insert into contact (organization_id, first_name, last_name, primary_phone, primary_email)
+       select $1, first_name, last_name, primary_phone, primary_email from contact_import
+       order by primary_phone
+       on conflict (organization_id, primary_phone) do update
+         set first_name = excluded.first_name, last_name = excluded.last_name,
+             primary_email = excluded.primary_email, updated_at = now()
+         where (contact.first_name, contact.last_name, contact.primary_email)
+               is distinct from (excluded.first_name, excluded.last_name, excluded.primary_email)
+       returning xmax = 0 as created
+     )
+     select count(*) filter (where created)::int as created,
+            count(*) filter (where not created)::int as updated
+     from written`,
+    [actor.organizationId],
+  );
+  const { created, updated } = upserted.rows[0]!;
+  return { rows, created, updated, unchanged: rows - created - updated };
 }
 
 interface ParsedRow {
@@ -29,53 +222,9 @@ interface ParsedRow {
   info: { lines: number };
 }
 
-/**
- * Imports contacts from CSV text with the header firstName,lastName,primaryPhone,primaryEmail.
- * Every row is checked with the same rules as the API before anything is written, and the rows go
- * in one transaction: the file is imported whole or not at all.
- */
-export async function importContactsCsv(db: Knex, actor: Actor, csv: string): Promise<number> {
-  const rows = parseRows(csv);
-  const problems: ImportProblem[] = [];
-  const inputs: CreateContactInput[] = [];
-  for (const { record, info } of rows) {
-    const { primaryEmail, ...rest } = record;
-    try {
-      inputs.push(
-        await validateInput(CreateContactInput, primaryEmail ? { ...rest, primaryEmail } : rest),
-      );
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      problems.push({ line: info.lines, messages: error.problems.flatMap((p) => p.messages) });
-    }
-  }
-  if (problems.length > 0) throw new ImportRejectedError(problems);
-  await db.transaction(async (trx) => {
-    const contacts = new ContactService(trx, actor);
-    for (let start = 0; start < inputs.length; start += MAX_CONTACTS_PER_CREATE) {
-      await contacts.create(inputs.slice(start, start + MAX_CONTACTS_PER_CREATE));
-    }
-  });
-  return inputs.length;
-}
-
-function parseRows(csv: string): ParsedRow[] {
-  let header: string[] = [];
-  let rows: ParsedRow[];
-  try {
-    rows = parse(csv, {
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      info: true,
-      columns: (names: string[]) => (header = names),
-    }) as ParsedRow[];
-  } catch (error) {
-    const line = (error as { lines?: number }).lines ?? 1;
-    throw new ImportRejectedError([{ line, messages: [(error as Error).message] }]);
-  }
-  const missing = CSV_COLUMNS.filter((column) => !header.includes(column));
-  const unknown = header.filter((column) => !(CSV_COLUMNS as readonly string[]).includes(column));
+function assertHeader(names: string[]): void {
+  const missing = CSV_COLUMNS.filter((column) => !names.includes(column));
+  const unknown = names.filter((column) => !(CSV_COLUMNS as readonly string[]).includes(column));
   if (missing.length > 0 || unknown.length > 0) {
     throw new ImportRejectedError([
       {
@@ -88,7 +237,19 @@ function parseRows(csv: string): ParsedRow[] {
       },
     ]);
   }
-  if (rows.length === 0)
-    throw new ImportRejectedError([{ line: 2, messages: ['the file holds no contacts'] }]);
-  return rows;
+}
+
+/** A CSV row as the API's input: an empty e-mail cell is no e-mail. */
+function toInput(record: Record<string, string>): CreateContactInput {
+  const contact = new CreateContactInput();
+  contact.firstName = record.firstName!;
+  contact.lastName = record.lastName!;
+  contact.primaryPhone = record.primaryPhone!;
+  if (record.primaryEmail) contact.primaryEmail = record.primaryEmail;
+  return contact;
+}
+
+/** A value as a field of COPY's CSV format: always quoted, quotes doubled. */
+function csvField(value: string): string {
+  return `"${value.replace(/"/g, '""')}"`;
 }
