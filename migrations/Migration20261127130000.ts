@@ -30,6 +30,8 @@ begin
      where c.id = o.contact_id and c.search_text = o.search_text),
     search_grams(o.search_text)
   )) g(gram)
+  -- An audience erased with its members (a cascade) takes its piece rows with it.
+  where exists (select 1 from audience a where a.id = o.audience_id)
   group by 1, 2 order by 1, 2
   on conflict (audience_id, gram) do update set members = audience_search_gram.members + excluded.members;
   return null;
@@ -44,6 +46,8 @@ begin
   insert into organization_search_gram (organization_id, gram, contacts)
   select r.organization_id, g.gram, -count(*)::int
   from removed_contacts r cross join unnest(r.search_grams) g(gram)
+  -- An organization deleted with its contacts (a cascade) takes its piece rows with it.
+  where exists (select 1 from organization o where o.id = r.organization_id)
   group by 1, 2 order by 1, 2
   on conflict (organization_id, gram) do update set contacts = organization_search_gram.contacts + excluded.contacts;
   return null;

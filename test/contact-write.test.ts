@@ -1,3 +1,4 @@
+import { countsDrift } from './support/counts-drift';
 import { nextPhone, TestOrganization } from './support/fixtures';
 import { rest } from './support/rest-client';
 import { onlyError, TestServer } from './support/test-server';
@@ -329,5 +330,28 @@ describe('deleting a contact', () => {
       apiKey: other.apiKey,
     });
     expect(read.body.firstName).toBe(foreign!.firstName);
+  });
+});
+
+test('an organization deleted for good takes its contacts, audiences and counts with it, and leaves another’s exact', async () => {
+  const leaving = await TestOrganization.create(server.db);
+  const staying = await TestOrganization.create(server.db);
+  for (const org of [leaving, staying]) {
+    const contacts = await org.contacts(20);
+    await org.audience('Members', { members: contacts });
+    const erased = await org.audience('Erased', { members: contacts.slice(0, 5) });
+    // An audience erased with its members.
+    await server.db('audience').where({ id: erased.id }).delete();
+  }
+  await server.db('organization').where({ id: leaving.organizationId }).delete();
+  expect(await server.countRows('contact', { organization_id: leaving.organizationId })).toBe(0);
+  expect(
+    await server.countRows('organization_search_gram', { organization_id: leaving.organizationId }),
+  ).toBe(0);
+  expect(await countsDrift(server.db, staying.organizationId)).toEqual({
+    copies: [],
+    counts: [],
+    pieces: [],
+    organization: [],
   });
 });
