@@ -1,25 +1,17 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
 import { ormOptions } from '../src/database/orm-options';
+import { createDatabase, dropDatabase } from './support/databases';
 
 // The migration that makes a phone unique within an organization, run over a database that
 // already breaks the rule: it stops, names the duplicates, and merges nothing.
 const name = `phones_${Date.now()}_${process.pid}`;
 const serverUrl = process.env.TEST_DATABASE_URL!;
-const url = Object.assign(new URL(serverUrl), { pathname: `/${name}` }).toString();
 
-async function onServer(sql: string) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-beforeAll(() => onServer(`create database ${pg.escapeIdentifier(name)}`));
-afterAll(() => onServer(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`));
+let url: string;
+beforeAll(async () => {
+  url = await createDatabase(serverUrl, name);
+});
+afterAll(() => dropDatabase(serverUrl, name));
 
 test('existing duplicate phones stop the migration with each one listed; once resolved, it applies', async () => {
   const orm = await MikroORM.init(ormOptions({ url, poolSize: 2 }));

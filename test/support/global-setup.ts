@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { createDatabase, dropDatabase } from './databases';
 
 /**
  * Gives the run a fresh database (each test file's connection migrates it, see connectOrm): a new one on DATABASE_URL's server when that is set,
@@ -30,28 +30,4 @@ export default async function globalSetup(): Promise<void> {
     };
   }
   process.env.TEST_DATABASE_URL = url;
-}
-
-async function createDatabase(serverUrl: string, name: string): Promise<string> {
-  await runOnServer(serverUrl, `create database ${pg.escapeIdentifier(name)}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  return runOnServer(
-    serverUrl,
-    `drop database if exists ${pg.escapeIdentifier(name)} with (force)`,
-  );
-}
-
-async function runOnServer(serverUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
