@@ -434,7 +434,7 @@ async function addContacts(
     statementsPerRequest: statements,
     peakRssMb: await peakRssMb(target.pid),
     errors: 0,
-    note: `${duplicates === 0 ? 'no duplicates' : `${duplicates} rows missing or duplicated`}; one INSERT (statements: auth, BEGIN, lock, insert, COMMIT)`,
+    note: `${duplicates === 0 ? 'no duplicates' : `${duplicates} rows missing or duplicated`}; one INSERT (statements: BEGIN, lock contacts, lock audience, insert, COMMIT)`,
   };
   removals.sort((a, b) => a - b);
   const removal: Row = {
