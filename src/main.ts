@@ -3,7 +3,9 @@ import v8 from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { connectOrm, resolveDatabase } from './database/database';
 import { EmbeddedServerBusyError } from './database/embedded-postgres';
+import { EmbeddedPostgresAccessError } from './database/postgres-user-access';
 import { ensureDemo } from './demo/demo-bootstrap';
+import { readableLogStream } from './server/readable-log';
 import { buildApp } from './server/app';
 
 // V8 lets the old generation grow to about four times what survived the last full collection
@@ -27,7 +29,9 @@ async function main(): Promise<void> {
   const db = orm.em.getKnex();
   const demoApiKey = database.embedded ? await ensureDemo(db, config.dataDir) : undefined;
 
-  const app = await buildApp({ db, config, demoApiKey });
+  // Lines for a person on a terminal, JSON for machines anywhere else.
+  const logStream = process.stdout.isTTY ? readableLogStream(process.stdout) : undefined;
+  const app = await buildApp({ db, config, demoApiKey, logStream });
   await app.listen({ port: config.port, host: config.host });
   console.log(banner(config, database.embedded, demoApiKey));
 
@@ -87,7 +91,11 @@ function banner(config: Config, embedded: boolean, demoApiKey: string | undefine
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof EmbeddedServerBusyError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof EmbeddedServerBusyError ||
+    error instanceof EmbeddedPostgresAccessError
+  ) {
     console.error(error.message);
   } else {
     console.error('audience-gateway failed to start:', error);

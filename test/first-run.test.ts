@@ -1,6 +1,6 @@
 import { exec } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -114,3 +114,30 @@ test('with DATABASE_URL the service migrates that database and seeds nothing', a
     await admin.end();
   }
 });
+
+// As root the embedded PostgreSQL runs as the postgres user; a DATA_DIR it cannot reach (as in a
+// clone under /root, mode 700) stops the start at once with one line that says what to do.
+const asRoot = process.getuid?.() === 0;
+(asRoot ? test : test.skip)(
+  'as root, a DATA_DIR under a directory the postgres user cannot enter stops the start with one line',
+  async () => {
+    const locked = await mkdtemp(path.join(os.tmpdir(), 'audience-gateway-locked-'));
+    await chmod(locked, 0o700);
+    try {
+      const service = new ServiceProcess({ ...env(), DATA_DIR: path.join(locked, 'data') });
+      const started = Date.now();
+      const code = await service.exited;
+      expect(code).toBe(1);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      const lines = service.output.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toBe(
+        `As root, the embedded PostgreSQL runs as the postgres user, which cannot enter ${locked} (mode 700), ` +
+          `above DATA_DIR (${path.join(locked, 'data')}): set DATA_DIR to a directory every user can enter ` +
+          '(such as /var/lib/audience-gateway), or set DATABASE_URL to a PostgreSQL server.',
+      );
+    } finally {
+      await rm(locked, { recursive: true, force: true });
+    }
+  },
+);

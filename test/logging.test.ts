@@ -1,3 +1,4 @@
+import { readableLogStream } from '../src/server/readable-log';
 import { TestOrganization } from './support/fixtures';
 import { rest } from './support/rest-client';
 import { TestServer } from './support/test-server';
@@ -50,4 +51,21 @@ test('each request is one JSON line with method, path, status, time and organiza
   expect(everything).not.toContain('agk_wrong');
   expect(everything).not.toContain(secret);
   expect(everything).not.toContain('private-search-term');
+});
+
+test('on a terminal the log is lines for a person: time, level, message, fields; an error’s stack below', () => {
+  const written: string[] = [];
+  const stream = readableLogStream({ write: (text: string) => written.push(text) });
+  stream.write(
+    `${JSON.stringify({ level: 30, time: Date.UTC(2026, 10, 27, 12, 4, 5, 123), pid: 1, hostname: 'h', reqId: 'req-1', method: 'GET', path: '/api/audience', status: 200, ms: 3.1, msg: 'request' })}\n`,
+  );
+  stream.write(
+    `${JSON.stringify({ level: 50, time: Date.UTC(2026, 10, 27, 12, 4, 6), err: { type: 'Error', message: 'boom', stack: 'Error: boom\n    at here' }, msg: 'unexpected error' })}\n`,
+  );
+  stream.write('not json\n');
+  expect(written).toEqual([
+    '12:04:05.123 INFO  request method=GET path=/api/audience status=200 ms=3.1\n',
+    '12:04:06.000 ERROR unexpected error\nError: boom\n    at here\n',
+    'not json\n',
+  ]);
 });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { findFreePort } from '../common/free-port';
+import { assertPostgresUserCanReach } from './postgres-user-access';
 
 /** A running PostgreSQL server: its connection URL and how to stop it (if we started it). */
 export interface RunningDatabase {
@@ -60,6 +61,7 @@ const USER = 'postgres';
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<RunningDatabase> {
   const { dataDir, databaseName, log } = options;
   const clusterDir = path.join(dataDir, 'pg');
+  await assertPostgresUserCanReach(dataDir);
   await mkdir(dataDir, { recursive: true });
   const isRoot = process.getuid?.() === 0;
   // As root the server runs as the `postgres` system user, which must be able to reach its files.
