@@ -3,7 +3,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import autocannon from 'autocannon';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -654,8 +654,11 @@ function spread(runs: Row[][]): string[] {
   ];
 }
 
+/** A package's installed version: the service's, or (PostGraphile) the benchmark's own. */
 function versionOf(name: string): string {
-  const file = path.join(ROOT, 'node_modules', name, 'package.json');
+  const file = [ROOT, path.join(ROOT, 'bench')]
+    .map((base) => path.join(base, 'node_modules', name, 'package.json'))
+    .find((candidate) => existsSync(candidate))!;
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
