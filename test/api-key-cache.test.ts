@@ -42,13 +42,7 @@ test('a known key costs no statement: a read is one statement', async () => {
   // The cache is trusted only while its listener answered within the last second; on a machine
   // loaded enough to delay that answer, a read looks the key up again (by design). So a few tries:
   // one must cost the read alone, and any other only the key's look-up besides.
-  let reads: string[][] = [];
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    const { sql } = await first.countStatements(() => first.graphql(READ, {}, org.apiKey));
-    reads.push(sql);
-    if (sql.length === 1) break;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
+  let reads = await untilNoLookUp(() => first.graphql(READ, {}, org.apiKey));
   const read = reads.at(-1)!;
   expect(read).toHaveLength(1);
   expect(read[0]).not.toMatch(/api_key/);
@@ -91,10 +85,13 @@ test('an unknown key is looked up once, and works as soon as it is issued', asyn
   const org = await TestOrganization.create(first.db);
   const invented = `agk_${'Q'.repeat(43)}${Date.now().toString(36)}`.slice(0, 47);
   expect(await status(first, invented)).toBe(401);
-  const { sql } = await first.countStatements(async () => {
+  // As for a known key: a late heartbeat on a loaded machine may cost a look-up again, by design.
+  const rounds = await untilNoLookUp(async () => {
     for (let call = 0; call < 5; call += 1) expect(await status(first, invented)).toBe(401);
   });
-  expect(sql).toEqual([]);
+  expect(rounds.at(-1)).toEqual([]);
+  for (const sql of rounds)
+    expect(sql.filter((statement) => !/api_key/.test(statement))).toEqual([]);
   // Issued by another process with exactly that key: the remembered miss is forgotten.
   await elsewhere.query(
     'insert into api_key (organization_id, user_id, key_hash) values ($1, $2, $3)',
@@ -218,3 +215,19 @@ test('a listening connection that stops answering (frozen, or cut without a word
   await expectCachingWithin(5000);
   expect(await status(first, org.apiKey)).toBe(401);
 });
+
+/**
+ * The statements of `work`, tried up to five times until it sends no API key look-up: the cache is
+ * trusted only while its listener answered within the last second, which a loaded machine can
+ * delay. Every round's statements, the last one's first to check.
+ */
+async function untilNoLookUp(work: () => Promise<unknown>): Promise<string[][]> {
+  const rounds: string[][] = [];
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const { sql } = await first.countStatements(work);
+    rounds.push(sql);
+    if (!sql.some((statement) => /api_key/.test(statement))) break;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return rounds;
+}

@@ -1,17 +1,22 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import { ContactConnection, ContactPage } from '../contact/contact.type';
-import type { RequestContext } from '../server/request-context';
+import type { AudienceService } from './audience.service';
 import { AudiencesArgs } from './audience.args';
 import { CreateAudienceInput, MAX_CONTACTS_PER_ADD, UpdateAudienceInput } from './audience.input';
 import { Audience, AudiencePage } from './audience.type';
+
+/** What these resolvers need of a request's context (built by the app's assembly). */
+interface AudienceContext {
+  audiences: AudienceService;
+}
 
 @Resolver(() => Audience)
 export class AudienceResolver {
   @Query(() => AudiencePage, {
     description: 'The live audiences of your organization, one page at a time.',
   })
-  audiences(@Args() args: AudiencesArgs, @Ctx() { audiences }: RequestContext) {
+  audiences(@Args() args: AudiencesArgs, @Ctx() { audiences }: AudienceContext) {
     return audiences.list(args);
   }
 
@@ -21,7 +26,7 @@ export class AudienceResolver {
   })
   audience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
-    @Ctx() { audiences }: RequestContext,
+    @Ctx() { audiences }: AudienceContext,
   ) {
     return audiences.get(id);
   }
@@ -30,7 +35,7 @@ export class AudienceResolver {
   createAudience(
     @Arg('input', () => CreateAudienceInput, { description: 'The new audience.' })
     input: CreateAudienceInput,
-    @Ctx() { audiences }: RequestContext,
+    @Ctx() { audiences }: AudienceContext,
   ) {
     return audiences.create(input);
   }
@@ -43,7 +48,7 @@ export class AudienceResolver {
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
     @Arg('input', () => UpdateAudienceInput, { description: 'The changes.' })
     input: UpdateAudienceInput,
-    @Ctx() { audiences }: RequestContext,
+    @Ctx() { audiences }: AudienceContext,
   ) {
     return audiences.update(id, input);
   }
@@ -54,7 +59,7 @@ export class AudienceResolver {
   })
   deleteAudience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
-    @Ctx() { audiences }: RequestContext,
+    @Ctx() { audiences }: AudienceContext,
   ) {
     return audiences.delete(id);
   }
@@ -68,7 +73,7 @@ export class AudienceResolver {
   addContactsToAudience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
     @Arg('contacts', () => [ID], { description: 'Contact ids (UUIDs).' }) contacts: string[],
-    @Ctx() { audiences }: RequestContext,
+    @Ctx() { audiences }: AudienceContext,
   ) {
     return audiences.addContacts(id, { contacts });
   }
@@ -82,7 +87,7 @@ export class AudienceResolver {
   removeContactsFromAudience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
     @Arg('contacts', () => [ID], { description: 'Contact ids (UUIDs).' }) contacts: string[],
-    @Ctx() { audiences }: RequestContext,
+    @Ctx() { audiences }: AudienceContext,
   ) {
     return audiences.removeContacts(id, { contacts });
   }
@@ -93,7 +98,7 @@ export class AudienceResolver {
   contacts(
     @Root() audience: Audience,
     @Args() args: ContactsArgs,
-    @Ctx() { audiences }: RequestContext,
+    @Ctx() { audiences }: AudienceContext,
   ) {
     return audiences.contacts(audience, args);
   }
@@ -106,7 +111,7 @@ export class AudienceResolver {
   contactsConnection(
     @Root() audience: Audience,
     @Args() args: ContactsConnectionArgs,
-    @Ctx() { audiences }: RequestContext,
+    @Ctx() { audiences }: AudienceContext,
   ) {
     return audiences.contactsConnection(audience, args);
   }

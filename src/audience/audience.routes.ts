@@ -1,11 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { inputSchema } from '../common/json-schema';
 import { ContactsArgs } from '../contact/contact.args';
 import { CONTACT_PAGE_SCHEMA } from '../contact/contact.schemas';
-import { parseQuery, QUERY_RULES, requireJsonObject } from '../server/rest/query-string';
-import { contextOf } from '../server/rest/rest-context';
-import { idParams } from '../server/rest/page.schema';
-import { errorResponses } from '../server/rest/rest-errors';
+import { parseQuery, QUERY_RULES, requireJsonObject } from '../common/rest/query-string';
+import { idParams } from '../common/rest/page.schema';
+import { errorResponses } from '../common/rest/rest-errors';
 import { AudiencesArgs } from './audience.args';
 import type { AudienceService } from './audience.service';
 import { ContactIdsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
@@ -17,11 +16,20 @@ interface IdParams {
   id: string;
 }
 
+/** What the app's assembly gives these routes: the services of a request (its key's actor). */
+export interface AudienceRouteOptions {
+  servicesOf: (request: FastifyRequest) => { audiences: AudienceService };
+}
+
 /**
  * The documented REST paths. Each handler only reshapes: the service validates, scopes and
  * decides, exactly as for GraphQL.
  */
-export async function audienceRoutes(app: FastifyInstance): Promise<void> {
+export async function audienceRoutes(
+  app: FastifyInstance,
+  { servicesOf }: AudienceRouteOptions,
+): Promise<void> {
+  const audiencesOf = (request: FastifyRequest) => servicesOf(request).audiences;
   app.get(
     '/audience',
     {
@@ -35,7 +43,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errorResponses(400, 401) },
       },
     },
-    (request) => contextOf(request).audiences.list(parseQuery(AudiencesArgs, request.query)),
+    (request) => audiencesOf(request).list(parseQuery(AudiencesArgs, request.query)),
   );
 
   app.get<{ Params: IdParams }>(
@@ -48,7 +56,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404) },
       },
     },
-    (request) => contextOf(request).audiences.get(request.params.id),
+    (request) => audiencesOf(request).get(request.params.id),
   );
 
   app.get<{ Params: IdParams }>(
@@ -66,7 +74,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { audiences } = contextOf(request);
+      const audiences = audiencesOf(request);
       const audience = await audiences.get(request.params.id);
       return audiences.contacts(audience, parseQuery(ContactsArgs, request.query));
     },
@@ -83,7 +91,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const audience = await contextOf(request).audiences.create(requireJsonObject(request.body));
+      const audience = await audiencesOf(request).create(requireJsonObject(request.body));
       // Returned rather than sent: Fastify drops a returned answer quietly when the request was
       // already answered (a 503 past RESPONSE_TIMEOUT_MS), where a second send() would warn.
       void reply.status(201);
@@ -91,7 +99,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  membershipRoute(app, {
+  membershipRoute(app, audiencesOf, {
     path: '/audience/:id/add-contacts',
     summary: 'Add multiple contacts to an audience segment',
     description:
@@ -101,7 +109,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
     change: (audiences, id, body) => audiences.addContacts(id, body),
   });
 
-  membershipRoute(app, {
+  membershipRoute(app, audiencesOf, {
     path: '/audience/:id/remove-contacts',
     summary: 'Remove multiple contacts from an audience segment',
     description:
@@ -124,8 +132,7 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404, 413) },
       },
     },
-    (request) =>
-      contextOf(request).audiences.update(request.params.id, requireJsonObject(request.body)),
+    (request) => audiencesOf(request).update(request.params.id, requireJsonObject(request.body)),
   );
 
   app.delete<{ Params: IdParams }>(
@@ -139,13 +146,14 @@ export async function audienceRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404) },
       },
     },
-    (request) => contextOf(request).audiences.delete(request.params.id),
+    (request) => audiencesOf(request).delete(request.params.id),
   );
 }
 
 /** A path that changes an audience's members by a list of contact ids (add or remove). */
 function membershipRoute(
   app: FastifyInstance,
+  audiencesOf: (request: FastifyRequest) => AudienceService,
   route: {
     path: string;
     summary: string;
@@ -174,10 +182,6 @@ function membershipRoute(
       },
     },
     (request) =>
-      route.change(
-        contextOf(request).audiences,
-        request.params.id,
-        requireJsonObject(request.body),
-      ),
+      route.change(audiencesOf(request), request.params.id, requireJsonObject(request.body)),
   );
 }

@@ -4,7 +4,7 @@ import {
   pageSchema,
   TIMESTAMP,
   UUID,
-} from '../server/rest/page.schema';
+} from '../common/rest/page.schema';
 
 const AUDIENCE_PROPERTIES = {
   id: { ...UUID, description: 'The audience id.' },

@@ -1,15 +1,20 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../server/request-context';
+import type { ContactService } from './contact.service';
 import { ContactsArgs } from './contact.args';
 import { CreateContactInput, MAX_CONTACTS_PER_CREATE, UpdateContactInput } from './contact.input';
 import { Contact, ContactPage } from './contact.type';
+
+/** What these resolvers need of a request's context (built by the app's assembly). */
+interface ContactContext {
+  contacts: ContactService;
+}
 
 @Resolver(() => Contact)
 export class ContactResolver {
   @Query(() => ContactPage, {
     description: 'The contacts of your organization, one page at a time.',
   })
-  contacts(@Args() args: ContactsArgs, @Ctx() { contacts }: RequestContext) {
+  contacts(@Args() args: ContactsArgs, @Ctx() { contacts }: ContactContext) {
     return contacts.list(args);
   }
 
@@ -20,7 +25,7 @@ export class ContactResolver {
   })
   contact(
     @Arg('id', () => ID, { description: 'The contact id.' }) id: string,
-    @Ctx() { contacts }: RequestContext,
+    @Ctx() { contacts }: ContactContext,
   ) {
     return contacts.get(id);
   }
@@ -31,7 +36,7 @@ export class ContactResolver {
   createContacts(
     @Arg('input', () => [CreateContactInput], { description: 'The new contacts.' })
     input: CreateContactInput[],
-    @Ctx() { contacts }: RequestContext,
+    @Ctx() { contacts }: ContactContext,
   ) {
     return contacts.create(input);
   }
@@ -44,7 +49,7 @@ export class ContactResolver {
     @Arg('id', () => ID, { description: 'The contact id.' }) id: string,
     @Arg('input', () => UpdateContactInput, { description: 'The changes.' })
     input: UpdateContactInput,
-    @Ctx() { contacts }: RequestContext,
+    @Ctx() { contacts }: ContactContext,
   ) {
     return contacts.update(id, input);
   }
@@ -55,7 +60,7 @@ export class ContactResolver {
   })
   deleteContact(
     @Arg('id', () => ID, { description: 'The contact id.' }) id: string,
-    @Ctx() { contacts }: RequestContext,
+    @Ctx() { contacts }: ContactContext,
   ) {
     return contacts.delete(id);
   }

@@ -1,20 +1,29 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AudienceService } from '../audience/audience.service';
 import { ContactAudiencesArgs } from '../audience/audience.args';
 import { AUDIENCE_LIST_RESPONSE_SCHEMA } from '../audience/audience.schemas';
 import { inputSchema } from '../common/json-schema';
-import { parseQuery, QUERY_RULES, requireJsonObject } from '../server/rest/query-string';
-import { contextOf } from '../server/rest/rest-context';
-import { idParams } from '../server/rest/page.schema';
-import { errorResponses } from '../server/rest/rest-errors';
+import { parseQuery, QUERY_RULES, requireJsonObject } from '../common/rest/query-string';
+import { idParams } from '../common/rest/page.schema';
+import { errorResponses } from '../common/rest/rest-errors';
 import { ContactsArgs } from './contact.args';
+import type { ContactService } from './contact.service';
 import { CreateContactInput, UpdateContactInput } from './contact.input';
 import { CONTACT_PAGE_SCHEMA, CONTACT_SCHEMA } from './contact.schemas';
 
 const ID_PARAMS = idParams('The contact id.');
 const PHONE_UNIQUE = 'A phone is unique within an organization.';
 
+/** What the app's assembly gives these routes: the services of a request (its key's actor). */
+export interface ContactRouteOptions {
+  servicesOf: (request: FastifyRequest) => { contacts: ContactService; audiences: AudienceService };
+}
+
 /** The contact paths under /api, in the audience paths' conventions. */
-export async function contactRoutes(app: FastifyInstance): Promise<void> {
+export async function contactRoutes(
+  app: FastifyInstance,
+  { servicesOf }: ContactRouteOptions,
+): Promise<void> {
   app.get(
     '/contacts',
     {
@@ -28,7 +37,7 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: CONTACT_PAGE_SCHEMA, ...errorResponses(400, 401) },
       },
     },
-    (request) => contextOf(request).contacts.list(parseQuery(ContactsArgs, request.query)),
+    (request) => servicesOf(request).contacts.list(parseQuery(ContactsArgs, request.query)),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -42,7 +51,7 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: CONTACT_SCHEMA, ...errorResponses(400, 401, 404) },
       },
     },
-    (request) => contextOf(request).contacts.get(request.params.id),
+    (request) => servicesOf(request).contacts.get(request.params.id),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -60,7 +69,7 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { contacts, audiences } = contextOf(request);
+      const { contacts, audiences } = servicesOf(request);
       const contact = await contacts.get(request.params.id);
       return audiences.ofContact(contact, parseQuery(ContactAudiencesArgs, request.query));
     },
@@ -78,7 +87,7 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const contact = await contextOf(request).contacts.createOne(requireJsonObject(request.body));
+      const contact = await servicesOf(request).contacts.createOne(requireJsonObject(request.body));
       void reply.status(201);
       return contact;
     },
@@ -97,7 +106,7 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     (request) =>
-      contextOf(request).contacts.update(request.params.id, requireJsonObject(request.body)),
+      servicesOf(request).contacts.update(request.params.id, requireJsonObject(request.body)),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -112,6 +121,6 @@ export async function contactRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: CONTACT_SCHEMA, ...errorResponses(400, 401, 404) },
       },
     },
-    (request) => contextOf(request).contacts.delete(request.params.id),
+    (request) => servicesOf(request).contacts.delete(request.params.id),
   );
 }

@@ -1,4 +1,4 @@
-import { pageSchema, TIMESTAMP, UUID } from '../server/rest/page.schema';
+import { pageSchema, TIMESTAMP, UUID } from '../common/rest/page.schema';
 
 const CONTACT_PROPERTIES = {
   id: { ...UUID, description: 'The contact id.' },

@@ -1,10 +1,17 @@
 import { isUUID } from 'class-validator';
 import { ValidationError } from '../common/errors';
-import type { RequestContext } from '../server/request-context';
+import type { AudienceService } from '../audience/audience.service';
+import type { ContactService } from '../contact/contact.service';
 import { Audience } from '../audience/audience.type';
 import { Contact } from '../contact/contact.type';
 
 export const MAX_REPRESENTATIONS = 1000;
+
+/** The services entities are read through (a request's, so scoped to its API key). */
+export interface EntityServices {
+  audiences: AudienceService;
+  contacts: ContactService;
+}
 
 const TYPES = ['Audience', 'Contact'] as const;
 
@@ -15,7 +22,7 @@ const TYPES = ['Audience', 'Contact'] as const;
  * `{ __typename, id }` of an entity type is bad input.
  */
 export async function resolveEntities(
-  { audiences, contacts }: RequestContext,
+  { audiences, contacts }: EntityServices,
   representations: unknown[],
 ): Promise<(Audience | Contact | null)[]> {
   if (representations.length > MAX_REPRESENTATIONS) {

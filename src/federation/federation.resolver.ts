@@ -1,8 +1,8 @@
-import { Arg, Ctx, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../server/request-context';
-import { resolveEntities } from './entities';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, Info, Query, Resolver } from 'type-graphql';
+import { type EntityServices, resolveEntities } from './entities';
 import { AnyScalar, EntityUnion, SubgraphService } from './federation.types';
-import { subgraphSdl } from './subgraph-sdl';
+import { subgraphSdlOf } from './subgraph-sdl';
 
 /** The two root fields a federation router calls on a subgraph. */
 @Resolver()
@@ -11,8 +11,8 @@ export class FederationResolver {
     name: '_service',
     description: 'This service as a subgraph: its schema for composition (Apollo Federation).',
   })
-  async service(): Promise<SubgraphService> {
-    return { sdl: await subgraphSdl() };
+  service(@Info() info: GraphQLResolveInfo): SubgraphService {
+    return { sdl: subgraphSdlOf(info.schema) };
   }
 
   @Query(() => [EntityUnion], {
@@ -26,7 +26,7 @@ export class FederationResolver {
       description: 'Up to 1000 `{ __typename, id }` objects of the types of _Entity.',
     })
     representations: unknown[],
-    @Ctx() context: RequestContext,
+    @Ctx() context: EntityServices,
   ) {
     return resolveEntities(context, representations);
   }

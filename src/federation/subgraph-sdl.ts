@@ -1,21 +1,42 @@
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { lexicographicSortSchema } from 'graphql';
-import { buildGraphQLSchema } from '../graphql/schema';
+import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema } from 'graphql';
 
 // Federation 2, and the one directive this subgraph uses.
 const LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
+// What a router adds to a subgraph itself: left out of the SDL it composes.
+const FEDERATION_FIELDS = ['_service', '_entities'];
+const FEDERATION_TYPES = ['_Service', '_Entity', '_Any'];
 
-let printed: Promise<string> | undefined;
+const printed = new WeakMap<GraphQLSchema, string>();
 
 /**
- * The subgraph schema a router composes: the client schema (schema.graphql) with the `@key` of
- * each entity type and the federation link, without the federation fields themselves (a router
- * adds its own). Committed as schema.subgraph.graphql; worked out once per process.
+ * The subgraph schema a router composes, from the schema being served: the client schema
+ * (schema.graphql) with the `@key` of each entity type and the federation link, without the
+ * federation fields themselves. Committed as schema.subgraph.graphql; worked out once per schema.
  */
-export function subgraphSdl(): Promise<string> {
-  printed ??= buildGraphQLSchema({ federation: false }).then(
-    (schema) => `${LINK}\n\n${printSchemaWithDirectives(lexicographicSortSchema(schema))}\n`,
-  );
-  return printed;
+export function subgraphSdlOf(schema: GraphQLSchema): string {
+  let sdl = printed.get(schema);
+  if (sdl === undefined) {
+    sdl = `${LINK}\n\n${printSchemaWithDirectives(lexicographicSortSchema(withoutFederation(schema)))}\n`;
+    printed.set(schema, sdl);
+  }
+  return sdl;
+}
+
+function withoutFederation(schema: GraphQLSchema): GraphQLSchema {
+  const config = schema.toConfig();
+  const query = schema.getQueryType()!;
+  const queryConfig = query.toConfig();
+  const clientQuery = new GraphQLObjectType({
+    ...queryConfig,
+    fields: Object.fromEntries(
+      Object.entries(queryConfig.fields).filter(([name]) => !FEDERATION_FIELDS.includes(name)),
+    ),
+  });
+  return new GraphQLSchema({
+    ...config,
+    query: clientQuery,
+    types: config.types.filter((type) => type !== query && !FEDERATION_TYPES.includes(type.name)),
+  });
 }

@@ -9,13 +9,13 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { toAppError } from '../common/database-errors';
+import { httpErrorOf } from '../common/http-errors';
 import type { ApiKeyCache } from '../organization/api-key-cache';
 import {
   API_KEY_HEADER,
   createRequestContext,
   type RequestContext,
 } from '../server/request-context';
-import { toRestError } from '../server/rest/rest-errors';
 import { compiledExecution } from './compiled-execution';
 import { createErrorFormatter, toGraphQLError } from './format-error';
 import {
@@ -115,7 +115,7 @@ export async function registerGraphQL(
     // What fails around Apollo rather than inside it (a body the JSON parser refuses, a request
     // not answered within RESPONSE_TIMEOUT_MS) still answers in GraphQL's shape, with a code.
     errorHandler: (error, request, reply) => {
-      const { statusCode, message } = toRestError(error);
+      const { statusCode, messages } = httpErrorOf(error);
       if (statusCode === 500) request.log.error({ err: error }, 'unexpected error');
       const code =
         toAppError(error)?.code ?? (statusCode === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
@@ -124,7 +124,7 @@ export async function registerGraphQL(
         .type('application/json; charset=utf-8')
         .send(
           JSON.stringify({
-            errors: [{ message: [message].flat().join('; '), extensions: { code } }],
+            errors: [{ message: messages.join('; '), extensions: { code } }],
           }),
         );
     },

@@ -2,9 +2,14 @@ import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { ContactAudiencesArgs } from '../audience/audience.args';
 import { AudiencePage } from '../audience/audience.type';
 import { Contact } from '../contact/contact.type';
-import type { RequestContext } from '../server/request-context';
+import type { AudienceService } from '../audience/audience.service';
 
 /** Membership seen from the contact's side: the audiences a contact is in. */
+/** What this resolver needs of a request's context (built by the app's assembly). */
+interface MembershipContext {
+  audiences: AudienceService;
+}
+
 @Resolver(() => Contact)
 export class ContactAudiencesResolver {
   @FieldResolver(() => AudiencePage, {
@@ -14,7 +19,7 @@ export class ContactAudiencesResolver {
   audiences(
     @Root() contact: Contact,
     @Args() args: ContactAudiencesArgs,
-    @Ctx() { audiences }: RequestContext,
+    @Ctx() { audiences }: MembershipContext,
   ) {
     return audiences.ofContact(contact, args);
   }

@@ -8,7 +8,7 @@ import { API_KEY_HEADER } from './request-context';
 import { trackAllowedMethods } from './rest/allowed-methods';
 import { apiPlugin } from './rest/api-plugin';
 import { notFoundOrNotAllowed } from './rest/not-found';
-import { toFrameworkError, toRestError } from './rest/rest-errors';
+import { toFrameworkError, toRestError } from '../common/rest/rest-errors';
 import { registerOpenApi } from './rest/openapi';
 import { registerDraining } from './draining';
 import { registerHealth } from './health';

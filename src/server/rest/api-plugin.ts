@@ -8,6 +8,7 @@ import { requireActor } from '../../organization/actor';
 import type { ApiKeyCache } from '../../organization/api-key-cache';
 import { API_KEY_HEADER, createRequestContext } from '../request-context';
 import { notFoundOrNotAllowed } from './not-found';
+import { contextOf } from './rest-context';
 
 /** The REST door under /api: authentication and body parsing for every path. */
 export function apiPlugin(db: Knex, apiKeys: ApiKeyCache, allowed: (path: string) => string[]) {
@@ -37,8 +38,9 @@ export function apiPlugin(db: Knex, apiKeys: ApiKeyCache, allowed: (path: string
 
     app.setNotFoundHandler(async (request, reply) => notFoundOrNotAllowed(request, reply, allowed));
 
-    await app.register(audienceRoutes);
-    await app.register(contactRoutes);
+    // The features' routes reach the request's services through this, never the assembly.
+    await app.register(audienceRoutes, { servicesOf: contextOf });
+    await app.register(contactRoutes, { servicesOf: contextOf });
   };
 }
 

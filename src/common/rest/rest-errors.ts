@@ -1,7 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { toAppError } from '../../common/database-errors';
-import { HTTP_STATUS, ValidationError } from '../../common/errors';
+import { httpErrorOf } from '../http-errors';
 
 /** The one JSON shape of every REST error. */
 export interface RestErrorBody {
@@ -26,12 +25,6 @@ export const REST_ERROR_SCHEMA = {
   },
 } as const;
 
-// Fastify's own client errors, in the words a client of this API needs.
-const FASTIFY_MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Content-Type must be application/json',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is too large',
-};
-
 /** The error responses of a route, for its schema: `...errorResponses(400, 401, 404)`. */
 export function errorResponses(...statuses: number[]): Record<number, typeof REST_ERROR_SCHEMA> {
   return Object.fromEntries(statuses.map((status) => [status, REST_ERROR_SCHEMA]));
@@ -39,23 +32,8 @@ export function errorResponses(...statuses: number[]): Record<number, typeof RES
 
 /** Maps any error to its REST status and body; a 500 means an unexpected failure. */
 export function toRestError(error: unknown): RestErrorBody {
-  const appError = toAppError(error);
-  if (appError) {
-    const messages =
-      appError instanceof ValidationError
-        ? appError.problems.flatMap((problem) => problem.messages)
-        : [appError.message];
-    return body(HTTP_STATUS[appError.code], messages.length === 1 ? messages[0]! : messages);
-  }
-  const fastifyError = error as Partial<FastifyError>;
-  const status = fastifyError.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    const message =
-      FASTIFY_MESSAGES[fastifyError.code ?? ''] ?? fastifyError.message ?? 'bad request';
-    // A wrong content type is bad input like any other (the contract knows 400, not 415).
-    return body(status === 415 ? 400 : status, message);
-  }
-  return body(500, 'Internal server error');
+  const { statusCode, messages } = httpErrorOf(error);
+  return body(statusCode, messages.length === 1 ? messages[0]! : messages);
 }
 
 /**

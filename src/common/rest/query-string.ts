@@ -1,5 +1,5 @@
-import { inputSchema } from '../../common/json-schema';
-import { ValidationError } from '../../common/errors';
+import { inputSchema } from '../json-schema';
+import { ValidationError } from '../errors';
 
 /** What OpenAPI 3.0 cannot say in a schema, for each list's description: these parameters only. */
 export const QUERY_RULES =
