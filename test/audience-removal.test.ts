@@ -105,7 +105,7 @@ describe('removeContactsFromAudience and POST /api/audience/:id/remove-contacts'
     const org = await TestOrganization.create(server.db);
     const contacts = (await org.contacts(10_000)).map((contact) => contact.id);
     const audience = await org.audience('Large');
-    await org.audiences.addContacts(audience.id, { contacts });
+    await org.memberships.addContacts(audience.id, { contacts });
     const { sql } = await server.countStatements(async () => {
       const result = await server.graphql(REMOVE, { id: audience.id, contacts }, org.apiKey);
       expect(result.errors).toBeUndefined();

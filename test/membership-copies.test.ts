@@ -73,12 +73,12 @@ test('copies and counts equal the truth after random sequences of adds, removes,
           .pluck('id');
         if (change.kind === 'add') {
           if (live.length === 0) continue;
-          await org.audiences.addContacts(live[change.audience % live.length], {
+          await org.memberships.addContacts(live[change.audience % live.length], {
             contacts: pick(change.contacts),
           });
         } else if (change.kind === 'remove') {
           if (live.length === 0) continue;
-          await org.audiences.removeContacts(live[change.audience % live.length], {
+          await org.memberships.removeContacts(live[change.audience % live.length], {
             contacts: pick(change.contacts),
           });
         } else if (change.kind === 'newAudience') {
@@ -165,7 +165,7 @@ test('a contact renamed while it is being added to audiences ends up renamed in 
   );
   const ids = contacts.map((contact) => contact.id);
   await Promise.all([
-    ...audiences.map((audience) => org.audiences.addContacts(audience.id, { contacts: ids })),
+    ...audiences.map((audience) => org.memberships.addContacts(audience.id, { contacts: ids })),
     // A statement changing many contacts locks them in id order first, as adds do: two writers
     // that take the same rows in different orders deadlock.
     ...Array.from({ length: 6 }, (_, round) =>

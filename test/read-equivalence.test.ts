@@ -1,5 +1,4 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { createAudienceLoaders } from '../src/audience/audience.loaders';
 import { AudienceService } from '../src/audience/audience.service';
 import type { Audience } from '../src/audience/audience.type';
 import { ContactService } from '../src/contact/contact.service';
@@ -39,7 +38,7 @@ beforeAll(async () => {
   await other.audience('Everyone', {
     members: await other.contacts(20, () => ({ firstName: 'John' })),
   });
-  const reread = new AudienceService(server.db, org.actor, createAudienceLoaders(server.db));
+  const reread = new AudienceService(server.db, org.actor);
   audiences = await Promise.all(audiences.map((audience) => reread.get(audience.id)));
 });
 afterAll(() => server.close());
@@ -120,7 +119,7 @@ test.each(SEARCHES.map((search) => [JSON.stringify(search), search]))(
         const limit = 7;
         const lastPage = Math.max(1, Math.ceil(all.length / limit));
         for (const page of new Set([1, 2, lastPage, lastPage + 1])) {
-          const answer = await org.audiences.contacts(audience, {
+          const answer = await org.memberships.contacts(audience, {
             page,
             limit,
             search,
@@ -164,7 +163,7 @@ test.each(SEARCHES.map((search) => [JSON.stringify(search), search]))(
         const seen: string[] = [];
         let after: string | null = null;
         for (;;) {
-          const page = await org.audiences.contactsConnection(audience, {
+          const page = await org.memberships.contactsConnection(audience, {
             first: 9,
             after,
             search,

@@ -8,14 +8,14 @@ import type { Actor } from '../organization/actor';
 import { AudienceSortField } from './audience.args';
 import type { Audience } from './audience.type';
 
-const SORT_COLUMNS: Record<AudienceSortField, string> = {
+export const AUDIENCE_SORT_COLUMNS: Record<AudienceSortField, string> = {
   [AudienceSortField.name]: 'name',
   [AudienceSortField.createdAt]: 'created_at',
   [AudienceSortField.updatedAt]: 'updated_at',
 };
 
 // What an audience row gives a client; the stored search text stays in the database.
-const FIELDS = [
+export const AUDIENCE_FIELDS = [
   'id',
   'organization_id',
   'name',
@@ -29,7 +29,7 @@ const FIELDS = [
   'contact_count',
 ] as const;
 
-interface AudienceRow {
+export interface AudienceRow {
   id: string;
   organization_id: string;
   name: string;
@@ -50,7 +50,7 @@ export interface AudienceQuery {
   window: PageWindow;
 }
 
-function toAudience(row: AudienceRow): Audience {
+export function toAudience(row: AudienceRow): Audience {
   return {
     id: row.id,
     organizationId: row.organization_id,
@@ -112,18 +112,18 @@ export function audiencePageQuery(
       : liveAudiences(db, organizationId, search).count({ total: '*' });
   const inOrder = (alias: string) =>
     [
-      { column: `${alias}.${SORT_COLUMNS[sortBy]}`, order: sortOrder },
+      { column: `${alias}.${AUDIENCE_SORT_COLUMNS[sortBy]}`, order: sortOrder },
       { column: `${alias}.id`, order: sortOrder },
     ] as const;
   const page =
     read === 'direct'
       ? liveAudiences(db, organizationId, search)
-          .select(FIELDS.map((field) => `a.${field}`))
+          .select(AUDIENCE_FIELDS.map((field) => `a.${field}`))
           .orderBy([...inOrder('a')])
           .limit(window.limit)
           .offset(window.offset)
       : db
-          .select(FIELDS.map((field) => `audience.${field}`))
+          .select(AUDIENCE_FIELDS.map((field) => `audience.${field}`))
           .from(
             liveAudiences(db, organizationId, search)
               .select('a.id')
@@ -190,7 +190,7 @@ export async function findAudience(
     ([organization, audience]) =>
       liveAudiences(db, organization as string, undefined)
         .where('id', audience as string)
-        .select(FIELDS)
+        .select(AUDIENCE_FIELDS)
         .limit(1),
   );
   return row && toAudience(row);
@@ -205,7 +205,7 @@ export async function findAudiencesByIds(
   if (ids.length === 0) return [];
   const rows = (await liveAudiences(db, organizationId, undefined)
     .whereIn('id', [...ids])
-    .select(FIELDS)) as AudienceRow[];
+    .select(AUDIENCE_FIELDS)) as AudienceRow[];
   return rows.map(toAudience);
 }
 
@@ -222,7 +222,7 @@ export async function insertAudience(
       created_by: actor.userId,
       updated_by: actor.userId,
     })
-    .returning(FIELDS);
+    .returning(AUDIENCE_FIELDS);
   return toAudience(row as AudienceRow);
 }
 
@@ -248,7 +248,7 @@ export async function updateAudience(
       updated_at: db.raw(WRITE_TIME),
       updated_by: actor.userId,
     })
-    .returning(FIELDS);
+    .returning(AUDIENCE_FIELDS);
   return row && toAudience(row as AudienceRow);
 }
 
@@ -261,7 +261,7 @@ export async function softDeleteAudience(
   const [row] = await liveAudiences(db, actor.organizationId, undefined)
     .where('id', id)
     .update({ deleted_at: db.raw(WRITE_TIME), deleted_by: actor.userId })
-    .returning(FIELDS);
+    .returning(AUDIENCE_FIELDS);
   return row && toAudience(row as AudienceRow);
 }
 
@@ -280,55 +280,4 @@ export async function lockLiveAudience(
     .forNoKeyUpdate()
     .first();
   return row !== undefined;
-}
-
-/** The live audiences of each contact, a page and a total per contact. */
-export interface ContactAudiences {
-  total: number;
-  audiences: Audience[];
-}
-
-/**
- * A page of the live audiences each contact is a member of, and how many there are, for many
- * contacts of one organization in one statement (a page of contacts each showing its audiences).
- */
-export async function findContactAudiences(
-  db: Knex,
-  organizationId: string,
-  contactIds: readonly string[],
-  query: Omit<AudienceQuery, 'search'>,
-): Promise<Map<string, ContactAudiences>> {
-  const direction = query.sortOrder === 'asc' ? 'asc' : 'desc';
-  const order = `order by a.${SORT_COLUMNS[query.sortBy]} ${direction}, a.id ${direction}`;
-  const memberOf = `from audience_contact ac join audience a on a.id = ac.audience_id
-    where ac.contact_id = k.contact_id and a.organization_id = ? and a.deleted_at is null`;
-  const { rows } = await db.raw<{
-    rows: (AudienceRow & { contact_id: string; total: number })[];
-  }>(
-    `select k.contact_id, t.total, p.*
-     from unnest(cast(? as uuid[])) k(contact_id)
-     cross join lateral (select count(*)::int as total ${memberOf}) t
-     left join lateral (
-       select ${FIELDS.map((field) => `a.${field}`).join(', ')},
-              row_number() over (${order}) as position
-       ${memberOf} ${order} limit ? offset ?
-     ) p on true
-     order by p.position`,
-    [
-      [...new Set(contactIds)],
-      organizationId,
-      organizationId,
-      query.window.limit,
-      query.window.offset,
-    ],
-  );
-  const found = new Map<string, ContactAudiences>(
-    contactIds.map((id) => [id, { total: 0, audiences: [] }]),
-  );
-  for (const row of rows) {
-    const entry = found.get(row.contact_id)!;
-    entry.total = row.total;
-    if (row.id !== null) entry.audiences.push(toAudience(row));
-  }
-  return found;
 }

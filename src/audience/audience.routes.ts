@@ -1,13 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { inputSchema } from '../common/json-schema';
-import { ContactsArgs } from '../contact/contact.args';
-import { CONTACT_PAGE_SCHEMA } from '../contact/contact.schemas';
 import { parseQuery, QUERY_RULES, requireJsonObject } from '../common/rest/query-string';
 import { idParams } from '../common/rest/page.schema';
 import { errorResponses } from '../common/rest/rest-errors';
 import { AudiencesArgs } from './audience.args';
 import type { AudienceService } from './audience.service';
-import { ContactIdsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
+import { CreateAudienceInput, UpdateAudienceInput } from './audience.input';
 import { AUDIENCE_LIST_RESPONSE_SCHEMA, AUDIENCE_RESPONSE_SCHEMA } from './audience.schemas';
 
 const ID_PARAMS = idParams('The audience id.');
@@ -59,27 +57,6 @@ export async function audienceRoutes(
     (request) => audiencesOf(request).get(request.params.id),
   );
 
-  app.get<{ Params: IdParams }>(
-    '/audience/:id/contacts',
-    {
-      schema: {
-        summary: 'Get paginated list of contacts belonging to an audience',
-        description:
-          'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt. ' +
-          QUERY_RULES,
-        tags: ['audience'],
-        params: ID_PARAMS,
-        querystring: inputSchema(ContactsArgs),
-        response: { 200: CONTACT_PAGE_SCHEMA, ...errorResponses(400, 401, 404) },
-      },
-    },
-    async (request) => {
-      const audiences = audiencesOf(request);
-      const audience = await audiences.get(request.params.id);
-      return audiences.contacts(audience, parseQuery(ContactsArgs, request.query));
-    },
-  );
-
   app.post(
     '/audience',
     {
@@ -98,27 +75,6 @@ export async function audienceRoutes(
       return audience;
     },
   );
-
-  membershipRoute(app, audiencesOf, {
-    path: '/audience/:id/add-contacts',
-    summary: 'Add multiple contacts to an audience segment',
-    description:
-      'Returns the ids, de-duplicated, in request order. Contacts already in the audience are no error. ' +
-      'If any id is not a contact of your organization, nothing is added and the message lists those ids.',
-    answer: 'The contact ids added.',
-    change: (audiences, id, body) => audiences.addContacts(id, body),
-  });
-
-  membershipRoute(app, audiencesOf, {
-    path: '/audience/:id/remove-contacts',
-    summary: 'Remove multiple contacts from an audience segment',
-    description:
-      'Takes 1 to 10,000 contact ids out of the audience; returns them, de-duplicated, in request order. ' +
-      'Contacts that are not members are no error. If any id is not a contact of your organization, ' +
-      'nothing is removed and the message lists those ids. The contacts themselves stay.',
-    answer: 'The contact ids taken out (members or not).',
-    change: (audiences, id, body) => audiences.removeContacts(id, body),
-  });
 
   app.put<{ Params: IdParams }>(
     '/audience/:id',
@@ -147,41 +103,5 @@ export async function audienceRoutes(
       },
     },
     (request) => audiencesOf(request).delete(request.params.id),
-  );
-}
-
-/** A path that changes an audience's members by a list of contact ids (add or remove). */
-function membershipRoute(
-  app: FastifyInstance,
-  audiencesOf: (request: FastifyRequest) => AudienceService,
-  route: {
-    path: string;
-    summary: string;
-    description: string;
-    answer: string;
-    change: (audiences: AudienceService, id: string, body: object) => Promise<string[]>;
-  },
-): void {
-  app.post<{ Params: IdParams }>(
-    route.path,
-    {
-      schema: {
-        summary: route.summary,
-        description: route.description,
-        tags: ['audience'],
-        params: ID_PARAMS,
-        body: inputSchema(ContactIdsInput),
-        response: {
-          200: {
-            type: 'array',
-            items: { type: 'string', format: 'uuid' },
-            description: route.answer,
-          },
-          ...errorResponses(400, 401, 404, 413),
-        },
-      },
-    },
-    (request) =>
-      route.change(audiencesOf(request), request.params.id, requireJsonObject(request.body)),
   );
 }

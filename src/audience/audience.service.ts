@@ -1,36 +1,29 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { decodeCursor } from '../common/cursor';
-import { NotFoundError, ValidationError } from '../common/errors';
+import { NotFoundError } from '../common/errors';
 import { type Page, pageWindow, toPage } from '../common/pagination';
 import { searchTerm } from '../common/search';
 import { assertUuid, validateInput } from '../common/validation';
-import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
-import type { Contact, ContactConnection } from '../contact/contact.type';
 import { type Actor, requireActor } from '../organization/actor';
-import { AudiencesArgs, ContactAudiencesArgs } from './audience.args';
-import { ContactIdsInput, CreateAudienceInput, UpdateAudienceInput } from './audience.input';
-import { addMembers, lockContacts, removeMembers } from '../membership/membership.repository';
-import type { AudienceLoaders } from './audience.loaders';
+import { AudiencesArgs } from './audience.args';
+import { CreateAudienceInput, UpdateAudienceInput } from './audience.input';
 import {
   findAudience,
   findAudiencePage,
   findAudiencesByIds,
   insertAudience,
-  lockLiveAudience,
   softDeleteAudience,
   updateAudience,
 } from './audience.repository';
 import type { Audience } from './audience.type';
 
 /**
- * Every rule about audiences: validation, scoping to the actor's organization, soft delete and
- * membership. Both the GraphQL resolvers and the REST routes call this and nothing below it.
+ * Every rule about audiences: validation, scoping to the actor's organization and soft delete
+ * (their members: MembershipService). Both the GraphQL resolvers and the REST routes call this and nothing below it.
  */
 export class AudienceService {
   constructor(
     private readonly db: Knex,
     private readonly actor: Actor | null,
-    private readonly loaders: AudienceLoaders,
   ) {}
 
   async list(args: unknown): Promise<Page<Audience>> {
@@ -93,91 +86,4 @@ export class AudienceService {
     if (!audience) throw new NotFoundError('Audience', audienceId);
     return audience;
   }
-
-  /**
-   * Adds contacts to a live audience. Returns the requested ids, de-duplicated, in request order;
-   * existing members are no error. Ids that are not contacts of the organization fail the whole
-   * call and nothing is added.
-   */
-  async addContacts(id: unknown, input: unknown): Promise<string[]> {
-    return this.changeMembers(id, input, addMembers);
-  }
-
-  /**
-   * Takes contacts out of a live audience, with addContacts' rules: the requested ids come back
-   * de-duplicated in request order; contacts that are not members are no error; if any id is not
-   * a contact of the organization, nothing is removed and the error lists those ids.
-   */
-  async removeContacts(id: unknown, input: unknown): Promise<string[]> {
-    return this.changeMembers(id, input, removeMembers);
-  }
-
-  private async changeMembers(
-    id: unknown,
-    input: unknown,
-    change: typeof addMembers,
-  ): Promise<string[]> {
-    const actor = requireActor(this.actor);
-    const audienceId = assertUuid('id', id);
-    const valid = await validateInput(ContactIdsInput, input);
-    const contactIds = [...new Set(valid.contacts.map((contactId) => contactId.toLowerCase()))];
-    await this.db.transaction(async (trx) => {
-      // Contacts first, then the audience: the lock order of every membership change.
-      const notContacts = await lockContacts(trx, actor.organizationId, contactIds);
-      if (!(await lockLiveAudience(trx, actor, audienceId))) {
-        throw new NotFoundError('Audience', audienceId);
-      }
-      const unknown =
-        notContacts.length > 0 ? notContacts : await change(trx, actor, audienceId, contactIds);
-      if (unknown.length > 0) {
-        const error = ValidationError.of(
-          'contacts',
-          `contacts not found in this organization: ${unknown.join(', ')}`,
-        );
-        error.details.unknownContactIds = unknown;
-        throw error;
-      }
-    });
-    return contactIds;
-  }
-
-  /** The live audiences a contact is a member of; `contact` is one the contact service returned. */
-  async ofContact(contact: Contact, args: unknown): Promise<Page<Audience>> {
-    const valid = await validContactAudiencesArgs(args);
-    return this.loaders.contactAudiences.load({ contact, args: valid });
-  }
-
-  // `audience` is one this service returned, so it is already the actor's.
-  async contacts(audience: Audience, args: unknown): Promise<Page<Contact>> {
-    const valid = await validContactsArgs(args);
-    return this.loaders.members.load({ audience, args: valid });
-  }
-
-  /** Members by cursor: the cost of a page does not grow with how far it is into the list. */
-  async contactsConnection(audience: Audience, args: unknown): Promise<ContactConnection> {
-    const valid = await validContactsConnectionArgs(args);
-    return this.loaders.connections.load({ audience, args: valid });
-  }
-}
-
-/** The rules of a contact's `audiences` arguments (checked before a mutation, as `contacts`'). */
-export function validContactAudiencesArgs(args: unknown): Promise<ContactAudiencesArgs> {
-  return validateInput(ContactAudiencesArgs, args);
-}
-
-/**
- * The rules of an audience's `contacts` arguments. Also checked, for every audience a mutation's
- * answer selects, before the mutation runs (graphql/nested-arguments.ts).
- */
-export function validContactsArgs(args: unknown): Promise<ContactsArgs> {
-  return validateInput(ContactsArgs, args);
-}
-
-/** The rules of an audience's `contactsConnection` arguments, the cursor included. */
-export async function validContactsConnectionArgs(args: unknown): Promise<ContactsConnectionArgs> {
-  const valid = await validateInput(ContactsConnectionArgs, args);
-  if (valid.after) {
-    decodeCursor('after', valid.after, { sortBy: valid.sortBy, sortOrder: valid.sortOrder });
-  }
-  return valid;
 }

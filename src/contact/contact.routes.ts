@@ -1,7 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AudienceService } from '../audience/audience.service';
-import { ContactAudiencesArgs } from '../audience/audience.args';
-import { AUDIENCE_LIST_RESPONSE_SCHEMA } from '../audience/audience.schemas';
 import { inputSchema } from '../common/json-schema';
 import { parseQuery, QUERY_RULES, requireJsonObject } from '../common/rest/query-string';
 import { idParams } from '../common/rest/page.schema';
@@ -16,7 +13,7 @@ const PHONE_UNIQUE = 'A phone is unique within an organization.';
 
 /** What the app's assembly gives these routes: the services of a request (its key's actor). */
 export interface ContactRouteOptions {
-  servicesOf: (request: FastifyRequest) => { contacts: ContactService; audiences: AudienceService };
+  servicesOf: (request: FastifyRequest) => { contacts: ContactService };
 }
 
 /** The contact paths under /api, in the audience paths' conventions. */
@@ -52,27 +49,6 @@ export async function contactRoutes(
       },
     },
     (request) => servicesOf(request).contacts.get(request.params.id),
-  );
-
-  app.get<{ Params: { id: string } }>(
-    '/contacts/:id/audiences',
-    {
-      schema: {
-        summary: 'Get the audiences a contact belongs to',
-        description:
-          "The live audiences the contact is a member of. Sortable fields: name, createdAt, updatedAt. 404 when the contact is unknown or another organization's. " +
-          QUERY_RULES,
-        tags: ['contacts'],
-        params: ID_PARAMS,
-        querystring: inputSchema(ContactAudiencesArgs),
-        response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404) },
-      },
-    },
-    async (request) => {
-      const { contacts, audiences } = servicesOf(request);
-      const contact = await contacts.get(request.params.id);
-      return audiences.ofContact(contact, parseQuery(ContactAudiencesArgs, request.query));
-    },
   );
 
   app.post(

@@ -1,6 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { AudienceService } from '../audience/audience.service';
-import { createAudienceLoaders } from '../audience/audience.loaders';
+import { createMembershipLoaders } from '../membership/membership.loaders';
+import { MembershipService } from '../membership/membership.service';
 import { ContactService } from '../contact/contact.service';
 import { createOrganization, type CreatedOrganization } from '../organization/organization.service';
 
@@ -66,7 +67,8 @@ export async function seedDemo(db: Knex): Promise<CreatedOrganization> {
       };
     }),
   );
-  const audiences = new AudienceService(db, actor, createAudienceLoaders(db));
+  const audiences = new AudienceService(db, actor);
+  const memberships = new MembershipService(db, actor, createMembershipLoaders(db));
   const plan = [
     { name: 'VIP Customers', description: 'High-value customers for priority campaigns', every: 2 },
     {
@@ -83,7 +85,7 @@ export async function seedDemo(db: Knex): Promise<CreatedOrganization> {
   for (const { name, description, every } of plan) {
     const audience = await audiences.create({ name, description });
     const members = contacts.filter((_, index) => index % every === 0).map((contact) => contact.id);
-    await audiences.addContacts(audience.id, { contacts: members });
+    await memberships.addContacts(audience.id, { contacts: members });
   }
   return organization;
 }

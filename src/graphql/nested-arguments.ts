@@ -21,7 +21,7 @@ import {
   validContactAudiencesArgs,
   validContactsArgs,
   validContactsConnectionArgs,
-} from '../audience/audience.service';
+} from '../membership/membership.service';
 
 /**
  * The rules of the arguments of fields that a mutation's answer can select below its root field,

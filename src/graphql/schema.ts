@@ -6,7 +6,10 @@ import {
 } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AudienceResolver } from '../audience/audience.resolver';
-import { ContactAudiencesResolver } from '../membership/contact-audiences.resolver';
+import {
+  AudienceMembersResolver,
+  ContactAudiencesResolver,
+} from '../membership/membership.resolver';
 import { ContactResolver } from '../contact/contact.resolver';
 import { FederationResolver } from '../federation/federation.resolver';
 
@@ -19,6 +22,7 @@ export async function buildGraphQLSchema({ federation = true } = {}): Promise<Gr
     resolvers: [
       AudienceResolver,
       ContactResolver,
+      AudienceMembersResolver,
       ContactAudiencesResolver,
       ...(federation ? [FederationResolver] : []),
     ],

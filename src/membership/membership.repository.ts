@@ -6,6 +6,15 @@ import { ContactSortField } from '../contact/contact.args';
 import { CONTACT_COLUMNS, type ContactRow, toContact } from '../contact/contact.repository';
 import type { Contact } from '../contact/contact.type';
 import type { Actor } from '../organization/actor';
+import type { AudienceSortField } from '../audience/audience.args';
+import {
+  AUDIENCE_FIELDS,
+  AUDIENCE_SORT_COLUMNS,
+  type AudienceRow,
+  toAudience,
+} from '../audience/audience.repository';
+import type { Audience } from '../audience/audience.type';
+import type { PageWindow } from '../common/pagination';
 
 /**
  * Memberships: which contacts are in which audience. A membership row carries its contact's sort
@@ -237,4 +246,55 @@ function memberIds(scope: MemberScope, query: MembersQuery): [string, unknown[]]
     ),
     [scope.audienceId, ...matchBindings, ...keysetBindings, ...window],
   ];
+}
+
+/** The live audiences of each contact, a page and a total per contact. */
+export interface ContactAudiences {
+  total: number;
+  audiences: Audience[];
+}
+
+/**
+ * A page of the live audiences each contact is a member of, and how many there are, for many
+ * contacts of one organization in one statement (a page of contacts each showing its audiences).
+ */
+export async function findContactAudiences(
+  db: Knex,
+  organizationId: string,
+  contactIds: readonly string[],
+  query: { sortBy: AudienceSortField; sortOrder: SortOrder; window: PageWindow },
+): Promise<Map<string, ContactAudiences>> {
+  const direction = query.sortOrder === 'asc' ? 'asc' : 'desc';
+  const order = `order by a.${AUDIENCE_SORT_COLUMNS[query.sortBy]} ${direction}, a.id ${direction}`;
+  const memberOf = `from audience_contact ac join audience a on a.id = ac.audience_id
+    where ac.contact_id = k.contact_id and a.organization_id = ? and a.deleted_at is null`;
+  const { rows } = await db.raw<{
+    rows: (AudienceRow & { contact_id: string; total: number })[];
+  }>(
+    `select k.contact_id, t.total, p.*
+     from unnest(cast(? as uuid[])) k(contact_id)
+     cross join lateral (select count(*)::int as total ${memberOf}) t
+     left join lateral (
+       select ${AUDIENCE_FIELDS.map((field) => `a.${field}`).join(', ')},
+              row_number() over (${order}) as position
+       ${memberOf} ${order} limit ? offset ?
+     ) p on true
+     order by p.position`,
+    [
+      [...new Set(contactIds)],
+      organizationId,
+      organizationId,
+      query.window.limit,
+      query.window.offset,
+    ],
+  );
+  const found = new Map<string, ContactAudiences>(
+    contactIds.map((id) => [id, { total: 0, audiences: [] }]),
+  );
+  for (const row of rows) {
+    const entry = found.get(row.contact_id)!;
+    entry.total = row.total;
+    if (row.id !== null) entry.audiences.push(toAudience(row));
+  }
+  return found;
 }

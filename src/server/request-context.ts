@@ -1,8 +1,9 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { createAudienceLoaders } from '../audience/audience.loaders';
 import { AudienceService } from '../audience/audience.service';
 import { UnauthenticatedError } from '../common/errors';
 import { ContactService } from '../contact/contact.service';
+import { createMembershipLoaders } from '../membership/membership.loaders';
+import { MembershipService } from '../membership/membership.service';
 import type { Actor } from '../organization/actor';
 import type { ApiKeyCache } from '../organization/api-key-cache';
 
@@ -12,6 +13,7 @@ export interface RequestContext {
   actor: Actor | null;
   audiences: AudienceService;
   contacts: ContactService;
+  memberships: MembershipService;
   /** What the request ran, for its log line and the metrics; filled in as it goes. */
   trace: RequestTrace;
   /**
@@ -55,7 +57,8 @@ export async function createRequestContext(
 function contextOn(db: Knex, actor: Actor | null, trace: RequestTrace): RequestContext {
   return {
     actor,
-    audiences: new AudienceService(db, actor, createAudienceLoaders(db)),
+    audiences: new AudienceService(db, actor),
+    memberships: new MembershipService(db, actor, createMembershipLoaders(db)),
     contacts: new ContactService(db, actor),
     trace,
     async inTransaction(work) {

@@ -1,10 +1,11 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { createAudienceLoaders } from '../../src/audience/audience.loaders';
 import { AudienceService } from '../../src/audience/audience.service';
 import type { Audience } from '../../src/audience/audience.type';
 import type { CreateContactInput } from '../../src/contact/contact.input';
 import { ContactService } from '../../src/contact/contact.service';
 import type { Contact } from '../../src/contact/contact.type';
+import { createMembershipLoaders } from '../../src/membership/membership.loaders';
+import { MembershipService } from '../../src/membership/membership.service';
 import type { Actor } from '../../src/organization/actor';
 import { issueApiKey } from '../../src/organization/api-key.service';
 import { createOrganization } from '../../src/organization/organization.service';
@@ -56,7 +57,11 @@ export class TestOrganization {
   }
 
   get audiences(): AudienceService {
-    return new AudienceService(this.db, this.actor, createAudienceLoaders(this.db));
+    return new AudienceService(this.db, this.actor);
+  }
+
+  get memberships(): MembershipService {
+    return new MembershipService(this.db, this.actor, createMembershipLoaders(this.db));
   }
 
   async contacts(
@@ -90,7 +95,7 @@ export class TestOrganization {
         ? await this.contacts(options.members)
         : (options.members ?? []);
     if (members.length > 0) {
-      await this.audiences.addContacts(audience.id, {
+      await this.memberships.addContacts(audience.id, {
         contacts: members.map((contact) => contact.id),
       });
     }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { audienceRoutes } from '../../audience/audience.routes';
 import { contactRoutes } from '../../contact/contact.routes';
+import { membershipRoutes } from '../../membership/membership.routes';
 import { ValidationError } from '../../common/errors';
 import { requireActor } from '../../organization/actor';
 import type { ApiKeyCache } from '../../organization/api-key-cache';
@@ -41,6 +42,7 @@ export function apiPlugin(db: Knex, apiKeys: ApiKeyCache, allowed: (path: string
     // The features' routes reach the request's services through this, never the assembly.
     await app.register(audienceRoutes, { servicesOf: contextOf });
     await app.register(contactRoutes, { servicesOf: contextOf });
+    await app.register(membershipRoutes, { servicesOf: contextOf });
   };
 }
 

@@ -7,13 +7,13 @@ import type { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.ar
 import { sortValueOf } from '../contact/contact.repository';
 import {
   countMatchingMembers,
+  findContactAudiences,
   findMembers,
   type MembersQuery,
-} from '../membership/membership.repository';
+} from './membership.repository';
 import type { Contact, ContactConnection } from '../contact/contact.type';
-import type { ContactAudiencesArgs } from './audience.args';
-import { findContactAudiences } from './audience.repository';
-import type { Audience } from './audience.type';
+import type { ContactAudiencesArgs } from '../audience/audience.args';
+import type { Audience } from '../audience/audience.type';
 
 export interface MembersKey {
   audience: Audience;
@@ -34,7 +34,7 @@ export interface ConnectionKey {
  * The members of many audiences in one request come in a constant number of statements. Member
  * counts need none: each audience row keeps its own (only a search's matches are counted).
  */
-export interface AudienceLoaders {
+export interface MembershipLoaders {
   /** A page of members per audience: one statement for every audience sharing the arguments, two with a search. */
   members: DataLoader<MembersKey, Page<Contact>, string>;
   /** A cursor page of members per audience: the same statements. */
@@ -65,7 +65,7 @@ function connectionKey({ audience, args }: ConnectionKey): string {
 }
 
 /** Called once per request: loaders cache per request and must never be shared between them. */
-export function createAudienceLoaders(db: Knex): AudienceLoaders {
+export function createMembershipLoaders(db: Knex): MembershipLoaders {
   return {
     members: new DataLoader(loadMemberPages(db), {
       cacheKeyFn: (key) => `${key.audience.id}:${membersKey(key)}`,

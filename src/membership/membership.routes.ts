@@ -1,0 +1,137 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ContactAudiencesArgs } from '../audience/audience.args';
+import { ContactIdsInput } from '../audience/audience.input';
+import { AUDIENCE_LIST_RESPONSE_SCHEMA } from '../audience/audience.schemas';
+import type { AudienceService } from '../audience/audience.service';
+import { inputSchema } from '../common/json-schema';
+import { idParams } from '../common/rest/page.schema';
+import { parseQuery, QUERY_RULES, requireJsonObject } from '../common/rest/query-string';
+import { errorResponses } from '../common/rest/rest-errors';
+import { ContactsArgs } from '../contact/contact.args';
+import { CONTACT_PAGE_SCHEMA } from '../contact/contact.schemas';
+import type { ContactService } from '../contact/contact.service';
+import type { MembershipService } from './membership.service';
+
+const AUDIENCE_ID_PARAMS = idParams('The audience id.');
+const CONTACT_ID_PARAMS = idParams('The contact id.');
+
+/** What the app's assembly gives these routes: the services of a request (its key's actor). */
+export interface MembershipRouteOptions {
+  servicesOf: (request: FastifyRequest) => {
+    audiences: AudienceService;
+    contacts: ContactService;
+    memberships: MembershipService;
+  };
+}
+
+/**
+ * The membership paths: an audience's members, adding and removing them, and a contact's
+ * audiences. Under the audience and contact tags of the documentation, where clients look.
+ */
+export async function membershipRoutes(
+  app: FastifyInstance,
+  { servicesOf }: MembershipRouteOptions,
+): Promise<void> {
+  app.get<{ Params: { id: string } }>(
+    '/audience/:id/contacts',
+    {
+      schema: {
+        summary: 'Get paginated list of contacts belonging to an audience',
+        description:
+          'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt. ' +
+          QUERY_RULES,
+        tags: ['audience'],
+        params: AUDIENCE_ID_PARAMS,
+        querystring: inputSchema(ContactsArgs),
+        response: { 200: CONTACT_PAGE_SCHEMA, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { audiences, memberships } = servicesOf(request);
+      const audience = await audiences.get(request.params.id);
+      return memberships.contacts(audience, parseQuery(ContactsArgs, request.query));
+    },
+  );
+
+  membershipRoute(app, servicesOf, {
+    path: '/audience/:id/add-contacts',
+    summary: 'Add multiple contacts to an audience segment',
+    description:
+      'Returns the ids, de-duplicated, in request order. Contacts already in the audience are no error. ' +
+      'If any id is not a contact of your organization, nothing is added and the message lists those ids.',
+    answer: 'The contact ids added.',
+    change: (memberships, id, body) => memberships.addContacts(id, body),
+  });
+
+  membershipRoute(app, servicesOf, {
+    path: '/audience/:id/remove-contacts',
+    summary: 'Remove multiple contacts from an audience segment',
+    description:
+      'Takes 1 to 10,000 contact ids out of the audience; returns them, de-duplicated, in request order. ' +
+      'Contacts that are not members are no error. If any id is not a contact of your organization, ' +
+      'nothing is removed and the message lists those ids. The contacts themselves stay.',
+    answer: 'The contact ids taken out (members or not).',
+    change: (memberships, id, body) => memberships.removeContacts(id, body),
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/contacts/:id/audiences',
+    {
+      schema: {
+        summary: 'Get the audiences a contact belongs to',
+        description:
+          "The live audiences the contact is a member of. Sortable fields: name, createdAt, updatedAt. 404 when the contact is unknown or another organization's. " +
+          QUERY_RULES,
+        tags: ['contacts'],
+        params: CONTACT_ID_PARAMS,
+        querystring: inputSchema(ContactAudiencesArgs),
+        response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { contacts, memberships } = servicesOf(request);
+      const contact = await contacts.get(request.params.id);
+      return memberships.ofContact(contact, parseQuery(ContactAudiencesArgs, request.query));
+    },
+  );
+}
+
+/** A path that changes an audience's members by a list of contact ids (add or remove). */
+function membershipRoute(
+  app: FastifyInstance,
+  servicesOf: MembershipRouteOptions['servicesOf'],
+  route: {
+    path: string;
+    summary: string;
+    description: string;
+    answer: string;
+    change: (memberships: MembershipService, id: string, body: object) => Promise<string[]>;
+  },
+): void {
+  app.post<{ Params: { id: string } }>(
+    route.path,
+    {
+      schema: {
+        summary: route.summary,
+        description: route.description,
+        tags: ['audience'],
+        params: AUDIENCE_ID_PARAMS,
+        body: inputSchema(ContactIdsInput),
+        response: {
+          200: {
+            type: 'array',
+            items: { type: 'string', format: 'uuid' },
+            description: route.answer,
+          },
+          ...errorResponses(400, 401, 404, 413),
+        },
+      },
+    },
+    (request) =>
+      route.change(
+        servicesOf(request).memberships,
+        request.params.id,
+        requireJsonObject(request.body),
+      ),
+  );
+}
