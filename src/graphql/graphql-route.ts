@@ -10,6 +10,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { toAppError } from '../common/database-errors';
 import { httpErrorOf } from '../common/http-errors';
+import { wantsPlayground } from '../common/page-request';
 import type { ApiKeyCache } from '../organization/api-key-cache';
 import {
   API_KEY_HEADER,
@@ -18,12 +19,7 @@ import {
 } from '../server/request-context';
 import { compiledExecution } from './compiled-execution';
 import { createErrorFormatter, toGraphQLError } from './format-error';
-import {
-  playgroundPage,
-  type PlaygroundOptions,
-  registerPlaygroundAssets,
-  wantsPlayground,
-} from './playground';
+import { playgroundPage, type PlaygroundOptions, registerPlaygroundAssets } from './playground';
 import { nestedArgumentsPlugin } from './nested-arguments';
 import { oneMutationFieldRule } from './one-mutation';
 import { operationCostPlugin } from './operation-cost';

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../common/project-root';
@@ -48,16 +48,6 @@ ReactDOM.createRoot(document.getElementById('graphiql')).render(
   }),
 );
 `;
-
-/** Whether a GET of /graphql comes from a browser that wants a page, not a GraphQL result. */
-export function wantsPlayground(request: FastifyRequest): boolean {
-  const query = request.query as Record<string, unknown> | undefined;
-  return (
-    request.method === 'GET' &&
-    (request.headers.accept ?? '').includes('text/html') &&
-    !query?.query
-  );
-}
 
 /** GraphiQL for browsers at GET /graphql, with its assets under /graphql/playground/. */
 export function registerPlaygroundAssets(app: FastifyInstance): void {

@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { wantsPlayground } from '../graphql/playground';
+import { wantsPlayground } from '../common/page-request';
 import { hashApiKey } from '../organization/api-key.service';
 import { API_KEY_HEADER } from './request-context';
 
