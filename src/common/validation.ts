@@ -7,6 +7,14 @@ import {
 } from 'class-validator';
 import { type FieldProblem, ValidationError } from './errors';
 
+/** How every input is checked: unknown fields refused, nothing of the value echoed back. */
+export const VALIDATION_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+} as const;
+
 /**
  * Validates input against the class-validator rules declared on its class, which are the only
  * place a rule is written. Plain objects (REST bodies, CSV rows) become instances first, so that
@@ -22,12 +30,7 @@ export async function validateInput<T extends object>(
   }
   const instance =
     value instanceof type ? value : toInstance(type, value as Record<string, unknown>);
-  const errors = await validate(instance, {
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    validationError: { target: false, value: false },
-  });
+  const errors = await validate(instance, VALIDATION_OPTIONS);
   if (errors.length > 0) throw new ValidationError(toProblems(errors, fieldPrefix));
   return instance;
 }

@@ -31,15 +31,6 @@ const SORT_COLUMNS: Record<ContactSortField, string> = {
   [ContactSortField.createdAt]: 'contact_created_at',
 };
 
-// The requested ids (bound first) and those of them that are contacts of the organization (bound
-// second), with what a membership copies; then the requested ids that are not.
-const REQUESTED_CONTACTS = `with requested as (select unnest(cast(? as uuid[])) as id),
-     found as (
-       select c.id, c.first_name, c.last_name, c.primary_phone, c.created_at
-       from contact c join requested r on r.id = c.id where c.organization_id = ?
-     )`;
-const UNKNOWN_CONTACTS = `select r.id from requested r where not exists (select 1 from found f where f.id = r.id)`;
-
 /**
  * Share-locks the organization's contacts among `contactIds`, in id order, and returns the ids
  * that are not its contacts, in request order. Every membership change takes this lock before its
@@ -62,8 +53,8 @@ export async function lockContacts(
 }
 
 /**
- * Adds the contacts to the audience in one statement, unless one of them is not a contact of the
- * actor's organization: then nothing is added and the ids that are not are returned. Existing
+ * Adds the contacts to the audience in one statement. The caller has share-locked them and checked
+ * that every one is the organization's (lockContacts), and holds the audience's row lock. Existing
  * members are skipped and rows go in id order, so that concurrent adds never deadlock. The
  * database counts the rows actually inserted into the audience's member count (and its search
  * pieces, see AudienceSearchGramEntity).
@@ -73,46 +64,33 @@ export async function addMembers(
   actor: Actor,
   audienceId: string,
   contactIds: readonly string[],
-): Promise<string[]> {
-  const { rows } = await trx.raw<{ rows: { id: string }[] }>(
-    `${REQUESTED_CONTACTS},
-     inserted as (
-       insert into audience_contact
-         (audience_id, contact_id, added_by, first_name, last_name, primary_phone, contact_created_at)
-       select ?, f.id, ?, f.first_name, f.last_name, f.primary_phone, f.created_at from found f
-       where (select count(*) from found) = ?
-       order by f.id
-       on conflict do nothing
-     )
-     ${UNKNOWN_CONTACTS}`,
-    [[...contactIds], actor.organizationId, audienceId, actor.userId, contactIds.length],
+): Promise<void> {
+  await trx.raw(
+    `insert into audience_contact
+       (audience_id, contact_id, added_by, first_name, last_name, primary_phone, contact_created_at)
+     select ?, c.id, ?, c.first_name, c.last_name, c.primary_phone, c.created_at
+     from contact c where c.organization_id = ? and c.id = any(cast(? as uuid[]))
+     order by c.id
+     on conflict do nothing`,
+    [audienceId, actor.userId, actor.organizationId, [...contactIds]],
   );
-  return rows.map((row) => row.id);
 }
 
 /**
- * Takes the contacts out of the audience in one statement, unless one of them is not a contact of
- * the actor's organization: then nothing is removed and the ids that are not are returned.
- * Contacts that are not members are no error. The caller holds the audience's row lock (as adds
- * do), so adds and removes of one audience run one after the other; the database takes the
- * removed rows out of the member count and the search pieces (membership_removed).
+ * Takes the contacts out of the audience in one statement, under the same locks as addMembers.
+ * Contacts that are not members are no error; the database takes the removed rows out of the
+ * member count and the search pieces (membership_removed).
  */
 export async function removeMembers(
   trx: Knex.Transaction,
-  actor: Actor,
+  _actor: Actor,
   audienceId: string,
   contactIds: readonly string[],
-): Promise<string[]> {
-  const { rows } = await trx.raw<{ rows: { id: string }[] }>(
-    `${REQUESTED_CONTACTS},
-     removed as (
-       delete from audience_contact ac using found f
-       where ac.audience_id = ? and ac.contact_id = f.id and (select count(*) from found) = ?
-     )
-     ${UNKNOWN_CONTACTS}`,
-    [[...contactIds], actor.organizationId, audienceId, contactIds.length],
+): Promise<void> {
+  await trx.raw(
+    'delete from audience_contact where audience_id = ? and contact_id = any(cast(? as uuid[]))',
+    [audienceId, [...contactIds]],
   );
-  return rows.map((row) => row.id);
 }
 
 /**

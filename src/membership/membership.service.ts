@@ -59,16 +59,16 @@ export class MembershipService {
       if (!(await lockLiveAudience(trx, actor, audienceId))) {
         throw new NotFoundError('Audience', audienceId);
       }
-      const unknown =
-        notContacts.length > 0 ? notContacts : await change(trx, actor, audienceId, contactIds);
-      if (unknown.length > 0) {
+      if (notContacts.length > 0) {
         const error = ValidationError.of(
           'contacts',
-          `contacts not found in this organization: ${unknown.join(', ')}`,
+          `contacts not found in this organization: ${notContacts.join(', ')}`,
         );
-        error.details.unknownContactIds = unknown;
+        error.details.unknownContactIds = notContacts;
         throw error;
       }
+      // Every id is a contact of the organization, share-locked until the change commits.
+      await change(trx, actor, audienceId, contactIds);
     });
     return contactIds;
   }
