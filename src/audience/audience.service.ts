@@ -26,7 +26,7 @@ export class AudienceService {
     private readonly actor: Actor | null,
   ) {}
 
-  async list(args: unknown): Promise<Page<Audience>> {
+  async list(args: Partial<AudiencesArgs>): Promise<Page<Audience>> {
     const { organizationId } = requireActor(this.actor);
     const valid = await validateInput(AudiencesArgs, args);
     const search = searchTerm(valid.search);
@@ -39,7 +39,7 @@ export class AudienceService {
     return toPage(audiences, total, valid);
   }
 
-  async get(id: unknown): Promise<Audience> {
+  async get(id: string): Promise<Audience> {
     const { organizationId } = requireActor(this.actor);
     const audienceId = assertUuid('id', id);
     const audience = await findAudience(this.db, organizationId, audienceId);
@@ -54,7 +54,7 @@ export class AudienceService {
     return new Map(audiences.map((audience) => [audience.id, audience]));
   }
 
-  async create(input: unknown): Promise<Audience> {
+  async create(input: CreateAudienceInput): Promise<Audience> {
     const actor = requireActor(this.actor);
     const valid = await validateInput(CreateAudienceInput, input);
     return insertAudience(this.db, actor, {
@@ -63,7 +63,7 @@ export class AudienceService {
     });
   }
 
-  async update(id: unknown, input: unknown): Promise<Audience> {
+  async update(id: string, input: UpdateAudienceInput): Promise<Audience> {
     const actor = requireActor(this.actor);
     const audienceId = assertUuid('id', id);
     const valid = await validateInput(UpdateAudienceInput, input);
@@ -79,7 +79,7 @@ export class AudienceService {
   }
 
   /** Soft delete: the audience disappears from every read but keeps its row. */
-  async delete(id: unknown): Promise<Audience> {
+  async delete(id: string): Promise<Audience> {
     const actor = requireActor(this.actor);
     const audienceId = assertUuid('id', id);
     const audience = await softDeleteAudience(this.db, actor, audienceId);

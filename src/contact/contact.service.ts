@@ -26,7 +26,7 @@ export class ContactService {
     private readonly actor: Actor | null,
   ) {}
 
-  async list(args: unknown): Promise<Page<Contact>> {
+  async list(args: Partial<ContactsArgs>): Promise<Page<Contact>> {
     const { organizationId } = requireActor(this.actor);
     const valid = await validateInput(ContactsArgs, args);
     const search = searchTerm(valid.search);
@@ -42,7 +42,7 @@ export class ContactService {
   }
 
   /** One contact of the organization: NOT_FOUND when it is unknown or another organization's. */
-  async get(id: unknown): Promise<Contact> {
+  async get(id: string): Promise<Contact> {
     const { organizationId } = requireActor(this.actor);
     const contactId = assertUuid('id', id);
     const contact = await findContact(this.db, organizationId, contactId);
@@ -62,7 +62,7 @@ export class ContactService {
    * the organization already has is a CONFLICT listing every such phone of the batch; a phone
    * given twice in the batch is bad input naming both places.
    */
-  async create(inputs: unknown, field = 'input'): Promise<Contact[]> {
+  async create(inputs: readonly CreateContactInput[], field = 'input'): Promise<Contact[]> {
     requireActor(this.actor);
     if (!Array.isArray(inputs))
       throw ValidationError.of(field, `${field} must be a list of contacts`);
@@ -78,7 +78,7 @@ export class ContactService {
   }
 
   /** Creates one contact (REST's POST /api/contacts), with the rules of `create`. */
-  async createOne(input: unknown): Promise<Contact> {
+  async createOne(input: CreateContactInput): Promise<Contact> {
     const [contact] = await this.insert([await validateInput(CreateContactInput, input)]);
     return contact!;
   }
@@ -92,7 +92,7 @@ export class ContactService {
   }
 
   /** Changes a contact with the rules of creation; fields left out (or null names) are kept. */
-  async update(id: unknown, input: unknown): Promise<Contact> {
+  async update(id: string, input: UpdateContactInput): Promise<Contact> {
     const { organizationId } = requireActor(this.actor);
     const contactId = assertUuid('id', id);
     const valid = await validateInput(UpdateContactInput, input);
@@ -115,7 +115,7 @@ export class ContactService {
    * Erasure: the contact and its memberships are gone for good, and the member counts of its
    * audiences follow in the same transaction. A second delete is NOT_FOUND.
    */
-  async delete(id: unknown): Promise<Contact> {
+  async delete(id: string): Promise<Contact> {
     const { organizationId } = requireActor(this.actor);
     const contactId = assertUuid('id', id);
     const contact = await this.db.transaction((trx) =>

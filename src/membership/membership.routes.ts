@@ -105,7 +105,11 @@ function membershipRoute(
     summary: string;
     description: string;
     answer: string;
-    change: (memberships: MembershipService, id: string, body: object) => Promise<string[]>;
+    change: (
+      memberships: MembershipService,
+      id: string,
+      body: ContactIdsInput,
+    ) => Promise<string[]>;
   },
 ): void {
   app.post<{ Params: { id: string } }>(
@@ -131,7 +135,7 @@ function membershipRoute(
       route.change(
         servicesOf(request).memberships,
         request.params.id,
-        requireJsonObject(request.body),
+        requireJsonObject<ContactIdsInput>(request.body),
       ),
   );
 }

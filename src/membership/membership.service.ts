@@ -31,7 +31,7 @@ export class MembershipService {
    * existing members are no error. Ids that are not contacts of the organization fail the whole
    * call and nothing is added.
    */
-  async addContacts(id: unknown, input: unknown): Promise<string[]> {
+  async addContacts(id: string, input: ContactIdsInput): Promise<string[]> {
     return this.changeMembers(id, input, addMembers);
   }
 
@@ -40,13 +40,13 @@ export class MembershipService {
    * de-duplicated in request order; contacts that are not members are no error; if any id is not
    * a contact of the organization, nothing is removed and the error lists those ids.
    */
-  async removeContacts(id: unknown, input: unknown): Promise<string[]> {
+  async removeContacts(id: string, input: ContactIdsInput): Promise<string[]> {
     return this.changeMembers(id, input, removeMembers);
   }
 
   private async changeMembers(
-    id: unknown,
-    input: unknown,
+    id: string,
+    input: ContactIdsInput,
     change: typeof addMembers,
   ): Promise<string[]> {
     const actor = requireActor(this.actor);
@@ -74,19 +74,22 @@ export class MembershipService {
   }
 
   /** The live audiences a contact is a member of; `contact` is one the contact service returned. */
-  async ofContact(contact: Contact, args: unknown): Promise<Page<Audience>> {
+  async ofContact(contact: Contact, args: Partial<ContactAudiencesArgs>): Promise<Page<Audience>> {
     const valid = await validContactAudiencesArgs(args);
     return this.loaders.contactAudiences.load({ contact, args: valid });
   }
 
   // `audience` is one this service returned, so it is already the actor's.
-  async contacts(audience: Audience, args: unknown): Promise<Page<Contact>> {
+  async contacts(audience: Audience, args: Partial<ContactsArgs>): Promise<Page<Contact>> {
     const valid = await validContactsArgs(args);
     return this.loaders.members.load({ audience, args: valid });
   }
 
   /** Members by cursor: the cost of a page does not grow with how far it is into the list. */
-  async contactsConnection(audience: Audience, args: unknown): Promise<ContactConnection> {
+  async contactsConnection(
+    audience: Audience,
+    args: Partial<ContactsConnectionArgs>,
+  ): Promise<ContactConnection> {
     const valid = await validContactsConnectionArgs(args);
     return this.loaders.connections.load({ audience, args: valid });
   }

@@ -10,7 +10,7 @@ export const QUERY_RULES =
  * an integer in decimal becomes a number, anything else stays as sent and fails the class's own
  * rule ("limit must be an integer number"), so nothing is clamped or guessed.
  */
-export function parseQuery(type: new () => object, query: unknown): Record<string, unknown> {
+export function parseQuery<T extends object>(type: new () => T, query: unknown): Partial<T> {
   if (query === null || typeof query !== 'object') return {};
   const properties = inputSchema(type).properties ?? {};
   return Object.fromEntries(
@@ -18,7 +18,8 @@ export function parseQuery(type: new () => object, query: unknown): Record<strin
       name,
       properties[name]?.type === 'integer' ? toInteger(value) : value,
     ]),
-  );
+    // What the args class takes, as far as a query string can say it; the service checks it.
+  ) as Partial<T>;
 }
 
 function toInteger(value: unknown): unknown {
@@ -26,10 +27,13 @@ function toInteger(value: unknown): unknown {
   return Number(value);
 }
 
-/** A request body must be a JSON object before any of its fields can be checked. */
-export function requireJsonObject(body: unknown): Record<string, unknown> {
+/**
+ * A request body must be a JSON object before any of its fields can be checked. It is handed on
+ * as the input the service expects (`T`), which the service then checks field by field.
+ */
+export function requireJsonObject<T = Record<string, unknown>>(body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw ValidationError.of('body', 'the request body must be a JSON object');
   }
-  return body as Record<string, unknown>;
+  return body as T;
 }
