@@ -1,6 +1,27 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const ASSEMBLY = [
+  '**/server/**',
+  '**/graphql/**',
+  '**/features',
+  '**/main',
+  '**/cli/**',
+  '**/demo/**',
+];
+const FEATURES = [
+  '**/audience/**',
+  '**/contact/**',
+  '**/membership/**',
+  '**/federation/**',
+  '**/organization/**',
+  '**/audience',
+  '**/contact',
+  '**/membership',
+  '**/federation',
+  '**/organization',
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', '.data-bench/', 'test/artifacts/'] },
   js.configs.recommended,
@@ -33,6 +54,48 @@ export default tseslint.config(
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  // Imports run one way: the app's assembly (src/server, src/graphql, src/features.ts, main, CLI,
+  // demo) imports the features, the features import the shared toolkits, never the reverse.
+  {
+    files: [
+      'src/audience/**',
+      'src/contact/**',
+      'src/membership/**',
+      'src/federation/**',
+      'src/organization/**',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ASSEMBLY,
+              message:
+                "A feature never imports the app's assembly; the assembly passes it what it needs.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/common/**', 'src/database/**', 'src/config/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...ASSEMBLY, ...FEATURES],
+              message:
+                'A shared toolkit sits below the features and the assembly: it imports neither.',
+            },
+          ],
+        },
+      ],
+    },
   },
   // Tests read GraphQL responses, which are untyped JSON.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },

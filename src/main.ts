@@ -7,6 +7,7 @@ import { EmbeddedPostgresAccessError } from './database/postgres-user-access';
 import { ensureDemo } from './demo/demo-bootstrap';
 import { readableLogStream } from './server/readable-log';
 import { buildApp } from './server/app';
+import { ENTITIES } from './features';
 
 // V8 lets the old generation grow to about four times what survived the last full collection
 // before collecting again. Under load, requests in flight survive young collections, and the
@@ -24,7 +25,11 @@ async function main(): Promise<void> {
       console.error(`[postgres] ${message}`);
   };
   const database = await resolveDatabase(config, { reuseRunning: false, log });
-  const { orm, applied } = await connectOrm(database.url, undefined, config.statementTimeoutMs);
+  const { orm, applied } = await connectOrm({
+    url: database.url,
+    entities: ENTITIES,
+    statementTimeoutMs: config.statementTimeoutMs,
+  });
   if (applied.length > 0) console.log(`applied migrations: ${applied.join(', ')}`);
   const db = orm.em.getKnex();
   const demoApiKey = database.embedded ? await ensureDemo(db, config.dataDir) : undefined;

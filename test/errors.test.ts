@@ -5,6 +5,7 @@ import { createErrorFormatter } from '../src/graphql/format-error';
 import { TestOrganization } from './support/fixtures';
 import { rest } from './support/rest-client';
 import { onlyError, TestServer } from './support/test-server';
+import { ENTITIES } from '../src/features';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -202,7 +203,12 @@ describe('operation limits', () => {
 });
 
 test('STATEMENT_TIMEOUT_MS reaches every connection: PostgreSQL cancels a longer statement', async () => {
-  const { orm } = await connectOrm(process.env.TEST_DATABASE_URL!, 1, 200);
+  const { orm } = await connectOrm({
+    url: process.env.TEST_DATABASE_URL!,
+    poolSize: 1,
+    statementTimeoutMs: 200,
+    entities: ENTITIES,
+  });
   try {
     await expect(orm.em.getKnex().raw('select pg_sleep(1)')).rejects.toMatchObject({
       code: '57014',

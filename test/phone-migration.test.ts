@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ormOptions } from '../src/database/orm-options';
 import { createDatabase, dropDatabase } from './support/databases';
+import { ENTITIES } from '../src/features';
 
 // The migration that makes a phone unique within an organization, run over a database that
 // already breaks the rule: it stops, names the duplicates, and merges nothing.
@@ -14,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => dropDatabase(serverUrl, name));
 
 test('existing duplicate phones stop the migration with each one listed; once resolved, it applies', async () => {
-  const orm = await MikroORM.init(ormOptions({ url, poolSize: 2 }));
+  const orm = await MikroORM.init(ormOptions({ url, poolSize: 2, entities: ENTITIES }));
   try {
     const migrator = orm.getMigrator();
     await migrator.up({ to: 'Migration20261127110000' });

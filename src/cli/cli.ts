@@ -15,6 +15,7 @@ import { connectOrm, resolveDatabase } from '../database/database';
 import { seedDemo } from '../demo/demo-seed';
 import { issueApiKey, revokeApiKey } from '../organization/api-key.service';
 import { createOrganization, findOwner } from '../organization/organization.service';
+import { ENTITIES } from '../features';
 
 const USAGE = `Usage: audience-gateway <command>
 
@@ -126,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const database = await resolveDatabase(config, { reuseRunning: true, log: () => undefined });
-  const { orm } = await connectOrm(database.url, 2);
+  const { orm } = await connectOrm({ url: database.url, poolSize: 2, entities: ENTITIES });
   try {
     const result = await command(orm.em.getKnex(), argv.slice(2));
     console.log(JSON.stringify(result, null, 2));

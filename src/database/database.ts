@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Config } from '../config/config';
 import { type RunningDatabase, startEmbeddedPostgres } from './embedded-postgres';
-import { ormOptions } from './orm-options';
+import { ormOptions, type OrmSettings } from './orm-options';
 
 const EMBEDDED_DATABASE_NAME = 'audience_gateway';
 
@@ -41,11 +41,10 @@ export async function resolveDatabase(
  * second one: migrations (an index on a million rows, say) must never inherit the timeout.
  */
 export async function connectOrm(
-  url: string,
-  poolSize?: number,
-  statementTimeoutMs = 0,
+  settings: OrmSettings,
 ): Promise<{ orm: MikroORM; applied: string[] }> {
-  const migrating = await MikroORM.init(ormOptions({ url, poolSize }));
+  const { url, statementTimeoutMs = 0 } = settings;
+  const migrating = await MikroORM.init(ormOptions({ ...settings, statementTimeoutMs: 0 }));
   let applied: string[];
   try {
     applied = (await withMigrationLock(url, () => migrating.getMigrator().up())).map(
@@ -57,7 +56,7 @@ export async function connectOrm(
   }
   if (statementTimeoutMs === 0) return { orm: migrating, applied };
   await migrating.close();
-  const orm = await MikroORM.init(ormOptions({ url, poolSize, statementTimeoutMs }));
+  const orm = await MikroORM.init(ormOptions(settings));
   return { orm, applied };
 }
 

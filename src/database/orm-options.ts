@@ -1,27 +1,6 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import path from 'node:path';
-import { AudienceMemberEntity } from '../audience/audience-member.entity';
-import { AudienceSearchGramEntity } from '../audience/audience-search-gram.entity';
-import { AudienceEntity } from '../audience/audience.entity';
-import { ContactEntity } from '../contact/contact.entity';
-import { ApiKeyEntity } from '../organization/api-key.entity';
-import { OrganizationAudienceCountEntity } from '../organization/organization-audience-count.entity';
-import { OrganizationSearchGramEntity } from '../organization/organization-search-gram.entity';
-import { OrganizationEntity } from '../organization/organization.entity';
-import { UserEntity } from '../organization/user.entity';
-
-const ENTITIES = [
-  OrganizationEntity,
-  UserEntity,
-  ApiKeyEntity,
-  ContactEntity,
-  AudienceEntity,
-  AudienceMemberEntity,
-  AudienceSearchGramEntity,
-  OrganizationSearchGramEntity,
-  OrganizationAudienceCountEntity,
-];
 
 // Resolved from this file so that both `src/` (ts) and `dist/src/` (compiled js) find their own copy.
 const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
@@ -33,13 +12,20 @@ const CONNECT_TIMEOUT_MS = 5_000;
 
 export interface OrmSettings {
   url: string;
+  /** The features' entities (ENTITIES of src/features.ts, which the assembly passes). */
+  entities: NonNullable<Options['entities']>;
   poolSize?: number;
   /** PostgreSQL's statement_timeout for every connection of the pool; 0 or absent for none. */
   statementTimeoutMs?: number;
 }
 
 /** The one MikroORM configuration: used by the service, the CLI, the tests and `npx mikro-orm`. */
-export function ormOptions({ url, poolSize = 10, statementTimeoutMs }: OrmSettings): Options {
+export function ormOptions({
+  url,
+  entities,
+  poolSize = 10,
+  statementTimeoutMs,
+}: OrmSettings): Options {
   return defineConfig({
     clientUrl: url,
     driverOptions: {
@@ -51,7 +37,7 @@ export function ormOptions({ url, poolSize = 10, statementTimeoutMs }: OrmSettin
         ...(statementTimeoutMs && { statement_timeout: statementTimeoutMs }),
       },
     },
-    entities: ENTITIES,
+    entities,
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },
     discovery: { warnWhenNoEntities: true },

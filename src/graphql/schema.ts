@@ -5,13 +5,7 @@ import {
   printSchema,
 } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { AudienceResolver } from '../audience/audience.resolver';
-import {
-  AudienceMembersResolver,
-  ContactAudiencesResolver,
-} from '../membership/membership.resolver';
-import { ContactResolver } from '../contact/contact.resolver';
-import { FederationResolver } from '../federation/federation.resolver';
+import { resolversOf } from '../features';
 
 /**
  * The schema the service serves: the client API, and (unless `federation: false`) the fields a
@@ -19,13 +13,7 @@ import { FederationResolver } from '../federation/federation.resolver';
  */
 export async function buildGraphQLSchema({ federation = true } = {}): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [
-      AudienceResolver,
-      ContactResolver,
-      AudienceMembersResolver,
-      ContactAudiencesResolver,
-      ...(federation ? [FederationResolver] : []),
-    ],
+    resolvers: resolversOf({ federation }),
     // Validation belongs to the service layer, which REST and the CLI share; validating here too
     // would run every rule twice.
     validate: false,

@@ -1,19 +1,16 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { AudienceService } from '../audience/audience.service';
 import { UnauthenticatedError } from '../common/errors';
-import { ContactService } from '../contact/contact.service';
-import { createMembershipLoaders } from '../membership/membership.loaders';
-import { MembershipService } from '../membership/membership.service';
+import { type FeatureServices, servicesFor } from '../features';
 import type { Actor } from '../organization/actor';
 import type { ApiKeyCache } from '../organization/api-key-cache';
 
-/** What one request works with, built in one place for GraphQL and REST alike. */
-export interface RequestContext {
+/**
+ * What one request works with, built in one place for GraphQL and REST alike: the features'
+ * services (audiences, contacts, memberships, …; see src/features.ts) and these.
+ */
+export interface RequestContext extends FeatureServices {
   /** The API key's organization and user; null when no key was sent (only introspection works). */
   actor: Actor | null;
-  audiences: AudienceService;
-  contacts: ContactService;
-  memberships: MembershipService;
   /** What the request ran, for its log line and the metrics; filled in as it goes. */
   trace: RequestTrace;
   /**
@@ -56,10 +53,8 @@ export async function createRequestContext(
 
 function contextOn(db: Knex, actor: Actor | null, trace: RequestTrace): RequestContext {
   return {
+    ...servicesFor(db, actor),
     actor,
-    audiences: new AudienceService(db, actor),
-    memberships: new MembershipService(db, actor, createMembershipLoaders(db)),
-    contacts: new ContactService(db, actor),
     trace,
     async inTransaction(work) {
       const trx = await db.transaction();

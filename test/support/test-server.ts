@@ -2,6 +2,7 @@ import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { connectOrm } from '../../src/database/database';
 import { type AppOptions, buildApp } from '../../src/server/app';
+import { ENTITIES } from '../../src/features';
 
 export interface GraphQLResult<T = Record<string, any>> {
   status: number;
@@ -28,11 +29,12 @@ export class TestServer {
       statementTimeoutMs?: number;
     } = {},
   ): Promise<TestServer> {
-    const { orm } = await connectOrm(
-      process.env.TEST_DATABASE_URL!,
-      4,
-      options.statementTimeoutMs ?? 0,
-    );
+    const { orm } = await connectOrm({
+      url: process.env.TEST_DATABASE_URL!,
+      poolSize: 4,
+      statementTimeoutMs: options.statementTimeoutMs ?? 0,
+      entities: ENTITIES,
+    });
     const app = await buildApp({
       db: orm.em.getKnex(),
       demoApiKey: options.demoApiKey,

@@ -1,10 +1,8 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { audienceRoutes } from '../../audience/audience.routes';
-import { contactRoutes } from '../../contact/contact.routes';
-import { membershipRoutes } from '../../membership/membership.routes';
 import { ValidationError } from '../../common/errors';
+import { ROUTES } from '../../features';
 import { requireActor } from '../../organization/actor';
 import type { ApiKeyCache } from '../../organization/api-key-cache';
 import { API_KEY_HEADER, createRequestContext } from '../request-context';
@@ -40,9 +38,7 @@ export function apiPlugin(db: Knex, apiKeys: ApiKeyCache, allowed: (path: string
     app.setNotFoundHandler(async (request, reply) => notFoundOrNotAllowed(request, reply, allowed));
 
     // The features' routes reach the request's services through this, never the assembly.
-    await app.register(audienceRoutes, { servicesOf: contextOf });
-    await app.register(contactRoutes, { servicesOf: contextOf });
-    await app.register(membershipRoutes, { servicesOf: contextOf });
+    for (const routes of ROUTES) await app.register(routes, { servicesOf: contextOf });
   };
 }
 

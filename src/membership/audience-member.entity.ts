@@ -2,7 +2,7 @@ import { Entity, Index, ManyToOne, Property } from '@mikro-orm/core';
 import { CONTACT_SEARCH_TEXT_SQL } from '../common/search';
 import { ContactEntity } from '../contact/contact.entity';
 import { UserEntity } from '../organization/user.entity';
-import { AudienceEntity } from './audience.entity';
+import { AudienceEntity } from '../audience/audience.entity';
 
 /**
  * One contact's membership of one audience. The primary key (audience, contact) makes adding twice

@@ -1,0 +1,15 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { Actor } from '../organization/actor';
+import { AudienceSearchGramEntity } from './audience-search-gram.entity';
+import { AudienceEntity } from './audience.entity';
+import { AudienceResolver } from './audience.resolver';
+import { audienceRoutes } from './audience.routes';
+import { AudienceService } from './audience.service';
+
+/** What the app's assembly (src/features.ts) takes of audiences: the one place they are listed. */
+export const audienceFeature = {
+  entities: [AudienceEntity, AudienceSearchGramEntity],
+  resolvers: [AudienceResolver],
+  routes: [audienceRoutes],
+  services: (db: Knex, actor: Actor | null) => ({ audiences: new AudienceService(db, actor) }),
+};

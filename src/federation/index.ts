@@ -1,0 +1,12 @@
+import { FederationResolver } from './federation.resolver';
+
+/**
+ * What the app's assembly (src/features.ts) takes of federation: the root fields a router calls,
+ * which read through the other features' services.
+ */
+export const federationFeature = {
+  entities: [],
+  resolvers: [FederationResolver],
+  routes: [],
+  services: () => ({}),
+};
