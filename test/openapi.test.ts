@@ -1,5 +1,16 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import Ajv from 'ajv';
+import type { GraphQLObjectType } from 'graphql';
+import {
+  AUDIENCE_LIST_RESPONSE_SCHEMA,
+  AUDIENCE_RESPONSE_SCHEMA,
+} from '../src/audience/audience.schemas';
+import { Audience } from '../src/audience/audience.type';
+import type { JsonSchema } from '../src/common/json-schema';
+import { outputSchema } from '../src/common/rest/output-schema';
+import { CONTACT_SCHEMA } from '../src/contact/contact.schemas';
+import { Contact } from '../src/contact/contact.type';
+import { buildGraphQLSchema } from '../src/graphql/schema';
 import { TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
 
@@ -176,4 +187,30 @@ test('the document states the NUL rule on every free-text input, as the service 
       body: json && JSON.stringify(json),
     });
   }
+});
+
+// Each answer's shape is declared once, on its GraphQL type; REST derives its schema from it.
+// Checked after the schema is built, when the fields that resolvers add are known too.
+test('the REST answer schemas have exactly the argument-free fields of their GraphQL types', async () => {
+  const schema = await buildGraphQLSchema();
+  const plainFields = (name: string) =>
+    Object.values((schema.getType(name) as GraphQLObjectType).getFields())
+      .filter((field) => field.args.length === 0)
+      .map((field) => field.name);
+  const propertiesOf = (value: JsonSchema) => Object.keys(value.properties!);
+  expect(propertiesOf(outputSchema(Audience))).toEqual(plainFields('Audience'));
+  expect(propertiesOf(outputSchema(Contact))).toEqual(plainFields('Contact'));
+  expect(propertiesOf(CONTACT_SCHEMA)).toEqual(plainFields('Contact'));
+  expect(propertiesOf(AUDIENCE_RESPONSE_SCHEMA)).toEqual(
+    plainFields('Audience').filter((name) => name !== 'contactCount'),
+  );
+  const page = AUDIENCE_LIST_RESPONSE_SCHEMA.properties!;
+  expect(propertiesOf(page.data!.items as JsonSchema)).toEqual(plainFields('Audience'));
+  expect(propertiesOf(page.meta!)).toEqual(plainFields('PaginationMeta'));
+  expect(outputSchema(Audience).properties!.deletedAt).toEqual({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'When the audience was deleted; null while it is live.',
+  });
 });

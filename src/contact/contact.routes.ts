@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { inputSchema } from '../common/json-schema';
 import { parseQuery, QUERY_RULES, requireJsonObject } from '../common/rest/query-string';
-import { idParams } from '../common/rest/page.schema';
+import { idParams } from '../common/rest/id-params';
 import { errorResponses } from '../common/rest/rest-errors';
 import { ContactsArgs } from './contact.args';
 import type { ContactService } from './contact.service';

@@ -4,7 +4,7 @@ import { ContactIdsInput } from '../audience/audience.input';
 import { AUDIENCE_LIST_RESPONSE_SCHEMA } from '../audience/audience.schemas';
 import type { AudienceService } from '../audience/audience.service';
 import { inputSchema } from '../common/json-schema';
-import { idParams } from '../common/rest/page.schema';
+import { idParams } from '../common/rest/id-params';
 import { parseQuery, QUERY_RULES, requireJsonObject } from '../common/rest/query-string';
 import { errorResponses } from '../common/rest/rest-errors';
 import { ContactsArgs } from '../contact/contact.args';
