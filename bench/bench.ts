@@ -14,6 +14,7 @@ import { audiencePageQuery } from '../src/audience/audience.repository';
 import { encodeCursor } from '../src/common/cursor';
 import { SortOrder } from '../src/common/sorting';
 import { connectOrm } from '../src/database/database';
+import { nativeSql } from '../src/database/sql';
 import { issueApiKey } from '../src/organization/api-key.service';
 import { BENCH_ORG_ID, BENCH_USER_ID, benchDatabase } from './bench-database';
 import { findFreePort as freePort } from '../src/common/free-port';
@@ -257,7 +258,7 @@ async function main(): Promise<void> {
       }
     }
 
-    if (SCENARIOS.has('raw-sql')) rows.push(await rawSql(database.url, db));
+    if (SCENARIOS.has('raw-sql')) rows.push(await rawSql(database.url));
     runs.push(rows);
   }
   await orm.close();
@@ -457,15 +458,15 @@ async function addContacts(
  * Scenario 6: the statement scenario 1 sends once its key is cached (built by the service's own
  * repository, so that it stays the same), sent directly with pg: the ceiling.
  */
-async function rawSql(url: string, db: Knex): Promise<Row> {
-  const { sql, bindings } = audiencePageQuery(db, BENCH_ORG_ID, {
-    search: undefined,
-    sortBy: AudienceSortField.createdAt,
-    sortOrder: SortOrder.desc,
-    window: { limit: 20, offset: 0 },
-  })
-    .toSQL()
-    .toNative();
+async function rawSql(url: string): Promise<Row> {
+  const { text: sql, values: bindings } = nativeSql(
+    audiencePageQuery(BENCH_ORG_ID, {
+      search: undefined,
+      sortBy: AudienceSortField.createdAt,
+      sortOrder: SortOrder.desc,
+      window: { limit: 20, offset: 0 },
+    }),
+  );
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // Warmed up as the HTTP scenarios are.
   const warmUp = Date.now() + WARM_UP_SECONDS * 1000;

@@ -1,9 +1,8 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { CompiledStatements } from '../database/compiled-statements';
-import { toDate, toDateOrNull } from '../common/timestamps';
 import type { PageWindow } from '../common/pagination';
 import { AUDIENCE_SEARCH_FIELDS, type SearchTerm, searchTextMatches } from '../common/search';
 import type { SortOrder } from '../common/sorting';
+import { joinSql, queryAs, queryRows, RowShape, type Sql, sql, sqlText } from '../database/sql';
 import type { Actor } from '../organization/actor';
 import { AudienceSortField } from './audience.args';
 import type { Audience } from './audience.type';
@@ -14,34 +13,23 @@ export const AUDIENCE_SORT_COLUMNS: Record<AudienceSortField, string> = {
   [AudienceSortField.updatedAt]: 'updated_at',
 };
 
-// What an audience row gives a client; the stored search text stays in the database.
-export const AUDIENCE_FIELDS = [
-  'id',
-  'organization_id',
-  'name',
-  'description',
-  'created_at',
-  'updated_at',
-  'deleted_at',
-  'created_by',
-  'updated_by',
-  'deleted_by',
-  'contact_count',
-] as const;
-
-export interface AudienceRow {
-  id: string;
-  organization_id: string;
-  name: string;
-  description: string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-  deleted_at: Date | string | null;
-  created_by: string | null;
-  updated_by: string | null;
-  deleted_by: string | null;
-  contact_count: number;
-}
+/**
+ * An audience as its table holds it, each column named after its field of `Audience`. The stored
+ * search text stays in the database.
+ */
+export const AUDIENCE_ROW = new RowShape<Audience>({
+  id: 'id',
+  organizationId: 'organization_id',
+  name: 'name',
+  description: 'description',
+  createdAt: { timestamp: 'created_at' },
+  updatedAt: { timestamp: 'updated_at' },
+  deletedAt: { timestamp: 'deleted_at' },
+  createdBy: 'created_by',
+  updatedBy: 'updated_by',
+  deletedBy: 'deleted_by',
+  contactCount: 'contact_count',
+});
 
 export interface AudienceQuery {
   search: SearchTerm | undefined;
@@ -50,31 +38,13 @@ export interface AudienceQuery {
   window: PageWindow;
 }
 
-export function toAudience(row: AudienceRow): Audience {
-  return {
-    id: row.id,
-    organizationId: row.organization_id,
-    name: row.name,
-    description: row.description,
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-    deletedAt: toDateOrNull(row.deleted_at),
-    createdBy: row.created_by,
-    updatedBy: row.updated_by,
-    deletedBy: row.deleted_by,
-    contactCount: row.contact_count,
-  };
-}
-
 /** The live (not deleted) audiences of an organization, optionally matching a search. */
-function liveAudiences(db: Knex, organizationId: string, search: SearchTerm | undefined) {
-  const query = db<AudienceRow>('audience as a')
-    .where('a.organization_id', organizationId)
-    .whereNull('a.deleted_at');
-  if (search !== undefined) {
-    query.whereRaw(...searchTextMatches('a', search, AUDIENCE_SEARCH_FIELDS));
-  }
-  return query;
+function liveAudiences(alias: string, organizationId: string, search: SearchTerm | undefined): Sql {
+  const a = sqlText(alias);
+  const live = sql`${a}.organization_id = ${organizationId} and ${a}.deleted_at is null`;
+  return search === undefined
+    ? live
+    : sql`${live} and ${searchTextMatches(alias, search, AUDIENCE_SEARCH_FIELDS)}`;
 }
 
 /**
@@ -96,85 +66,47 @@ export function pageReadFor(window: PageWindow): PageRead {
  * laterally to the page, so that a page past the end still brings the total.
  */
 export function audiencePageQuery(
-  db: Knex,
   organizationId: string,
   { search, sortBy, sortOrder, window }: AudienceQuery,
   read: PageRead = pageReadFor(window),
-): Knex.QueryBuilder {
+): Sql {
   // Without a search, every live audience counts: the number the audience triggers keep.
   const count =
     search === undefined
-      ? db.select({
-          total: db('organization_audience_count')
-            .select('audiences')
-            .where('organization_id', organizationId),
-        })
-      : liveAudiences(db, organizationId, search).count({ total: '*' });
-  const inOrder = (alias: string) =>
-    [
-      { column: `${alias}.${AUDIENCE_SORT_COLUMNS[sortBy]}`, order: sortOrder },
-      { column: `${alias}.id`, order: sortOrder },
-    ] as const;
+      ? sql`select (select audiences from organization_audience_count
+                    where organization_id = ${organizationId}) as total`
+      : sql`select count(*) as total from audience a
+            where ${liveAudiences('a', organizationId, search)}`;
+  const direction = sqlText(sortOrder === 'asc' ? 'asc' : 'desc');
+  const inOrder = (alias: string) => {
+    const a = sqlText(alias);
+    return sql`order by ${a}.${sqlText(AUDIENCE_SORT_COLUMNS[sortBy])} ${direction}, ${a}.id ${direction}`;
+  };
+  const bounds = sql`limit ${window.limit} offset ${window.offset}`;
   const page =
     read === 'direct'
-      ? liveAudiences(db, organizationId, search)
-          .select(AUDIENCE_FIELDS.map((field) => `a.${field}`))
-          .orderBy([...inOrder('a')])
-          .limit(window.limit)
-          .offset(window.offset)
-      : db
-          .select(AUDIENCE_FIELDS.map((field) => `audience.${field}`))
-          .from(
-            liveAudiences(db, organizationId, search)
-              .select('a.id')
-              .orderBy([...inOrder('a')])
-              .limit(window.limit)
-              .offset(window.offset)
-              .as('ids'),
-          )
-          .join('audience', 'audience.id', 'ids.id')
-          .orderBy([...inOrder('audience')]);
-  return (
-    db
-      .select('counted.total', 'page.*')
-      .from(count.as('counted'))
-      // knex compiles a query builder given as a binding into the statement, bindings and all.
-      .joinRaw('left join lateral (?) as page on true', [page as unknown as Knex.Value])
-  );
+      ? sql`select ${AUDIENCE_ROW.select('a')} from audience a
+            where ${liveAudiences('a', organizationId, search)} ${inOrder('a')} ${bounds}`
+      : sql`select ${AUDIENCE_ROW.select('audience')}
+            from (select a.id from audience a
+                  where ${liveAudiences('a', organizationId, search)} ${inOrder('a')} ${bounds}) ids
+            join audience on audience.id = ids.id ${inOrder('audience')}`;
+  return sql`select counted.total, page.* from (${count}) counted
+             left join lateral (${page}) page on true`;
 }
-
-type PageRow = AudienceRow & { total: string | null };
-// Pages without a search, compiled once per sort and way of reading: the read every client
-// makes most.
-const unsearchedPages = new CompiledStatements<PageRow>();
-// One audience by id, compiled once.
-const audiencesById = new CompiledStatements<AudienceRow>();
 
 export async function findAudiencePage(
   db: Knex,
   organizationId: string,
   query: AudienceQuery,
 ): Promise<{ audiences: Audience[]; total: number }> {
-  const { search, sortBy, sortOrder, window } = query;
-  const read = pageReadFor(window);
-  const rows =
-    search === undefined
-      ? await unsearchedPages.run(
-          db,
-          `${sortBy} ${sortOrder} ${read}`,
-          [organizationId, window.limit, window.offset],
-          ([organization, limit, offset]) =>
-            audiencePageQuery(
-              db,
-              organization as string,
-              { ...query, window: { limit: limit as number, offset: offset as number } },
-              read,
-            ),
-        )
-      : ((await audiencePageQuery(db, organizationId, query)) as PageRow[]);
+  const rows = await queryRows<{ total: string | null; id: string | null }>(
+    db,
+    audiencePageQuery(organizationId, query),
+  );
   return {
     total: Number(rows[0]?.total ?? 0),
-    audiences: rows.filter((row) => row.id !== null).map(toAudience),
+    audiences: rows.filter((row) => row.id !== null).map((row) => AUDIENCE_ROW.read(row)),
   };
 }
 
@@ -183,17 +115,13 @@ export async function findAudience(
   organizationId: string,
   id: string,
 ): Promise<Audience | undefined> {
-  const [row] = await audiencesById.run(
+  const [audience] = await queryAs(
     db,
-    'by id',
-    [organizationId, id],
-    ([organization, audience]) =>
-      liveAudiences(db, organization as string, undefined)
-        .where('id', audience as string)
-        .select(AUDIENCE_FIELDS)
-        .limit(1),
+    AUDIENCE_ROW,
+    sql`select ${AUDIENCE_ROW.select('a')} from audience a
+        where ${liveAudiences('a', organizationId, undefined)} and a.id = ${id}`,
   );
-  return row && toAudience(row);
+  return audience;
 }
 
 /** The live audiences of the organization among these ids, in one statement. */
@@ -203,10 +131,12 @@ export async function findAudiencesByIds(
   ids: readonly string[],
 ): Promise<Audience[]> {
   if (ids.length === 0) return [];
-  const rows = (await liveAudiences(db, organizationId, undefined)
-    .whereIn('id', [...ids])
-    .select(AUDIENCE_FIELDS)) as AudienceRow[];
-  return rows.map(toAudience);
+  return queryAs(
+    db,
+    AUDIENCE_ROW,
+    sql`select ${AUDIENCE_ROW.select('a')} from audience a
+        where ${liveAudiences('a', organizationId, undefined)} and a.id = any(cast(${[...ids]} as uuid[]))`,
+  );
 }
 
 export async function insertAudience(
@@ -214,16 +144,14 @@ export async function insertAudience(
   actor: Actor,
   values: { name: string; description: string | null },
 ): Promise<Audience> {
-  const [row] = await db('audience')
-    .insert({
-      organization_id: actor.organizationId,
-      name: values.name,
-      description: values.description,
-      created_by: actor.userId,
-      updated_by: actor.userId,
-    })
-    .returning(AUDIENCE_FIELDS);
-  return toAudience(row as AudienceRow);
+  const [audience] = await queryAs(
+    db,
+    AUDIENCE_ROW,
+    sql`insert into audience as a (organization_id, name, description, created_by, updated_by)
+        values (${actor.organizationId}, ${values.name}, ${values.description}, ${actor.userId}, ${actor.userId})
+        returning ${AUDIENCE_ROW.select('a')}`,
+  );
+  return audience!;
 }
 
 /**
@@ -231,7 +159,7 @@ export async function insertAudience(
  * when its statement began. Of two writers that wait on each other, the one that writes last
  * then always carries the later updatedAt.
  */
-const WRITE_TIME = 'clock_timestamp()';
+const WRITE_TIME = sqlText('clock_timestamp()');
 
 /** Applies changes to a live audience in one statement; undefined when there is none to change. */
 export async function updateAudience(
@@ -240,16 +168,20 @@ export async function updateAudience(
   id: string,
   changes: { name?: string; description?: string | null },
 ): Promise<Audience | undefined> {
-  const [row] = await liveAudiences(db, actor.organizationId, undefined)
-    .where('id', id)
-    .update({
-      ...(changes.name !== undefined && { name: changes.name }),
-      ...(changes.description !== undefined && { description: changes.description }),
-      updated_at: db.raw(WRITE_TIME),
-      updated_by: actor.userId,
-    })
-    .returning(AUDIENCE_FIELDS);
-  return row && toAudience(row as AudienceRow);
+  const assignments = [
+    ...(changes.name !== undefined ? [sql`name = ${changes.name}`] : []),
+    ...(changes.description !== undefined ? [sql`description = ${changes.description}`] : []),
+    sql`updated_at = ${WRITE_TIME}`,
+    sql`updated_by = ${actor.userId}`,
+  ];
+  const [audience] = await queryAs(
+    db,
+    AUDIENCE_ROW,
+    sql`update audience a set ${joinSql(assignments, ', ')}
+        where ${liveAudiences('a', actor.organizationId, undefined)} and a.id = ${id}
+        returning ${AUDIENCE_ROW.select('a')}`,
+  );
+  return audience;
 }
 
 /** Marks a live audience deleted in one statement; undefined when there is none to delete. */
@@ -258,11 +190,14 @@ export async function softDeleteAudience(
   actor: Actor,
   id: string,
 ): Promise<Audience | undefined> {
-  const [row] = await liveAudiences(db, actor.organizationId, undefined)
-    .where('id', id)
-    .update({ deleted_at: db.raw(WRITE_TIME), deleted_by: actor.userId })
-    .returning(AUDIENCE_FIELDS);
-  return row && toAudience(row as AudienceRow);
+  const [audience] = await queryAs(
+    db,
+    AUDIENCE_ROW,
+    sql`update audience a set deleted_at = ${WRITE_TIME}, deleted_by = ${actor.userId}
+        where ${liveAudiences('a', actor.organizationId, undefined)} and a.id = ${id}
+        returning ${AUDIENCE_ROW.select('a')}`,
+  );
+  return audience;
 }
 
 /**
@@ -274,10 +209,11 @@ export async function lockLiveAudience(
   actor: Actor,
   id: string,
 ): Promise<boolean> {
-  const row = await liveAudiences(trx, actor.organizationId, undefined)
-    .where('id', id)
-    .select('id')
-    .forNoKeyUpdate()
-    .first();
-  return row !== undefined;
+  const locked = await queryRows(
+    trx,
+    sql`select a.id from audience a
+        where ${liveAudiences('a', actor.organizationId, undefined)} and a.id = ${id}
+        for no key update`,
+  );
+  return locked.length > 0;
 }

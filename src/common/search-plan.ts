@@ -1,3 +1,5 @@
+import { type Sql, sql, sqlText } from '../database/sql';
+
 /**
  * How a searched page is read, chosen from exact figures rather than from PostgreSQL's estimates
  * of how common a term is (which depend on the luck of its statistics). The matches are counted
@@ -39,9 +41,9 @@ export function searchPlan({ rows, matches, offset, limit, trigram }: SearchFigu
  * (give it the match worded `unindexed`, see searchTextMatches); a filter collects every match
  * first, materialized so that PostgreSQL cannot turn it back into a walk, then sorts them.
  */
-export function searchedIds(plan: SearchPlan, rows: string, alias: string, order: string): string {
-  if (plan === 'walk') return `${rows} ${order}`;
-  return `with matched as materialized (${rows}) select * from matched ${alias} ${order}`;
+export function searchedIds(plan: SearchPlan, rows: Sql, alias: string, order: Sql): Sql {
+  if (plan === 'walk') return sql`${rows} ${order}`;
+  return sql`with matched as materialized (${rows}) select * from matched ${sqlText(alias)} ${order}`;
 }
 
 /** pg_trgm makes trigrams of runs of letters and digits: a term needs one of three or more. */

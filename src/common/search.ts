@@ -1,4 +1,5 @@
 import { IsOptional, IsString } from 'class-validator';
+import { joinSql, type Sql, sql, sqlText } from '../database/sql';
 import { hasTrigram } from './search-plan';
 import { Characters, HasNoNul } from './validation';
 
@@ -52,7 +53,7 @@ export const AUDIENCE_SEARCH_TEXT_SQL = `lower("name" || chr(10) || coalesce("de
 export const AUDIENCE_SEARCH_FIELDS = ['name', 'description'] as const;
 
 /**
- * A condition on `alias`.search_text for a search term, with its bindings. Only a term with a line
+ * A condition on `alias`.search_text for a search term. Only a term with a line
  * break in it could match across two fields; it is checked on the fields too.
  *
  * `unindexed` words the same condition so that no index offers it (`search_text || ''` is the
@@ -64,12 +65,10 @@ export function searchTextMatches(
   { pattern }: SearchTerm,
   fields: readonly string[],
   { unindexed = false } = {},
-): [string, string[]] {
-  const text = unindexed ? `(${alias}.search_text || '')` : `${alias}.search_text`;
-  const condition = `${text} like lower(?)`;
-  if (!pattern.includes('\n')) return [condition, [pattern]];
-  return [
-    `(${condition} and (${fields.map((field) => `${alias}.${field} ilike ?`).join(' or ')}))`,
-    [pattern, ...fields.map(() => pattern)],
-  ];
+): Sql {
+  const text = sqlText(unindexed ? `(${alias}.search_text || '')` : `${alias}.search_text`);
+  const condition = sql`${text} like lower(${pattern})`;
+  if (!pattern.includes('\n')) return condition;
+  const onFields = fields.map((field) => sql`${sqlText(`${alias}.${field}`)} ilike ${pattern}`);
+  return sql`(${condition} and (${joinSql(onFields, ' or ')}))`;
 }

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { VALIDATION_OPTIONS } from '../common/validation';
 import type { Actor } from '../organization/actor';
 import { CreateContactInput } from './contact.input';
+import { nativeSql, sql } from '../database/sql';
 
 const CSV_COLUMNS = ['firstName', 'lastName', 'primaryPhone', 'primaryEmail'] as const;
 // The rejections a report lists; past them it only counts (a wrong file can have a million).
@@ -176,8 +177,8 @@ async function importInTransaction(
   }
 
   // A phone on two lines: the later ones are refused, naming the first.
-  const repeated = await connection.query<{ line: number; primary_phone: string; first: number }>(
-    `select line, primary_phone, first from (
+  const repeated = await connection.query<{ line: number; primaryPhone: string; first: number }>(
+    `select line, primary_phone as "primaryPhone", first from (
        select line, primary_phone,
               first_value(line) over (partition by primary_phone order by line) as first
        from contact_import
@@ -186,7 +187,7 @@ async function importInTransaction(
   for (const row of repeated.rows) {
     reject({
       line: row.line,
-      messages: [`primaryPhone ${row.primary_phone} is also on line ${row.first}`],
+      messages: [`primaryPhone ${row.primaryPhone} is also on line ${row.first}`],
     });
   }
   if (rejected > 0) {
@@ -197,14 +198,13 @@ async function importInTransaction(
   // Contacts that will be updated are locked first, in id order: the order every writer of
   // contacts takes, so that an import never deadlocks with a change of members.
   await connection.query(
-    `select c.id from contact c join contact_import i on i.primary_phone = c.primary_phone
-     where c.organization_id = $1 order by c.id for no key update of c`,
-    [actor.organizationId],
+    nativeSql(sql`select c.id from contact c join contact_import i on i.primary_phone = c.primary_phone
+      where c.organization_id = ${actor.organizationId} order by c.id for no key update of c`),
   );
   const upserted = await connection.query<{ created: number; updated: number }>(
-    `with written as (
+    nativeSql(sql`with written as (
        insert into contact (organization_id, first_name, last_name, primary_phone, primary_email)
-       select $1, first_name, last_name, primary_phone, primary_email from contact_import
+       select ${actor.organizationId}, first_name, last_name, primary_phone, primary_email from contact_import
        order by primary_phone
        on conflict (organization_id, primary_phone) do update
          set first_name = excluded.first_name, last_name = excluded.last_name,
@@ -215,8 +215,7 @@ async function importInTransaction(
      )
      select count(*) filter (where created)::int as created,
             count(*) filter (where not created)::int as updated
-     from written`,
-    [actor.organizationId],
+     from written`),
   );
   const { created, updated } = upserted.rows[0]!;
   return { rows, created, updated, unchanged: rows - created - updated };

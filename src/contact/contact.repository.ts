@@ -1,5 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { toDate } from '../common/timestamps';
+import { joinSql, queryAs, queryRows, RowShape, type Sql, sql, sqlText } from '../database/sql';
 import type { PageWindow } from '../common/pagination';
 import { CONTACT_SEARCH_FIELDS, type SearchTerm, searchTextMatches } from '../common/search';
 import { searchedIds, searchPlan } from '../common/search-plan';
@@ -15,48 +15,26 @@ const SORT_COLUMNS: Record<ContactSortField, string> = {
   [ContactSortField.createdAt]: 'created_at',
 };
 
-// What a contact row gives a client; the stored search text and pieces stay in the database.
-const FIELDS = [
-  'id',
-  'organization_id',
-  'first_name',
-  'last_name',
-  'primary_phone',
-  'primary_email',
-  'created_at',
-  'updated_at',
-] as const;
-export const CONTACT_COLUMNS = FIELDS.map((field) => `c.${field}`).join(', ');
-
-export interface ContactRow {
-  id: string;
-  organization_id: string;
-  first_name: string;
-  last_name: string;
-  primary_phone: string;
-  primary_email: string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
+/**
+ * A contact as the tables hold it, each column named after its field of `Contact`. The stored
+ * search text and pieces stay in the database.
+ */
+export const CONTACT_ROW = new RowShape<Contact>({
+  id: 'id',
+  organizationId: 'organization_id',
+  firstName: 'first_name',
+  lastName: 'last_name',
+  primaryPhone: 'primary_phone',
+  primaryEmail: 'primary_email',
+  createdAt: { timestamp: 'created_at' },
+  updatedAt: { timestamp: 'updated_at' },
+});
 
 export interface ContactQuery {
   search: SearchTerm | undefined;
   sortBy: ContactSortField;
   sortOrder: SortOrder;
   window: PageWindow;
-}
-
-export function toContact(row: ContactRow): Contact {
-  return {
-    id: row.id,
-    organizationId: row.organization_id,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    primaryPhone: row.primary_phone,
-    primaryEmail: row.primary_email,
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-  };
 }
 
 /** How many contacts the organization has, and how many of them match the search. */
@@ -76,25 +54,22 @@ export async function countContacts(
   organizationId: string,
   search: SearchTerm | undefined,
 ): Promise<ContactCounts> {
-  let matches = 'o.contact_count';
-  let bindings: string[] = [];
+  let matches: Sql = sqlText('o.contact_count');
   if (search?.piece !== undefined) {
-    matches = `coalesce((select s.contacts from organization_search_gram s
-      where s.organization_id = o.id and s.gram = lower(?)), 0)`;
-    bindings = [search.piece];
+    matches = sql`coalesce((select s.contacts from organization_search_gram s
+      where s.organization_id = o.id and s.gram = lower(${search.piece})), 0)`;
   } else if (search?.trigram) {
-    matches = 'count_contacts_matching(o.id, ?)';
-    bindings = [search.pattern];
+    matches = sql`count_contacts_matching(o.id, ${search.pattern})`;
   } else if (search) {
-    const [match, matchBindings] = searchTextMatches('c', search, CONTACT_SEARCH_FIELDS);
-    matches = `(select count(*)::int from contact c where c.organization_id = o.id and ${match})`;
-    bindings = matchBindings;
+    matches = sql`(select count(*)::int from contact c
+      where c.organization_id = o.id and ${searchTextMatches('c', search, CONTACT_SEARCH_FIELDS)})`;
   }
-  const { rows } = await db.raw<{ rows: ContactCounts[] }>(
-    `select o.contact_count as contacts, ${matches} as matches from organization o where o.id = ?`,
-    [...bindings, organizationId],
+  const [counts] = await queryRows<ContactCounts>(
+    db,
+    sql`select o.contact_count as contacts, ${matches} as matches
+        from organization o where o.id = ${organizationId}`,
   );
-  return rows[0] ?? { contacts: 0, matches: 0 };
+  return counts ?? { contacts: 0, matches: 0 };
 }
 
 /**
@@ -109,11 +84,11 @@ export async function findContacts(
   counts: ContactCounts,
 ): Promise<Contact[]> {
   if (query.window.offset >= counts.matches) return [];
-  const direction = query.sortOrder === 'asc' ? 'asc' : 'desc';
-  const column = `c.${SORT_COLUMNS[query.sortBy]}`;
-  const order = `order by ${column} ${direction}, c.id ${direction} limit ? offset ?`;
-  let ids = `select c.id from contact c where c.organization_id = ? ${order}`;
-  let bindings: string[] = [];
+  const direction = sqlText(query.sortOrder === 'asc' ? 'asc' : 'desc');
+  const column = sqlText(`c.${SORT_COLUMNS[query.sortBy]}`);
+  const order = sql`order by ${column} ${direction}, c.id ${direction}
+    limit ${query.window.limit} offset ${query.window.offset}`;
+  let ids = sql`select c.id from contact c where c.organization_id = ${organizationId} ${order}`;
   if (query.search) {
     const plan = searchPlan({
       rows: counts.contacts,
@@ -121,24 +96,23 @@ export async function findContacts(
       ...query.window,
       trigram: query.search.trigram,
     });
-    const [match, matchBindings] = searchTextMatches('c', query.search, CONTACT_SEARCH_FIELDS, {
+    const match = searchTextMatches('c', query.search, CONTACT_SEARCH_FIELDS, {
       unindexed: plan === 'walk',
     });
-    bindings = matchBindings;
     ids = searchedIds(
       plan,
-      `select c.id, ${column} from contact c where c.organization_id = ? and ${match}`,
+      sql`select c.id, ${column} from contact c where c.organization_id = ${organizationId} and ${match}`,
       'c',
       order,
     );
   }
-  const { rows } = await db.raw<{ rows: ContactRow[] }>(
-    `select ${CONTACT_COLUMNS} from (
+  return queryAs(
+    db,
+    CONTACT_ROW,
+    sql`select ${CONTACT_ROW.select('c')} from (
        select c.id, row_number() over () as position from (${ids}) c
      ) page join contact c on c.id = page.id order by page.position`,
-    [organizationId, ...bindings, query.window.limit, query.window.offset],
   );
-  return rows.map(toContact);
 }
 
 /** The sort column's value as a cursor carries it: text, timestamps in ISO 8601. */
@@ -154,18 +128,17 @@ export async function insertContacts(
   inputs: readonly CreateContactInput[],
 ): Promise<Contact[]> {
   if (inputs.length === 0) return [];
-  const rows = await db('contact')
-    .insert(
-      inputs.map((input) => ({
-        organization_id: organizationId,
-        first_name: input.firstName,
-        last_name: input.lastName,
-        primary_phone: input.primaryPhone,
-        primary_email: input.primaryEmail ?? null,
-      })),
-    )
-    .returning(FIELDS);
-  return (rows as ContactRow[]).map(toContact);
+  const values = inputs.map(
+    (input) =>
+      sql`(${organizationId}, ${input.firstName}, ${input.lastName}, ${input.primaryPhone}, ${input.primaryEmail ?? null})`,
+  );
+  return queryAs(
+    db,
+    CONTACT_ROW,
+    sql`insert into contact as c (organization_id, first_name, last_name, primary_phone, primary_email)
+        values ${joinSql(values, ', ')}
+        returning ${CONTACT_ROW.select('c')}`,
+  );
 }
 
 /** What an update sets; undefined keeps a field, a null e-mail removes it. */
@@ -195,17 +168,17 @@ export async function updateContact(
   };
   const set = Object.entries(columns).filter(([, value]) => value !== undefined);
   if (set.length === 0) return findContact(db, organizationId, id);
-  const assignments = set.map(([column]) => `${column} = ?`).join(', ');
-  const differs = set.map(([column]) => `${column} is distinct from ?`).join(' or ');
-  const values = set.map(([, value]) => value as string | null);
-  const { rows } = await db.raw<{ rows: ContactRow[] }>(
-    `update contact c set ${assignments}, updated_at = now()
-     where c.organization_id = ? and c.id = ? and (${differs})
-     returning ${CONTACT_COLUMNS}`,
-    [...values, organizationId, id, ...values],
+  const assignments = set.map(([column, value]) => sql`${sqlText(column)} = ${value}`);
+  const differs = set.map(([column, value]) => sql`${sqlText(column)} is distinct from ${value}`);
+  const [changed] = await queryAs(
+    db,
+    CONTACT_ROW,
+    sql`update contact c set ${joinSql(assignments, ', ')}, updated_at = now()
+        where c.organization_id = ${organizationId} and c.id = ${id} and (${joinSql(differs, ' or ')})
+        returning ${CONTACT_ROW.select('c')}`,
   );
   // Nothing changed (or no such contact): the contact as it stands now.
-  return rows[0] ? toContact(rows[0]) : findContact(db, organizationId, id);
+  return changed ?? findContact(db, organizationId, id);
 }
 
 /**
@@ -220,22 +193,24 @@ export async function deleteContact(
   organizationId: string,
   id: string,
 ): Promise<Contact | undefined> {
-  const locked = await trx.raw<{ rows: unknown[] }>(
-    'select 1 from contact where organization_id = ? and id = ? for update',
-    [organizationId, id],
+  const locked = await queryRows(
+    trx,
+    sql`select 1 from contact where organization_id = ${organizationId} and id = ${id} for update`,
   );
-  if (locked.rows.length === 0) return undefined;
-  await trx.raw(
-    `select 1 from audience a
-     where a.id in (select ac.audience_id from audience_contact ac where ac.contact_id = ?)
-     order by a.id for no key update`,
-    [id],
+  if (locked.length === 0) return undefined;
+  await queryRows(
+    trx,
+    sql`select 1 from audience a
+        where a.id in (select ac.audience_id from audience_contact ac where ac.contact_id = ${id})
+        order by a.id for no key update`,
   );
-  const { rows } = await trx.raw<{ rows: ContactRow[] }>(
-    `delete from contact c where c.organization_id = ? and c.id = ? returning ${CONTACT_COLUMNS}`,
-    [organizationId, id],
+  const [deleted] = await queryAs(
+    trx,
+    CONTACT_ROW,
+    sql`delete from contact c where c.organization_id = ${organizationId} and c.id = ${id}
+        returning ${CONTACT_ROW.select('c')}`,
   );
-  return rows[0] && toContact(rows[0]);
+  return deleted;
 }
 
 /** Which of these phones the organization's contacts have, in the order given. */
@@ -244,11 +219,12 @@ export async function takenPhones(
   organizationId: string,
   phones: readonly string[],
 ): Promise<string[]> {
-  const { rows } = await db.raw<{ rows: { phone: string }[] }>(
-    `select p.phone from unnest(cast(? as text[])) with ordinality p(phone, position)
-     where exists (select 1 from contact c where c.organization_id = ? and c.primary_phone = p.phone)
-     order by p.position`,
-    [[...phones], organizationId],
+  const rows = await queryRows<{ phone: string }>(
+    db,
+    sql`select p.phone from unnest(cast(${[...phones]} as text[])) with ordinality p(phone, position)
+        where exists (select 1 from contact c
+                      where c.organization_id = ${organizationId} and c.primary_phone = p.phone)
+        order by p.position`,
   );
   return rows.map((row) => row.phone);
 }
@@ -265,11 +241,13 @@ export async function findContact(
   organizationId: string,
   id: string,
 ): Promise<Contact | undefined> {
-  const { rows } = await db.raw<{ rows: ContactRow[] }>(
-    `select ${CONTACT_COLUMNS} from contact c where c.organization_id = ? and c.id = ?`,
-    [organizationId, id],
+  const [contact] = await queryAs(
+    db,
+    CONTACT_ROW,
+    sql`select ${CONTACT_ROW.select('c')} from contact c
+        where c.organization_id = ${organizationId} and c.id = ${id}`,
   );
-  return rows[0] && toContact(rows[0]);
+  return contact;
 }
 
 /** The organization's contacts among these ids, in one statement. */
@@ -279,10 +257,10 @@ export async function findContactsByIds(
   ids: readonly string[],
 ): Promise<Contact[]> {
   if (ids.length === 0) return [];
-  const { rows } = await db.raw<{ rows: ContactRow[] }>(
-    `select ${CONTACT_COLUMNS} from contact c
-     where c.organization_id = ? and c.id = any(cast(? as uuid[]))`,
-    [organizationId, [...ids]],
+  return queryAs(
+    db,
+    CONTACT_ROW,
+    sql`select ${CONTACT_ROW.select('c')} from contact c
+        where c.organization_id = ${organizationId} and c.id = any(cast(${[...ids]} as uuid[]))`,
   );
-  return rows.map(toContact);
 }

@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { queryRows, sql } from '../database/sql';
 import { seedDemo } from './demo-seed';
 
 const DEMO_KEY_FILE = 'demo-api-key';
@@ -13,7 +14,7 @@ const DEMO_KEY_FILE = 'demo-api-key';
  */
 export async function ensureDemo(db: Knex, dataDir: string): Promise<string | undefined> {
   const keyFile = path.join(dataDir, DEMO_KEY_FILE);
-  const existing = await db('organization').select('id').first();
+  const [existing] = await queryRows(db, sql`select id from organization limit 1`);
   if (existing) {
     return existsSync(keyFile) ? (await readFile(keyFile, 'utf8')).trim() : undefined;
   }

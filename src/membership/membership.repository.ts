@@ -1,20 +1,16 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { AudienceSortField } from '../audience/audience.args';
+import { AUDIENCE_ROW, AUDIENCE_SORT_COLUMNS } from '../audience/audience.repository';
+import type { Audience } from '../audience/audience.type';
+import type { PageWindow } from '../common/pagination';
 import { CONTACT_SEARCH_FIELDS, type SearchTerm, searchTextMatches } from '../common/search';
 import { searchedIds, searchPlan } from '../common/search-plan';
 import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from '../contact/contact.args';
-import { CONTACT_COLUMNS, type ContactRow, toContact } from '../contact/contact.repository';
+import { CONTACT_ROW } from '../contact/contact.repository';
 import type { Contact } from '../contact/contact.type';
+import { joinSql, queryRows, type Sql, sql, sqlText } from '../database/sql';
 import type { Actor } from '../organization/actor';
-import type { AudienceSortField } from '../audience/audience.args';
-import {
-  AUDIENCE_FIELDS,
-  AUDIENCE_SORT_COLUMNS,
-  type AudienceRow,
-  toAudience,
-} from '../audience/audience.repository';
-import type { Audience } from '../audience/audience.type';
-import type { PageWindow } from '../common/pagination';
 
 /**
  * Memberships: which contacts are in which audience. A membership row carries its contact's sort
@@ -42,11 +38,11 @@ export async function lockContacts(
   organizationId: string,
   contactIds: readonly string[],
 ): Promise<string[]> {
-  const { rows } = await trx.raw<{ rows: { id: string }[] }>(
-    `select c.id from contact c
-     where c.organization_id = ? and c.id = any(cast(? as uuid[]))
-     order by c.id for share`,
-    [organizationId, [...contactIds]],
+  const rows = await queryRows<{ id: string }>(
+    trx,
+    sql`select c.id from contact c
+        where c.organization_id = ${organizationId} and c.id = any(cast(${[...contactIds]} as uuid[]))
+        order by c.id for share`,
   );
   const found = new Set(rows.map((row) => row.id));
   return contactIds.filter((id) => !found.has(id));
@@ -65,14 +61,15 @@ export async function addMembers(
   audienceId: string,
   contactIds: readonly string[],
 ): Promise<void> {
-  await trx.raw(
-    `insert into audience_contact
-       (audience_id, contact_id, added_by, first_name, last_name, primary_phone, contact_created_at)
-     select ?, c.id, ?, c.first_name, c.last_name, c.primary_phone, c.created_at
-     from contact c where c.organization_id = ? and c.id = any(cast(? as uuid[]))
-     order by c.id
-     on conflict do nothing`,
-    [audienceId, actor.userId, actor.organizationId, [...contactIds]],
+  await queryRows(
+    trx,
+    sql`insert into audience_contact
+          (audience_id, contact_id, added_by, first_name, last_name, primary_phone, contact_created_at)
+        select ${audienceId}, c.id, ${actor.userId}, c.first_name, c.last_name, c.primary_phone, c.created_at
+        from contact c
+        where c.organization_id = ${actor.organizationId} and c.id = any(cast(${[...contactIds]} as uuid[]))
+        order by c.id
+        on conflict do nothing`,
   );
 }
 
@@ -87,9 +84,10 @@ export async function removeMembers(
   audienceId: string,
   contactIds: readonly string[],
 ): Promise<void> {
-  await trx.raw(
-    'delete from audience_contact where audience_id = ? and contact_id = any(cast(? as uuid[]))',
-    [audienceId, [...contactIds]],
+  await queryRows(
+    trx,
+    sql`delete from audience_contact
+        where audience_id = ${audienceId} and contact_id = any(cast(${[...contactIds]} as uuid[]))`,
   );
 }
 
@@ -107,29 +105,23 @@ export async function countMatchingMembers(
   audienceIds: readonly string[],
   search: SearchTerm,
 ): Promise<Map<string, number>> {
-  type Counted = { rows: { audience_id: string; total: number }[] };
   const ids = [...audienceIds];
-  let counted: Counted;
+  let statement: Sql;
   if (search.piece !== undefined) {
-    counted = await db.raw<Counted>(
-      `select audience_id, members as total from audience_search_gram
-       where audience_id = any(cast(? as uuid[])) and gram = lower(?)`,
-      [ids, search.piece],
-    );
+    statement = sql`select audience_id as "audienceId", members as total from audience_search_gram
+                    where audience_id = any(cast(${ids} as uuid[])) and gram = lower(${search.piece})`;
   } else if (search.trigram) {
-    counted = await db.raw<Counted>(
-      'select audience_id, total from count_members_matching(cast(? as uuid[]), ?)',
-      [ids, search.pattern],
-    );
+    statement = sql`select audience_id as "audienceId", total
+                    from count_members_matching(cast(${ids} as uuid[]), ${search.pattern})`;
   } else {
-    const [match, bindings] = searchTextMatches('ac', search, CONTACT_SEARCH_FIELDS);
-    counted = await db.raw<Counted>(
-      `select ac.audience_id, count(*)::int as total from audience_contact ac
-       where ac.audience_id = any(cast(? as uuid[])) and ${match} group by ac.audience_id`,
-      [ids, ...bindings],
-    );
+    const match = searchTextMatches('ac', search, CONTACT_SEARCH_FIELDS);
+    statement = sql`select ac.audience_id as "audienceId", count(*)::int as total
+                    from audience_contact ac
+                    where ac.audience_id = any(cast(${ids} as uuid[])) and ${match}
+                    group by ac.audience_id`;
   }
-  return new Map(counted.rows.map((row) => [row.audience_id, row.total]));
+  const counted = await queryRows<{ audienceId: string; total: number }>(db, statement);
+  return new Map(counted.map((row) => [row.audienceId, row.total]));
 }
 
 /** One audience whose members a page is read from, with its member count and search matches. */
@@ -165,44 +157,42 @@ export async function findMembers(
   query: MembersQuery,
 ): Promise<Map<string, Contact[]>> {
   const members = new Map<string, Contact[]>(scopes.map((scope) => [scope.audienceId, []]));
-  const branches: string[] = [];
-  const bindings: unknown[] = [];
+  const branches: Sql[] = [];
   for (const scope of scopes) {
     if (scope.matches === 0 || (query.after === undefined && query.offset >= scope.matches)) {
       continue;
     }
-    const [ids, idBindings] = memberIds(scope, query);
     // Numbered outside the ordered, limited ids, since UNION ALL and the join promise no order.
-    branches.push(`(select cast(? as uuid) as audience_id, ${CONTACT_COLUMNS}, page.position
-      from (select ids.contact_id, row_number() over () as position from (${ids}) ids) page
-      join contact c on c.id = page.contact_id and c.organization_id = ?)`);
-    bindings.push(scope.audienceId, ...idBindings, organizationId);
+    branches.push(sql`(select cast(${scope.audienceId} as uuid) as "audienceId",
+        ${CONTACT_ROW.select('c')}, page.position
+      from (select ids.contact_id, row_number() over () as position
+            from (${memberIds(scope, query)}) ids) page
+      join contact c on c.id = page.contact_id and c.organization_id = ${organizationId})`);
   }
   if (branches.length === 0) return members;
-  const { rows } = await db.raw<{
-    rows: (ContactRow & { audience_id: string; position: string })[];
-  }>(branches.join(' union all '), bindings as Knex.RawBinding[]);
+  const rows = await queryRows<Record<string, unknown> & { audienceId: string; position: string }>(
+    db,
+    joinSql(branches, ' union all '),
+  );
   rows.sort((a, b) => Number(a.position) - Number(b.position));
-  for (const row of rows) members.get(row.audience_id)?.push(toContact(row));
+  for (const row of rows) members.get(row.audienceId)?.push(CONTACT_ROW.read(row));
   return members;
 }
 
-/** The ordered, limited contact ids of one audience's page, as SQL with its bindings. */
-function memberIds(scope: MemberScope, query: MembersQuery): [string, unknown[]] {
-  const column = `ac.${SORT_COLUMNS[query.sortBy]}`;
+/** The ordered, limited contact ids of one audience's page. */
+function memberIds(scope: MemberScope, query: MembersQuery): Sql {
+  const column = sqlText(`ac.${SORT_COLUMNS[query.sortBy]}`);
   const direction = query.sortOrder === 'asc' ? 'asc' : 'desc';
-  const order = `order by ${column} ${direction}, ac.contact_id ${direction} limit ? offset ?`;
-  const valueType = query.sortBy === ContactSortField.createdAt ? 'timestamptz' : 'text';
+  const order = sql`order by ${column} ${sqlText(direction)}, ac.contact_id ${sqlText(direction)}
+    limit ${query.limit} offset ${query.offset}`;
+  const valueType = sqlText(query.sortBy === ContactSortField.createdAt ? 'timestamptz' : 'text');
   const keyset = query.after
-    ? `and (${column}, ac.contact_id) ${direction === 'asc' ? '>' : '<'} (cast(? as ${valueType}), cast(? as uuid))`
-    : '';
-  const keysetBindings = query.after ? [query.after.value, query.after.id] : [];
-  const window = [query.limit, query.offset];
+    ? sql`and (${column}, ac.contact_id) ${sqlText(direction === 'asc' ? '>' : '<')}
+          (cast(${query.after.value} as ${valueType}), cast(${query.after.id} as uuid))`
+    : sql``;
   if (!query.search) {
-    return [
-      `select ac.contact_id from audience_contact ac where ac.audience_id = ? ${keyset} ${order}`,
-      [scope.audienceId, ...keysetBindings, ...window],
-    ];
+    return sql`select ac.contact_id from audience_contact ac
+               where ac.audience_id = ${scope.audienceId} ${keyset} ${order}`;
   }
   const plan = searchPlan({
     rows: scope.members,
@@ -211,19 +201,16 @@ function memberIds(scope: MemberScope, query: MembersQuery): [string, unknown[]]
     limit: query.limit,
     trigram: query.search.trigram,
   });
-  const [match, matchBindings] = searchTextMatches('ac', query.search, CONTACT_SEARCH_FIELDS, {
+  const match = searchTextMatches('ac', query.search, CONTACT_SEARCH_FIELDS, {
     unindexed: plan === 'walk',
   });
-  return [
-    searchedIds(
-      plan,
-      `select ac.contact_id, ${column} from audience_contact ac
-       where ac.audience_id = ? and ${match} ${keyset}`,
-      'ac',
-      order,
-    ),
-    [scope.audienceId, ...matchBindings, ...keysetBindings, ...window],
-  ];
+  return searchedIds(
+    plan,
+    sql`select ac.contact_id, ${column} from audience_contact ac
+        where ac.audience_id = ${scope.audienceId} and ${match} ${keyset}`,
+    'ac',
+    order,
+  );
 }
 
 /** The live audiences of each contact, a page and a total per contact. */
@@ -242,37 +229,32 @@ export async function findContactAudiences(
   contactIds: readonly string[],
   query: { sortBy: AudienceSortField; sortOrder: SortOrder; window: PageWindow },
 ): Promise<Map<string, ContactAudiences>> {
-  const direction = query.sortOrder === 'asc' ? 'asc' : 'desc';
-  const order = `order by a.${AUDIENCE_SORT_COLUMNS[query.sortBy]} ${direction}, a.id ${direction}`;
-  const memberOf = `from audience_contact ac join audience a on a.id = ac.audience_id
-    where ac.contact_id = k.contact_id and a.organization_id = ? and a.deleted_at is null`;
-  const { rows } = await db.raw<{
-    rows: (AudienceRow & { contact_id: string; total: number })[];
-  }>(
-    `select k.contact_id, t.total, p.*
-     from unnest(cast(? as uuid[])) k(contact_id)
-     cross join lateral (select count(*)::int as total ${memberOf}) t
-     left join lateral (
-       select ${AUDIENCE_FIELDS.map((field) => `a.${field}`).join(', ')},
-              row_number() over (${order}) as position
-       ${memberOf} ${order} limit ? offset ?
-     ) p on true
-     order by p.position`,
-    [
-      [...new Set(contactIds)],
-      organizationId,
-      organizationId,
-      query.window.limit,
-      query.window.offset,
-    ],
+  const direction = sqlText(query.sortOrder === 'asc' ? 'asc' : 'desc');
+  const column = sqlText(`a.${AUDIENCE_SORT_COLUMNS[query.sortBy]}`);
+  const order = sql`order by ${column} ${direction}, a.id ${direction}`;
+  const memberOf = sql`from audience_contact ac join audience a on a.id = ac.audience_id
+    where ac.contact_id = k.contact_id and a.organization_id = ${organizationId}
+      and a.deleted_at is null`;
+  const rows = await queryRows<
+    Record<string, unknown> & { contactId: string; total: number; id: string | null }
+  >(
+    db,
+    sql`select k.contact_id as "contactId", t.total, p.*
+        from unnest(cast(${[...new Set(contactIds)]} as uuid[])) k(contact_id)
+        cross join lateral (select count(*)::int as total ${memberOf}) t
+        left join lateral (
+          select ${AUDIENCE_ROW.select('a')}, row_number() over (${order}) as position
+          ${memberOf} ${order} limit ${query.window.limit} offset ${query.window.offset}
+        ) p on true
+        order by p.position`,
   );
   const found = new Map<string, ContactAudiences>(
     contactIds.map((id) => [id, { total: 0, audiences: [] }]),
   );
   for (const row of rows) {
-    const entry = found.get(row.contact_id)!;
+    const entry = found.get(row.contactId)!;
     entry.total = row.total;
-    if (row.id !== null) entry.audiences.push(toAudience(row));
+    if (row.id !== null) entry.audiences.push(AUDIENCE_ROW.read(row));
   }
   return found;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { createHash, randomBytes } from 'node:crypto';
+import { queryRows, sql } from '../database/sql';
 import type { Actor } from './actor';
 
 const KEY_PREFIX = 'agk_';
@@ -27,19 +28,22 @@ export async function issueApiKey(
   userId: string,
 ): Promise<IssuedApiKey> {
   const apiKey = KEY_PREFIX + randomBytes(32).toString('base64url');
-  const [row] = await db('api_key')
-    .insert({ organization_id: organizationId, user_id: userId, key_hash: hashApiKey(apiKey) })
-    .returning('id');
-  return { apiKeyId: (row as { id: string }).id, apiKey };
+  const [row] = await queryRows<{ id: string }>(
+    db,
+    sql`insert into api_key (organization_id, user_id, key_hash)
+        values (${organizationId}, ${userId}, ${hashApiKey(apiKey)}) returning id`,
+  );
+  return { apiKeyId: row!.id, apiKey };
 }
 
 /** Revokes a key by id; false when no live key has that id. */
 export async function revokeApiKey(db: Knex, apiKeyId: string): Promise<boolean> {
-  const revoked = await db('api_key')
-    .where({ id: apiKeyId })
-    .whereNull('revoked_at')
-    .update({ revoked_at: db.fn.now() });
-  return revoked > 0;
+  const revoked = await queryRows(
+    db,
+    sql`update api_key set revoked_at = now()
+        where id = ${apiKeyId} and revoked_at is null returning id`,
+  );
+  return revoked.length > 0;
 }
 
 /** Whether a key has the shape of one this service issues; any other is refused unhashed. */
@@ -49,10 +53,10 @@ export function isWellFormedApiKey(apiKey: string): boolean {
 
 /** The actor of a live key, by the key's hash; null for an unknown or revoked one. */
 export async function findActorByKeyHash(db: Knex, keyHash: string): Promise<Actor | null> {
-  const row = await db('api_key')
-    .select({ organizationId: 'organization_id', userId: 'user_id' })
-    .where({ key_hash: keyHash })
-    .whereNull('revoked_at')
-    .first();
-  return (row as Actor | undefined) ?? null;
+  const [actor] = await queryRows<Actor>(
+    db,
+    sql`select organization_id as "organizationId", user_id as "userId" from api_key
+        where key_hash = ${keyHash} and revoked_at is null`,
+  );
+  return actor ?? null;
 }

@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { queryRows, sql } from '../database/sql';
 import { issueApiKey } from './api-key.service';
 
 export interface CreatedOrganization {
@@ -15,12 +16,17 @@ export async function createOrganization(
   userName = 'Owner',
 ): Promise<CreatedOrganization> {
   return db.transaction(async (trx) => {
-    const [organization] = await trx('organization').insert({ name }).returning('id');
-    const organizationId = (organization as { id: string }).id;
-    const [user] = await trx('app_user')
-      .insert({ organization_id: organizationId, name: userName })
-      .returning('id');
-    const userId = (user as { id: string }).id;
+    const [organization] = await queryRows<{ id: string }>(
+      trx,
+      sql`insert into organization (name) values (${name}) returning id`,
+    );
+    const organizationId = organization!.id;
+    const [user] = await queryRows<{ id: string }>(
+      trx,
+      sql`insert into app_user (organization_id, name) values (${organizationId}, ${userName})
+          returning id`,
+    );
+    const userId = user!.id;
     const key = await issueApiKey(trx, organizationId, userId);
     return { organizationId, userId, ...key };
   });
@@ -28,10 +34,10 @@ export async function createOrganization(
 
 /** The organization's first user, who acts for command-line operations; undefined if no such org. */
 export async function findOwner(db: Knex, organizationId: string): Promise<string | undefined> {
-  const row = (await db('app_user')
-    .select('id')
-    .where({ organization_id: organizationId })
-    .orderBy([{ column: 'created_at' }, { column: 'id' }])
-    .first()) as { id: string } | undefined;
-  return row?.id;
+  const [owner] = await queryRows<{ id: string }>(
+    db,
+    sql`select id from app_user where organization_id = ${organizationId}
+        order by created_at, id limit 1`,
+  );
+  return owner?.id;
 }

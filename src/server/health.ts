@@ -1,5 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
+import { queryRows, sql } from '../database/sql';
 
 // How long readiness waits for the database before calling it unreachable, at most: always well
 // within the response timeout, so that /readyz itself answers.
@@ -21,7 +22,7 @@ export function registerHealth(app: FastifyInstance, db: Knex, responseTimeoutMs
       timer = setTimeout(() => reject(new Error('timed out')), readinessTimeoutMs);
     });
     try {
-      await Promise.race([db.raw('select 1'), timeout]);
+      await Promise.race([queryRows(db, sql`select 1`), timeout]);
       return { status: 'ready' };
     } catch {
       return reply

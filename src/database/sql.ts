@@ -1,0 +1,118 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { toDate } from '../common/timestamps';
+
+/**
+ * A statement, or a piece of one: SQL text with its values kept apart. The one way this service
+ * writes SQL is the `sql` tag: a value put in with `${…}` travels as a binding, never inside the
+ * text, and a piece (another `sql`) is spliced in with its own values in their places, so that
+ * text and bindings cannot fall out of step. Text that is not a value (a sort column, a
+ * direction) comes from a fixed list and goes in with `sqlText`.
+ */
+export class Sql {
+  constructor(
+    /** The text with a `?` where each value goes (knex's placeholder). */
+    readonly text: string,
+    readonly values: readonly unknown[],
+  ) {}
+}
+
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
+  // A literal question mark (none today) must not read as a placeholder.
+  let text = escape(strings[0]!);
+  const bindings: unknown[] = [];
+  values.forEach((value, index) => {
+    if (value instanceof Sql) {
+      text += value.text;
+      bindings.push(...value.values);
+    } else {
+      text += '?';
+      bindings.push(value);
+    }
+    text += escape(strings[index + 1]!);
+  });
+  return new Sql(text, bindings);
+}
+
+/** SQL text that holds no value: an identifier or keyword picked from a fixed list. */
+export function sqlText(text: string): Sql {
+  return new Sql(escape(text), []);
+}
+
+/** The pieces one after the other, `separator` (SQL text) between them. */
+export function joinSql(pieces: readonly Sql[], separator: string): Sql {
+  return new Sql(
+    pieces.map((piece) => piece.text).join(escape(separator)),
+    pieces.flatMap((piece) => piece.values),
+  );
+}
+
+function escape(text: string): string {
+  return text.includes('?') ? text.replaceAll('?', '\\?') : text;
+}
+
+/** Runs a statement and returns its rows, named by the statement's column aliases. */
+export async function queryRows<Row>(db: Knex, statement: Sql): Promise<Row[]> {
+  const result = await db.raw<{ rows: Row[] }>(
+    statement.text,
+    statement.values as Knex.RawBinding[],
+  );
+  return result.rows;
+}
+
+/** A column of a row shape: its name, and whether it is a timestamp to read as a Date. */
+type Column = string | { timestamp: string };
+
+/**
+ * How the columns of a table make a value of type T: declared once per type, keyed by T's own
+ * fields (the compiler checks that every field has its column), it writes the select list that
+ * names each column after its field and reads the rows back. Timestamps arrive as text from
+ * MikroORM's connection and become Dates here.
+ */
+export class RowShape<T> {
+  private readonly timestamps: string[];
+
+  constructor(private readonly columns: { readonly [K in keyof T]-?: Column }) {
+    this.timestamps = Object.entries<Column>(columns)
+      .filter(([, column]) => typeof column !== 'string')
+      .map(([field]) => field);
+  }
+
+  /** `a.organization_id as "organizationId", …`: every field, from the table aliased `alias`. */
+  select(alias: string): Sql {
+    return sqlText(
+      Object.entries<Column>(this.columns)
+        .map(([field, column]) => {
+          const name = typeof column === 'string' ? column : column.timestamp;
+          return `${alias}.${name} as "${field}"`;
+        })
+        .join(', '),
+    );
+  }
+
+  /** The fields of a row selected with `select` (other columns it has are left out). */
+  read(row: Record<string, unknown>): T {
+    const value: Record<string, unknown> = {};
+    for (const field in this.columns) value[field] = row[field];
+    for (const field of this.timestamps) {
+      const text = value[field] as Date | string | null;
+      value[field] = text === null ? null : toDate(text);
+    }
+    return value as T;
+  }
+}
+
+/** Runs a statement that selects `shape`'s columns (RowShape.select) and reads its rows. */
+export async function queryAs<T>(db: Knex, shape: RowShape<T>, statement: Sql): Promise<T[]> {
+  const rows = await queryRows<Record<string, unknown>>(db, statement);
+  return rows.map((row) => shape.read(row));
+}
+
+/**
+ * The statement as PostgreSQL takes it, with `$1`, `$2`, … for its values: for a `pg` connection
+ * used directly (the CSV import's, which COPY needs), and the benchmark's raw-SQL scenario.
+ */
+export function nativeSql(statement: Sql): { text: string; values: unknown[] } {
+  let index = 0;
+  const text = statement.text.replace(/\\\?|\?/g, (mark) => (mark === '?' ? `$${++index}` : '?'));
+  return { text, values: [...statement.values] };
+}
