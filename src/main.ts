@@ -3,6 +3,7 @@ import v8 from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { connectOrm, resolveDatabase } from './database/database';
 import { EmbeddedServerBusyError } from './database/embedded-postgres';
+import { pooledTimeoutMismatch } from './database/pooled-timeout';
 import { EmbeddedPostgresAccessError } from './database/postgres-user-access';
 import { ensureDemo } from './demo/demo-bootstrap';
 import { readableLogStream } from './server/readable-log';
@@ -27,9 +28,15 @@ async function main(): Promise<void> {
   const database = await resolveDatabase(config, { reuseRunning: false, log });
   const { orm, applied } = await connectOrm({
     url: database.url,
+    migrationsUrl: config.migrationsDatabaseUrl,
     entities: ENTITIES,
     statementTimeoutMs: config.statementTimeoutMs,
+    transactionPooling: config.transactionPooling,
   });
+  if (config.transactionPooling) {
+    const mismatch = await pooledTimeoutMismatch(orm.em.getKnex(), config.statementTimeoutMs);
+    if (mismatch) console.warn(`warning: ${mismatch}`);
+  }
   if (applied.length > 0) console.log(`applied migrations: ${applied.join(', ')}`);
   const db = orm.em.getKnex();
   const demoApiKey = database.embedded ? await ensureDemo(db, config.dataDir) : undefined;

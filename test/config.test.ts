@@ -8,6 +8,10 @@ test('defaults need no environment at all', () => {
     port: 4000,
     host: '127.0.0.1',
     databaseUrl: undefined,
+    migrationsDatabaseUrl: undefined,
+    listenDatabaseUrl: undefined,
+    transactionPooling: false,
+    redisUrl: undefined,
     dataDir: path.resolve('.data'),
     logLevel: 'info',
     nodeEnv: 'development',
@@ -26,7 +30,11 @@ test('reads every variable', () => {
     loadConfig({
       PORT: '8080',
       HOST: '0.0.0.0',
-      DATABASE_URL: 'postgres://user:pass@db:5432/audiences',
+      DATABASE_URL: 'postgres://user:pass@pgbouncer:6432/audiences',
+      MIGRATIONS_DATABASE_URL: 'postgres://user:pass@db:5432/audiences',
+      LISTEN_DATABASE_URL: 'postgresql://listener:pass@db:5432/audiences',
+      DATABASE_TRANSACTION_POOLING: 'true',
+      REDIS_URL: 'redis://redis:6379/2',
       DATA_DIR: '/var/lib/audience-gateway',
       LOG_LEVEL: 'debug',
       NODE_ENV: 'production',
@@ -39,7 +47,11 @@ test('reads every variable', () => {
   ).toEqual({
     port: 8080,
     host: '0.0.0.0',
-    databaseUrl: 'postgres://user:pass@db:5432/audiences',
+    databaseUrl: 'postgres://user:pass@pgbouncer:6432/audiences',
+    migrationsDatabaseUrl: 'postgres://user:pass@db:5432/audiences',
+    listenDatabaseUrl: 'postgresql://listener:pass@db:5432/audiences',
+    transactionPooling: true,
+    redisUrl: 'redis://redis:6379/2',
     dataDir: '/var/lib/audience-gateway',
     logLevel: 'debug',
     nodeEnv: 'production',
@@ -51,6 +63,23 @@ test('reads every variable', () => {
     responseTimeoutMs: 20_000,
     shutdownDrainMs: 0,
   });
+});
+
+test('the direct URLs default to DATABASE_URL, and need it', () => {
+  const url = 'postgres://user:pass@db:5432/audiences';
+  expect(loadConfig({ DATABASE_URL: url })).toMatchObject({
+    migrationsDatabaseUrl: url,
+    listenDatabaseUrl: url,
+    transactionPooling: false,
+  });
+  for (const variable of ['MIGRATIONS_DATABASE_URL', 'LISTEN_DATABASE_URL']) {
+    expect(() => loadConfig({ [variable]: url })).toThrow(
+      new RegExp(`^Invalid configuration: ${variable} needs DATABASE_URL`),
+    );
+  }
+  expect(() => loadConfig({ DATABASE_TRANSACTION_POOLING: 'true' })).toThrow(
+    /^Invalid configuration: DATABASE_TRANSACTION_POOLING needs DATABASE_URL/,
+  );
 });
 
 test('production turns the playground and introspection off unless enabled', () => {
@@ -82,6 +111,11 @@ test.each([
   ['DATABASE_URL', 'not a url'],
   ['DATABASE_URL', 'mysql://host/db'],
   ['DATABASE_URL', 'postgres://host:5432'],
+  ['MIGRATIONS_DATABASE_URL', 'mysql://host/db'],
+  ['LISTEN_DATABASE_URL', 'postgres://host:5432'],
+  ['DATABASE_TRANSACTION_POOLING', 'yes'],
+  ['REDIS_URL', 'not a url'],
+  ['REDIS_URL', 'http://redis:6379'],
   ['DATA_DIR', ''],
   ['LOG_LEVEL', 'loud'],
   ['NODE_ENV', 'staging'],

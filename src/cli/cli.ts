@@ -127,7 +127,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const database = await resolveDatabase(config, { reuseRunning: true, log: () => undefined });
-  const { orm } = await connectOrm({ url: database.url, poolSize: 2, entities: ENTITIES });
+  const { orm } = await connectOrm({
+    url: database.url,
+    migrationsUrl: config.migrationsDatabaseUrl,
+    transactionPooling: config.transactionPooling,
+    poolSize: 2,
+    entities: ENTITIES,
+  });
   try {
     const result = await command(orm.em.getKnex(), argv.slice(2));
     console.log(JSON.stringify(result, null, 2));

@@ -12,6 +12,20 @@ export interface Config {
   host: string;
   /** A PostgreSQL URL; when absent the service runs an embedded PostgreSQL under `dataDir`. */
   databaseUrl: string | undefined;
+  /**
+   * Where migrations run (and take their lock): a direct connection to the primary when
+   * `databaseUrl` goes through a pooler. `databaseUrl` when unset.
+   */
+  migrationsDatabaseUrl: string | undefined;
+  /** Where the API-key listener holds its LISTEN session: a direct connection, as above. */
+  listenDatabaseUrl: string | undefined;
+  /**
+   * Whether `databaseUrl` goes through a transaction pooler (PgBouncer, pool_mode=transaction):
+   * then no session state is set on its connections (no statement_timeout startup parameter).
+   */
+  transactionPooling: boolean;
+  /** Redis, for the rate-limit counts shared by every instance; in-process counts when unset. */
+  redisUrl: string | undefined;
   dataDir: string;
   logLevel: LogLevel;
   nodeEnv: NodeEnv;
@@ -59,10 +73,26 @@ export function loadConfig(env: Env = process.env): Config {
       'must be true while GRAPHQL_PLAYGROUND is (the playground reads the schema by introspection)',
     );
   }
+  const databaseUrl = readDatabaseUrl(env, 'DATABASE_URL');
+  const direct = (name: string) => {
+    const url = readDatabaseUrl(env, name);
+    if (url !== undefined && databaseUrl === undefined) {
+      throw new ConfigError(name, 'needs DATABASE_URL (the embedded PostgreSQL has no pooler)');
+    }
+    return url ?? databaseUrl;
+  };
+  const transactionPooling = readBoolean(env, 'DATABASE_TRANSACTION_POOLING', false);
+  if (transactionPooling && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_TRANSACTION_POOLING', 'needs DATABASE_URL (the pooler’s URL)');
+  }
   return {
     port: readPort(env),
     host: readNonEmpty(env, 'HOST') ?? '127.0.0.1',
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl,
+    migrationsDatabaseUrl: direct('MIGRATIONS_DATABASE_URL'),
+    listenDatabaseUrl: direct('LISTEN_DATABASE_URL'),
+    transactionPooling,
+    redisUrl: readRedisUrl(env),
     dataDir: path.resolve(readNonEmpty(env, 'DATA_DIR') ?? '.data'),
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     nodeEnv,
@@ -109,26 +139,35 @@ function readPort(env: Env): number {
   return Number(raw);
 }
 
-function readDatabaseUrl(env: Env): string | undefined {
-  const raw = readNonEmpty(env, 'DATABASE_URL');
+function readRedisUrl(env: Env): string | undefined {
+  const raw = readNonEmpty(env, 'REDIS_URL');
   if (raw === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(
-      'DATABASE_URL',
-      'is not a URL (expected postgres://user:pass@host:port/db)',
-    );
+    throw new ConfigError('REDIS_URL', 'is not a URL (expected redis://host:port)');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', `must use redis:// or rediss://, got "${url.protocol}"`);
+  }
+  return raw;
+}
+
+function readDatabaseUrl(env: Env, name: string): string | undefined {
+  const raw = readNonEmpty(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a URL (expected postgres://user:pass@host:port/db)');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(
-      'DATABASE_URL',
-      `must use postgres:// or postgresql://, got "${url.protocol}"`,
-    );
+    throw new ConfigError(name, `must use postgres:// or postgresql://, got "${url.protocol}"`);
   }
   if (url.pathname.length <= 1) {
-    throw new ConfigError('DATABASE_URL', 'must name a database (postgres://host:port/DATABASE)');
+    throw new ConfigError(name, 'must name a database (postgres://host:port/DATABASE)');
   }
   return raw;
 }

@@ -37,24 +37,27 @@ export async function resolveDatabase(
 
 /**
  * Connects MikroORM and brings the schema up to date with the committed migrations; returns the
- * names of the migrations it applied. With a statement timeout, the connection it returns is a
- * second one: migrations (an index on a million rows, say) must never inherit the timeout.
+ * names of the migrations it applied. Migrations run on `migrationsUrl` (a direct connection when
+ * `url` goes through a pooler) and never with the statement timeout (an index on a million rows,
+ * say): the connection this returns is then a second one, on `url`.
  */
 export async function connectOrm(
-  settings: OrmSettings,
+  settings: OrmSettings & { migrationsUrl?: string },
 ): Promise<{ orm: MikroORM; applied: string[] }> {
-  const { url, statementTimeoutMs = 0 } = settings;
-  const migrating = await MikroORM.init(ormOptions({ ...settings, statementTimeoutMs: 0 }));
+  const { url, migrationsUrl = url, statementTimeoutMs = 0 } = settings;
+  const migrating = await MikroORM.init(
+    ormOptions({ ...settings, url: migrationsUrl, statementTimeoutMs: 0 }),
+  );
   let applied: string[];
   try {
-    applied = (await withMigrationLock(url, () => migrating.getMigrator().up())).map(
+    applied = (await withMigrationLock(migrationsUrl, () => migrating.getMigrator().up())).map(
       (migration) => migration.name,
     );
   } catch (error) {
     await migrating.close();
     throw error;
   }
-  if (statementTimeoutMs === 0) return { orm: migrating, applied };
+  if (statementTimeoutMs === 0 && migrationsUrl === url) return { orm: migrating, applied };
   await migrating.close();
   const orm = await MikroORM.init(ormOptions(settings));
   return { orm, applied };
@@ -65,14 +68,22 @@ const MIGRATION_LOCK_KEY = 0x61756469;
 
 /**
  * Runs `work` while holding a PostgreSQL advisory lock, so that processes starting together on
- * one database (replicas, parallel test files) apply each migration once, one after the other.
+ * one database (instances, parallel test files) apply each migration once, one after the other.
+ * The lock belongs to a transaction left open meanwhile, never to a session: through a
+ * transaction pooler (PgBouncer) a session lock would stay with the server connection that took
+ * it, held for as long as the pooler keeps that connection, and the next process would wait for
+ * ever. A transaction keeps its server connection until it ends, and the lock ends with it, also
+ * when this process dies.
  */
 async function withMigrationLock<T>(url: string, work: () => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    return await work();
+    await client.query('begin');
+    await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    const result = await work();
+    await client.query('commit');
+    return result;
   } finally {
     await client.end();
   }

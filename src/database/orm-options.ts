@@ -17,6 +17,11 @@ export interface OrmSettings {
   poolSize?: number;
   /** PostgreSQL's statement_timeout for every connection of the pool; 0 or absent for none. */
   statementTimeoutMs?: number;
+  /**
+   * `url` goes through a transaction pooler (PgBouncer): no session state, so no statement_timeout
+   * startup parameter (the pooler refuses it; set it on the database role instead).
+   */
+  transactionPooling?: boolean;
 }
 
 /** The one MikroORM configuration: used by the service, the CLI, the tests and `npx mikro-orm`. */
@@ -25,6 +30,7 @@ export function ormOptions({
   entities,
   poolSize = 10,
   statementTimeoutMs,
+  transactionPooling = false,
 }: OrmSettings): Options {
   return defineConfig({
     clientUrl: url,
@@ -34,7 +40,7 @@ export function ormOptions({
       acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
       connection: {
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-        ...(statementTimeoutMs && { statement_timeout: statementTimeoutMs }),
+        ...(statementTimeoutMs && !transactionPooling && { statement_timeout: statementTimeoutMs }),
       },
     },
     entities,

@@ -23,6 +23,12 @@ export interface ApiKeyCacheOptions {
    * connection, a frozen server) would otherwise miss revocations for as long as TCP takes to tell.
    */
   maxSilenceMs?: number;
+  /**
+   * Where to listen, when the pool's connections cannot: through a transaction pooler (PgBouncer)
+   * a LISTEN lands on whichever server connection runs it, and notifications are lost. A direct
+   * URL to the primary (LISTEN_DATABASE_URL); the pool's own settings when unset.
+   */
+  listenUrl?: string;
   /** Told when listening starts or stops (a lost connection), for the log. */
   onListening?: (listening: boolean, error?: unknown) => void;
 }
@@ -63,8 +69,8 @@ export class ApiKeyCache {
   private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private readonly options: Required<Omit<ApiKeyCacheOptions, 'onListening'>> &
-    Pick<ApiKeyCacheOptions, 'onListening'>;
+  private readonly options: Required<Omit<ApiKeyCacheOptions, 'onListening' | 'listenUrl'>> &
+    Pick<ApiKeyCacheOptions, 'onListening' | 'listenUrl'>;
 
   constructor(
     private readonly db: Knex,
@@ -152,9 +158,10 @@ export class ApiKeyCache {
     // of its own: LISTEN holds its session for as long as the process runs.
     const settings = this.db.client.connectionSettings as pg.ClientConfig;
     const client = new pg.Client({
-      ...settings,
-      // knex keeps the password out of the settings' enumerable properties (out of logs).
-      password: settings.password,
+      ...(this.options.listenUrl
+        ? { connectionString: this.options.listenUrl }
+        : // knex keeps the password out of the settings' enumerable properties (out of logs).
+          { ...settings, password: settings.password }),
       keepAlive: true,
       // Names the connection in pg_stat_activity, with the process it belongs to.
       application_name: `${LISTENER_NAME} (pid ${process.pid})`,

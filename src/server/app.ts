@@ -13,6 +13,7 @@ import { registerOpenApi } from './rest/openapi';
 import { registerDraining } from './draining';
 import { registerHealth } from './health';
 import { registerRateLimit } from './rate-limit';
+import { connectRedis } from './redis';
 import { registerResponseTimeout } from './response-timeout';
 import { registerSecurityHeaders } from './security-headers';
 import { throttledWarning } from './throttled-warning';
@@ -36,7 +37,8 @@ export interface AppOptions {
     | 'rateLimitPerMinute'
     | 'requestTimeoutMs'
     | 'responseTimeoutMs'
-  >;
+  > &
+    Partial<Pick<Config, 'redisUrl' | 'listenDatabaseUrl'>>;
   /** The demo key, for the playground's header editor (embedded demo database only). */
   demoApiKey?: string;
   /** Where log lines go; standard output unless given (tests read them). */
@@ -111,6 +113,7 @@ export async function buildApp({
   // Resolved API keys, per process, forgotten when the database announces a change to them.
   const warnNotListening = throttledWarning('API keys not cached: not listening for their changes');
   const apiKeys = new ApiKeyCache(db, {
+    listenUrl: config.listenDatabaseUrl,
     onListening: (listening, error) => {
       if (!listening) warnNotListening(app.log, { err: error });
     },
@@ -124,7 +127,15 @@ export async function buildApp({
     notFoundOrNotAllowed(request, reply, allowedMethods),
   );
   registerSecurityHeaders(app);
-  await registerRateLimit(app, config.rateLimitPerMinute);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+  if (redis)
+    app.addHook('onClose', () =>
+      redis.quit().then(
+        () => undefined,
+        () => redis.disconnect(),
+      ),
+    );
+  await registerRateLimit(app, config.rateLimitPerMinute, redis);
   await registerOpenApi(app);
   await registerGraphQL(app, {
     db,
