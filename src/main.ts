@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     entities: ENTITIES,
     statementTimeoutMs: config.statementTimeoutMs,
     transactionPooling: config.transactionPooling,
+    replicaUrls: config.replicaUrls,
   });
   if (config.transactionPooling) {
     const mismatch = await pooledTimeoutMismatch(orm.em.getKnex(), config.statementTimeoutMs);
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
 
   // Lines for a person on a terminal, JSON for machines anywhere else.
   const logStream = process.stdout.isTTY ? readableLogStream(process.stdout) : undefined;
-  const app = await buildApp({ db, config, demoApiKey, logStream });
+  const replica = config.replicaUrls.length > 0 ? () => orm.em.getKnex('read') : undefined;
+  const app = await buildApp({ db, replica, config, demoApiKey, logStream });
   await app.listen({ port: config.port, host: config.host });
   console.log(banner(config, database.embedded, demoApiKey));
 

@@ -24,6 +24,10 @@ export interface Config {
    * then no session state is set on its connections (no statement_timeout startup parameter).
    */
   transactionPooling: boolean;
+  /** Read replicas (streaming standbys of the primary): reads go to them, writes to the primary. */
+  replicaUrls: string[];
+  /** For this long after a key's write, that key's reads go to the primary. */
+  replicaAfterWriteMs: number;
   /** Redis, for the rate-limit counts shared by every instance; in-process counts when unset. */
   redisUrl: string | undefined;
   dataDir: string;
@@ -92,6 +96,8 @@ export function loadConfig(env: Env = process.env): Config {
     migrationsDatabaseUrl: direct('MIGRATIONS_DATABASE_URL'),
     listenDatabaseUrl: direct('LISTEN_DATABASE_URL'),
     transactionPooling,
+    replicaUrls: readReplicaUrls(env, databaseUrl),
+    replicaAfterWriteMs: readInteger(env, 'REPLICA_AFTER_WRITE_MS', 2_000, 0, 600_000),
     redisUrl: readRedisUrl(env),
     dataDir: path.resolve(readNonEmpty(env, 'DATA_DIR') ?? '.data'),
     logLevel: readChoice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -137,6 +143,18 @@ function readPort(env: Env): number {
     throw new ConfigError('PORT', `must be an integer from 1 to 65535, got "${raw}"`);
   }
   return Number(raw);
+}
+
+function readReplicaUrls(env: Env, databaseUrl: string | undefined): string[] {
+  const raw = readNonEmpty(env, 'DATABASE_REPLICA_URLS');
+  if (raw === undefined) return [];
+  if (databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_REPLICA_URLS', 'needs DATABASE_URL (the primary)');
+  }
+  return raw.split(',').map((url, index) => {
+    const name = `DATABASE_REPLICA_URLS (URL ${index + 1})`;
+    return readDatabaseUrl({ [name]: url }, name)!;
+  });
 }
 
 function readRedisUrl(env: Env): string | undefined {

@@ -46,7 +46,7 @@ export async function connectOrm(
 ): Promise<{ orm: MikroORM; applied: string[] }> {
   const { url, migrationsUrl = url, statementTimeoutMs = 0 } = settings;
   const migrating = await MikroORM.init(
-    ormOptions({ ...settings, url: migrationsUrl, statementTimeoutMs: 0 }),
+    ormOptions({ ...settings, url: migrationsUrl, statementTimeoutMs: 0, replicaUrls: [] }),
   );
   let applied: string[];
   try {
@@ -57,7 +57,9 @@ export async function connectOrm(
     await migrating.close();
     throw error;
   }
-  if (statementTimeoutMs === 0 && migrationsUrl === url) return { orm: migrating, applied };
+  const reusable =
+    statementTimeoutMs === 0 && migrationsUrl === url && !settings.replicaUrls?.length;
+  if (reusable) return { orm: migrating, applied };
   await migrating.close();
   const orm = await MikroORM.init(ormOptions(settings));
   return { orm, applied };

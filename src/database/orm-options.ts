@@ -22,6 +22,8 @@ export interface OrmSettings {
    * startup parameter (the pooler refuses it; set it on the database role instead).
    */
   transactionPooling?: boolean;
+  /** Read replicas of `url`'s database (`em.getKnex('read')` picks one per call). */
+  replicaUrls?: readonly string[];
 }
 
 /** The one MikroORM configuration: used by the service, the CLI, the tests and `npx mikro-orm`. */
@@ -31,6 +33,7 @@ export function ormOptions({
   poolSize = 10,
   statementTimeoutMs,
   transactionPooling = false,
+  replicaUrls = [],
 }: OrmSettings): Options {
   return defineConfig({
     clientUrl: url,
@@ -44,6 +47,10 @@ export function ormOptions({
       },
     },
     entities,
+    replicas: replicaUrls.map((replicaUrl, index) => ({
+      name: `replica ${index + 1}`,
+      clientUrl: replicaUrl,
+    })),
     extensions: [Migrator],
     pool: { min: 0, max: poolSize },
     discovery: { warnWhenNoEntities: true },

@@ -12,6 +12,7 @@ import { toAppError } from '../common/database-errors';
 import { httpErrorOf } from '../common/http-errors';
 import { wantsPlayground } from '../common/page-request';
 import type { ApiKeyCache } from '../organization/api-key-cache';
+import type { ReadRouting } from '../server/read-routing';
 import {
   API_KEY_HEADER,
   createRequestContext,
@@ -45,6 +46,8 @@ const MAX_TOKENS = 2000;
 
 export interface GraphQLOptions {
   db: Knex;
+  /** Where reads go (a replica, unless the key wrote lately); mutations run on `db`. */
+  routing: ReadRouting;
   apiKeys: ApiKeyCache;
   introspection: boolean;
   /** GraphiQL for browsers at GET /graphql; undefined to serve none. */
@@ -94,6 +97,8 @@ export async function registerGraphQL(
           options.db,
           options.apiKeys,
           request.headers[API_KEY_HEADER],
+          // Mutations run in a transaction on the primary (RequestContext.inTransaction).
+          { routing: options.routing, writes: false },
         );
         return request.ctx;
       } catch (error) {

@@ -1,5 +1,10 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Config } from '../config/config';
 import { ApiKeyCache } from '../organization/api-key-cache';
 import { registerGraphQL } from '../graphql/graphql-route';
@@ -14,6 +19,7 @@ import { registerDraining } from './draining';
 import { registerHealth } from './health';
 import { registerRateLimit } from './rate-limit';
 import { connectRedis } from './redis';
+import { primaryOnly, toReplicas } from './read-routing';
 import { registerResponseTimeout } from './response-timeout';
 import { registerSecurityHeaders } from './security-headers';
 import { throttledWarning } from './throttled-warning';
@@ -38,7 +44,9 @@ export interface AppOptions {
     | 'requestTimeoutMs'
     | 'responseTimeoutMs'
   > &
-    Partial<Pick<Config, 'redisUrl' | 'listenDatabaseUrl'>>;
+    Partial<Pick<Config, 'redisUrl' | 'listenDatabaseUrl' | 'replicaAfterWriteMs'>>;
+  /** A read replica's connections (one of DATABASE_REPLICA_URLS per call); none: all on `db`. */
+  replica?: () => Knex;
   /** The demo key, for the playground's header editor (embedded demo database only). */
   demoApiKey?: string;
   /** Where log lines go; standard output unless given (tests read them). */
@@ -55,6 +63,7 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 /** The HTTP service: GraphQL at /graphql, the REST paths under /api, over one database handle. */
 export async function buildApp({
   db,
+  replica,
   config,
   demoApiKey,
   logStream,
@@ -136,16 +145,34 @@ export async function buildApp({
       ),
     );
   await registerRateLimit(app, config.rateLimitPerMinute, redis);
+  const routing = replica
+    ? toReplicas({ primary: db, replica, afterWriteMs: config.replicaAfterWriteMs ?? 2_000, redis })
+    : primaryOnly(db);
+  // A write's key reads from the primary for a while, noted before its answer leaves: the
+  // client's next read, on whichever instance, sees the write.
+  app.addHook('onSend', async (request) => {
+    const context = request.ctx;
+    if (context?.keyHash !== undefined && context.actor && isWrite(request)) {
+      await routing.wrote(context.keyHash);
+    }
+  });
   await registerOpenApi(app);
   await registerGraphQL(app, {
     db,
+    routing,
     apiKeys,
     introspection: config.introspection,
     playground: config.playground ? { apiKey: demoApiKey } : undefined,
   });
-  await app.register(apiPlugin(db, apiKeys, allowedMethods), { prefix: '/api' });
+  await app.register(apiPlugin(db, apiKeys, routing, allowedMethods), { prefix: '/api' });
   registerHealth(app, db, config.responseTimeoutMs);
   registerMetrics(app, db);
 
   return app;
+}
+
+/** Whether a request may have written: a REST call other than a read, or a GraphQL mutation. */
+function isWrite(request: FastifyRequest): boolean {
+  if (request.ctx?.trace.operation?.startsWith('mutation')) return true;
+  return request.url.startsWith('/api/') && request.method !== 'GET' && request.method !== 'HEAD';
 }

@@ -3,6 +3,8 @@ import { UnauthenticatedError } from '../common/errors';
 import { type FeatureServices, servicesFor } from '../features';
 import type { Actor } from '../organization/actor';
 import type { ApiKeyCache } from '../organization/api-key-cache';
+import { hashApiKey } from '../organization/api-key.service';
+import type { ReadRouting } from './read-routing';
 
 /**
  * What one request works with, built in one place for GraphQL and REST alike: the features'
@@ -11,6 +13,8 @@ import type { ApiKeyCache } from '../organization/api-key-cache';
 export interface RequestContext extends FeatureServices {
   /** The API key's organization and user; null when no key was sent (only introspection works). */
   actor: Actor | null;
+  /** The API key's hash: whose writes a read must see (see ReadRouting). */
+  keyHash: string | undefined;
   /** What the request ran, for its log line and the metrics; filled in as it goes. */
   trace: RequestTrace;
   /**
@@ -41,25 +45,38 @@ export async function createRequestContext(
   db: Knex,
   apiKeys: ApiKeyCache,
   apiKeyHeader: string | string[] | undefined,
+  { routing, writes }: { routing: ReadRouting; writes: boolean },
 ): Promise<RequestContext> {
   let actor: Actor | null = null;
+  let keyHash: string | undefined;
   if (apiKeyHeader !== undefined) {
     const apiKey = typeof apiKeyHeader === 'string' ? apiKeyHeader.trim() : '';
     actor = apiKey ? await apiKeys.actorFor(apiKey) : null;
     if (!actor) throw new UnauthenticatedError('The API key in x-api-key is invalid or revoked');
+    keyHash = hashApiKey(apiKey);
   }
-  return contextOn(db, actor, {});
+  // A request that may write works on the primary; reads go where the routing says (a replica,
+  // unless this key wrote lately). Transactions (GraphQL mutations) are the primary's.
+  const reads = writes ? db : await routing.readsFor(keyHash);
+  return contextOn(db, reads, actor, keyHash, {});
 }
 
-function contextOn(db: Knex, actor: Actor | null, trace: RequestTrace): RequestContext {
+function contextOn(
+  primary: Knex,
+  reads: Knex,
+  actor: Actor | null,
+  keyHash: string | undefined,
+  trace: RequestTrace,
+): RequestContext {
   return {
-    ...servicesFor(db, actor),
+    ...servicesFor(reads, actor),
     actor,
+    keyHash,
     trace,
     async inTransaction(work) {
-      const trx = await db.transaction();
+      const trx = await primary.transaction();
       try {
-        const { value, commit } = await work(contextOn(trx, actor, trace));
+        const { value, commit } = await work(contextOn(trx, trx, actor, keyHash, trace));
         await (commit ? trx.commit() : trx.rollback());
         return value;
       } catch (error) {

@@ -5,12 +5,18 @@ import { ValidationError } from '../../common/errors';
 import { ROUTES } from '../../features';
 import { requireActor } from '../../organization/actor';
 import type { ApiKeyCache } from '../../organization/api-key-cache';
+import type { ReadRouting } from '../read-routing';
 import { API_KEY_HEADER, createRequestContext } from '../request-context';
 import { notFoundOrNotAllowed } from './not-found';
 import { contextOf } from './rest-context';
 
 /** The REST door under /api: authentication and body parsing for every path. */
-export function apiPlugin(db: Knex, apiKeys: ApiKeyCache, allowed: (path: string) => string[]) {
+export function apiPlugin(
+  db: Knex,
+  apiKeys: ApiKeyCache,
+  routing: ReadRouting,
+  allowed: (path: string) => string[],
+) {
   return async (app: FastifyInstance): Promise<void> => {
     // The route schemas document the API and serialise responses. Input is validated by the
     // service, with the rules GraphQL uses; Fastify validating too would coerce and clamp.
@@ -28,7 +34,10 @@ export function apiPlugin(db: Knex, apiKeys: ApiKeyCache, allowed: (path: string
 
     // Authentication first: a caller without a valid key gets 401 before its body is even read.
     app.addHook('onRequest', async (request: FastifyRequest) => {
-      const context = await createRequestContext(db, apiKeys, request.headers[API_KEY_HEADER]);
+      const context = await createRequestContext(db, apiKeys, request.headers[API_KEY_HEADER], {
+        routing,
+        writes: request.method !== 'GET' && request.method !== 'HEAD',
+      });
       request.ctx = context;
       requireActor(context.actor);
     });

@@ -1,0 +1,85 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { Redis } from 'ioredis';
+
+/** Where the keys of recent writers are kept in Redis, apart from anything else stored there. */
+const WROTE_PREFIX = 'audience-gateway:wrote:';
+
+/**
+ * Which database a request reads from. With read replicas, a request reads from one unless its
+ * API key wrote within the last `afterWriteMs` (then the primary, which has the write: a client
+ * never misses its own write on a replica that has not replayed it yet); writes always go to the
+ * primary. Which keys wrote lately is kept in Redis when there is one, so that it holds across
+ * instances (a client's next read may reach another instance), else in this process.
+ */
+export interface ReadRouting {
+  /** The database the reads of a request with this key (its hash) go to. */
+  readsFor(keyHash: string | undefined): Promise<Knex>;
+  /** Notes that this key has just written; its reads go to the primary for a while. */
+  wrote(keyHash: string): Promise<void>;
+}
+
+/** No replicas: everything on the primary. */
+export function primaryOnly(primary: Knex): ReadRouting {
+  return { readsFor: async () => primary, wrote: async () => undefined };
+}
+
+export function toReplicas(options: {
+  primary: Knex;
+  /** A replica's connections (MikroORM picks one of the replicas on each call). */
+  replica: () => Knex;
+  afterWriteMs: number;
+  redis?: Redis;
+}): ReadRouting {
+  const { primary, replica, afterWriteMs, redis } = options;
+  const local = new RecentWriters(afterWriteMs);
+  return {
+    async readsFor(keyHash) {
+      if (keyHash === undefined) return replica();
+      if (local.has(keyHash)) return primary;
+      if (!redis) return replica();
+      // Redis unable to say: the primary, which is never behind.
+      if (redis.status !== 'ready') return primary;
+      try {
+        return (await redis.exists(WROTE_PREFIX + keyHash)) ? primary : replica();
+      } catch {
+        return primary;
+      }
+    },
+    async wrote(keyHash) {
+      local.add(keyHash);
+      if (!redis) return;
+      try {
+        await redis.set(WROTE_PREFIX + keyHash, '1', 'PX', afterWriteMs);
+      } catch {
+        // Not shared this time: this instance still sends the key's reads to the primary, the
+        // others may not (the README states it).
+      }
+    },
+  };
+}
+
+// Past this many keys, the expired ones are swept out on the next write.
+const SWEEP_ABOVE = 10_000;
+
+/** The keys that wrote within the last `windowMs`, in this process. */
+class RecentWriters {
+  private readonly until = new Map<string, number>();
+
+  constructor(private readonly windowMs: number) {}
+
+  add(keyHash: string): void {
+    const now = Date.now();
+    if (this.until.size > SWEEP_ABOVE) {
+      for (const [key, until] of this.until) if (until <= now) this.until.delete(key);
+    }
+    this.until.set(keyHash, now + this.windowMs);
+  }
+
+  has(keyHash: string): boolean {
+    const until = this.until.get(keyHash);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.until.delete(keyHash);
+    return false;
+  }
+}
