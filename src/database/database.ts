@@ -45,8 +45,16 @@ export async function connectOrm(
   settings: OrmSettings & { migrationsUrl?: string },
 ): Promise<{ orm: MikroORM; applied: string[] }> {
   const { url, migrationsUrl = url, statementTimeoutMs = 0 } = settings;
+  // No timeout for migrations, whatever the role's, unless they go through the pooler (which
+  // takes no startup parameter: MIGRATIONS_DATABASE_URL is then worth setting).
   const migrating = await MikroORM.init(
-    ormOptions({ ...settings, url: migrationsUrl, statementTimeoutMs: 0, replicaUrls: [] }),
+    ormOptions({
+      ...settings,
+      url: migrationsUrl,
+      statementTimeoutMs: 0,
+      transactionPooling: settings.transactionPooling === true && migrationsUrl === url,
+      replicaUrls: [],
+    }),
   );
   let applied: string[];
   try {
@@ -59,6 +67,7 @@ export async function connectOrm(
   }
   const reusable =
     statementTimeoutMs === 0 && migrationsUrl === url && !settings.replicaUrls?.length;
+  // (The service's connections send STATEMENT_TIMEOUT_MS, 0 included, unless pooled.)
   if (reusable) return { orm: migrating, applied };
   await migrating.close();
   const orm = await MikroORM.init(ormOptions(settings));

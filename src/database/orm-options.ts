@@ -15,7 +15,11 @@ export interface OrmSettings {
   /** The features' entities (ENTITIES of src/features.ts, which the assembly passes). */
   entities: NonNullable<Options['entities']>;
   poolSize?: number;
-  /** PostgreSQL's statement_timeout for every connection of the pool; 0 or absent for none. */
+  /**
+   * PostgreSQL's statement_timeout for every connection of the pool, 0 for none; absent: the
+   * database role's (ALTER ROLE … SET statement_timeout). Sent as a startup parameter, so never
+   * through a transaction pooler, where the role's applies.
+   */
   statementTimeoutMs?: number;
   /**
    * `url` goes through a transaction pooler (PgBouncer): no session state, so no statement_timeout
@@ -43,7 +47,8 @@ export function ormOptions({
       acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
       connection: {
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-        ...(statementTimeoutMs && !transactionPooling && { statement_timeout: statementTimeoutMs }),
+        ...(statementTimeoutMs !== undefined &&
+          !transactionPooling && { statement_timeout: statementTimeoutMs }),
       },
     },
     entities,
