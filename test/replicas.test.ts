@@ -4,6 +4,7 @@ import { connectOrm } from '../src/database/database';
 import { ENTITIES } from '../src/features';
 import { buildApp } from '../src/server/app';
 import { TestOrganization } from './support/fixtures';
+import { RedisServer } from './support/redis-server';
 import { postgresPrograms, ReplicatedPostgres } from './support/replicated-postgres';
 
 // Read replicas on a real streaming replica (pg_basebackup): reads go to the replica, writes to
@@ -20,42 +21,53 @@ const AFTER_WRITE_MS = 1_000;
 runs('with a read replica', () => {
   let cluster: ReplicatedPostgres;
   let orm: MikroORM;
-  let app: FastifyInstance;
+  let redis: RedisServer;
+  // Two instances sharing Redis, as two processes behind a load balancer would.
+  let apps: FastifyInstance[];
+  let urls: string[];
   let url: string;
 
   beforeAll(async () => {
     cluster = await ReplicatedPostgres.start();
+    redis = await RedisServer.start();
     ({ orm } = await connectOrm({
       url: cluster.primaryUrl,
       replicaUrls: [cluster.replicaUrl],
       entities: ENTITIES,
       poolSize: 4,
     }));
-    app = await buildApp({
-      db: orm.em.getKnex(),
-      replica: () => orm.em.getKnex('read'),
-      config: {
-        logLevel: 'silent',
-        nodeEnv: 'test',
-        playground: false,
-        introspection: true,
-        rateLimitPerMinute: 0,
-        requestTimeoutMs: 30_000,
-        responseTimeoutMs: 30_000,
-        replicaAfterWriteMs: AFTER_WRITE_MS,
-      },
-    });
-    url = await app.listen({ port: 0, host: '127.0.0.1' });
+    apps = await Promise.all(
+      [0, 1].map(() =>
+        buildApp({
+          db: orm.em.getKnex(),
+          replica: () => orm.em.getKnex('read'),
+          config: {
+            logLevel: 'silent',
+            nodeEnv: 'test',
+            playground: false,
+            introspection: true,
+            rateLimitPerMinute: 0,
+            requestTimeoutMs: 30_000,
+            responseTimeoutMs: 30_000,
+            replicaAfterWriteMs: AFTER_WRITE_MS,
+            redisUrl: redis.url,
+          },
+        }),
+      ),
+    );
+    urls = await Promise.all(apps.map((app) => app.listen({ port: 0, host: '127.0.0.1' })));
+    url = urls[0]!;
   }, 120_000);
 
   afterAll(async () => {
-    await app?.close();
+    await Promise.all(apps?.map((app) => app.close()) ?? []);
     await orm?.close();
+    await redis?.stop();
     await cluster?.stop();
   });
 
-  const call = async (apiKey: string, path: string, init: RequestInit = {}) => {
-    const response = await fetch(`${url}${path}`, {
+  const call = async (apiKey: string, path: string, init: RequestInit = {}, base = url) => {
+    const response = await fetch(`${base}${path}`, {
       ...init,
       headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
     });
@@ -97,8 +109,10 @@ runs('with a read replica', () => {
       });
       expect(created.status).toBe(201);
       const id = created.body.id as string;
-      // The writer reads it back at once, though the replica has not replayed it.
+      // The writer reads it back at once, though the replica has not replayed it: from the
+      // instance it wrote through, and from the other one, which learnt of the write in Redis.
       expect((await call(writer.apiKey, `/api/audience/${id}`)).status).toBe(200);
+      expect((await call(writer.apiKey, `/api/audience/${id}`, {}, urls[1])).status).toBe(200);
       const mutation = await graphql(
         writer.apiKey,
         `
