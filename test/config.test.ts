@@ -11,6 +11,8 @@ test('defaults need no environment at all', () => {
     migrationsDatabaseUrl: undefined,
     listenDatabaseUrl: undefined,
     transactionPooling: false,
+    replicaUrls: [],
+    replicaAfterWriteMs: 2_000,
     redisUrl: undefined,
     dataDir: path.resolve('.data'),
     logLevel: 'info',
@@ -34,6 +36,9 @@ test('reads every variable', () => {
       MIGRATIONS_DATABASE_URL: 'postgres://user:pass@db:5432/audiences',
       LISTEN_DATABASE_URL: 'postgresql://listener:pass@db:5432/audiences',
       DATABASE_TRANSACTION_POOLING: 'true',
+      DATABASE_REPLICA_URLS:
+        'postgres://user:pass@replica-1:5432/audiences,postgres://user:pass@replica-2:5432/audiences',
+      REPLICA_AFTER_WRITE_MS: '500',
       REDIS_URL: 'redis://redis:6379/2',
       DATA_DIR: '/var/lib/audience-gateway',
       LOG_LEVEL: 'debug',
@@ -51,6 +56,11 @@ test('reads every variable', () => {
     migrationsDatabaseUrl: 'postgres://user:pass@db:5432/audiences',
     listenDatabaseUrl: 'postgresql://listener:pass@db:5432/audiences',
     transactionPooling: true,
+    replicaUrls: [
+      'postgres://user:pass@replica-1:5432/audiences',
+      'postgres://user:pass@replica-2:5432/audiences',
+    ],
+    replicaAfterWriteMs: 500,
     redisUrl: 'redis://redis:6379/2',
     dataDir: '/var/lib/audience-gateway',
     logLevel: 'debug',
@@ -77,6 +87,12 @@ test('the direct URLs default to DATABASE_URL, and need it', () => {
       new RegExp(`^Invalid configuration: ${variable} needs DATABASE_URL`),
     );
   }
+  expect(() => loadConfig({ DATABASE_REPLICA_URLS: url })).toThrow(
+    /^Invalid configuration: DATABASE_REPLICA_URLS needs DATABASE_URL/,
+  );
+  expect(() =>
+    loadConfig({ DATABASE_URL: url, DATABASE_REPLICA_URLS: `${url},mysql://replica/db` }),
+  ).toThrow(/^Invalid configuration: DATABASE_REPLICA_URLS \(URL 2\) must use postgres:\/\//);
   expect(() => loadConfig({ DATABASE_TRANSACTION_POOLING: 'true' })).toThrow(
     /^Invalid configuration: DATABASE_TRANSACTION_POOLING needs DATABASE_URL/,
   );
@@ -114,6 +130,8 @@ test.each([
   ['MIGRATIONS_DATABASE_URL', 'mysql://host/db'],
   ['LISTEN_DATABASE_URL', 'postgres://host:5432'],
   ['DATABASE_TRANSACTION_POOLING', 'yes'],
+  ['REPLICA_AFTER_WRITE_MS', '-1'],
+  ['REPLICA_AFTER_WRITE_MS', '600001'],
   ['REDIS_URL', 'not a url'],
   ['REDIS_URL', 'http://redis:6379'],
   ['DATA_DIR', ''],

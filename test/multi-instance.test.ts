@@ -1,22 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { TestOrganization } from './support/fixtures';
-import { hasPgBouncer, PgBouncer } from './support/pgbouncer';
-import { freePort, runCli, ServiceProcess } from './support/processes';
+import { PgBouncer } from './support/pgbouncer';
+import { freePort, installed, runCli, ServiceProcess } from './support/processes';
 import { RedisServer } from './support/redis-server';
 import { TestServer } from './support/test-server';
 
 // Several instances as one: three service processes on one database through PgBouncer in
 // transaction pooling mode, sharing Redis, and a client spreading its requests over them, as a
 // load balancer would.
-function installed(program: string): boolean {
-  try {
-    execFileSync('which', [program], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const TOOLS = hasPgBouncer() && installed('redis-server');
+const TOOLS = installed('pgbouncer') && installed('redis-server');
 const runs = TOOLS ? describe : describe.skip;
 
 if (!TOOLS && process.env.CI) {

@@ -1,18 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { TestOrganization } from './support/fixtures';
+import { installed } from './support/processes';
 import { RedisServer } from './support/redis-server';
 import { TestServer } from './support/test-server';
 
 // With REDIS_URL, the rate limit is one count shared by every instance (here two in this process,
 // each with its own Redis client), and it survives Redis going away and coming back.
-function installed(program: string): boolean {
-  try {
-    execFileSync('which', [program], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const runs = installed('redis-server') ? describe : describe.skip;
 if (!installed('redis-server') && process.env.CI) {
   test('Redis is installed in CI', () => {

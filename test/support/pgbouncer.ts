@@ -5,16 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './processes';
 
-/** Whether PgBouncer is installed (Debian package `pgbouncer`; .ci/run installs it). */
-export function hasPgBouncer(): boolean {
-  try {
-    execFileSync('which', ['pgbouncer'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A PgBouncer in transaction pooling mode in front of `databaseUrl`'s database, on a port of its
  * own, as a deployment would run it. Clients log in without a password (auth_type any), PgBouncer
