@@ -107,22 +107,46 @@ test('an unknown key is looked up once, and works as soon as it is issued', asyn
 test('a flood of invented keys is looked up a few at a time, each once, and leaves the pool to others', async () => {
   const org = await TestOrganization.create(first.db);
   expect(await status(first, org.apiKey)).toBe(200);
+  const knownHash = hashApiKey(org.apiKey);
+  // The cache is trusted only while its listener answered within the last second. On a machine
+  // loaded enough to delay that answer, the known key is looked up again (by design), and that
+  // look-up waits on the lock below like the flood's: such an attempt proves nothing either way
+  // and is made again. Any other wait fails.
+  for (let attempt = 1; ; attempt += 1) {
+    const outcome = await floodAttempt(org.apiKey, knownHash, attempt);
+    if (outcome === 'answered') return;
+    if (attempt === 3)
+      throw new Error('the key cache stopped trusting itself in 3 attempts out of 3');
+  }
+});
+
+async function floodAttempt(
+  knownKey: string,
+  knownHash: string,
+  attempt: number,
+): Promise<'answered' | 'cache untrusted'> {
+  // Other keys on each attempt: every one is a first miss.
   const keys = Array.from(
     { length: 200 },
-    (_, index) => `agk_flood${String(index).padStart(4, '0')}${'x'.repeat(34)}`,
+    (_, index) => `agk_flood${attempt}${String(index).padStart(4, '0')}${'x'.repeat(33)}`,
   );
   let running = 0;
   let most = 0;
+  let knownLookedUp = false;
   const lookUps: string[] = [];
   const isLookUp = (query: { sql: string }) => /api_key/.test(query.sql);
-  const sent = (query: { sql: string }) => {
+  const sent = (query: { sql: string; bindings?: unknown[] }) => {
     if (!isLookUp(query)) return;
+    if (query.bindings?.includes(knownHash)) {
+      knownLookedUp = true;
+      return;
+    }
     lookUps.push(query.sql);
     running += 1;
     most = Math.max(most, running);
   };
-  const answered = (_: unknown, query: { sql: string }) => {
-    if (isLookUp(query)) running -= 1;
+  const answered = (_: unknown, query: { sql: string; bindings?: unknown[] }) => {
+    if (isLookUp(query) && !query.bindings?.includes(knownHash)) running -= 1;
   };
   first.db.on('query', sent);
   first.db.on('query-response', answered);
@@ -130,23 +154,34 @@ test('a flood of invented keys is looked up a few at a time, each once, and leav
   // Look-ups wait on a lock meanwhile, so that they pile up as they would on a slow database.
   await elsewhere.query('begin');
   await elsewhere.query('lock table api_key in access exclusive mode');
+  let flood: Promise<number[]> | undefined;
   try {
     // Every key twice, all at once.
-    const flood = Promise.all([...keys, ...keys].map((apiKey) => status(first, apiKey)));
+    flood = Promise.all([...keys, ...keys].map((apiKey) => status(first, apiKey)));
     await new Promise((resolve) => setTimeout(resolve, 300));
     // A known key's read still finds a connection of the pool (4 in tests) and answers.
-    expect(await status(first, org.apiKey)).toBe(200);
+    const known = await fetch(`${first.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': knownKey },
+      body: JSON.stringify({ query: READ }),
+      signal: AbortSignal.timeout(5_000),
+    }).catch((error: unknown) => error);
+    if (!(known instanceof Response) && knownLookedUp) return 'cache untrusted';
+    expect(known instanceof Response ? known.status : String(known)).toBe(200);
     await elsewhere.query('commit');
     expect(new Set(await flood)).toEqual(new Set([401]));
+    expect(lookUps).toHaveLength(keys.length);
+    expect(most).toBeLessThanOrEqual(2);
+    return 'answered';
   } finally {
     await elsewhere.query('rollback').catch(() => undefined);
+    // Whatever the outcome, the flood is answered before the next attempt begins.
+    await flood?.catch(() => undefined);
     first.db.removeListener('query', sent);
     first.db.removeListener('query-response', answered);
     first.db.removeListener('query-error', answered);
   }
-  expect(lookUps).toHaveLength(keys.length);
-  expect(most).toBeLessThanOrEqual(2);
-});
+}
 
 test('while it cannot listen, an instance caches nothing, and it listens again by itself', async () => {
   const org = await TestOrganization.create(first.db);
