@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config/config';
 import { connectOrm, resolveDatabase } from './database/database';
 import { EmbeddedServerBusyError } from './database/embedded-postgres';
 import { pooledTimeoutMismatch } from './database/pooled-timeout';
+import { replicaKnexes } from './database/replicas';
 import { EmbeddedPostgresAccessError } from './database/postgres-user-access';
 import { ensureDemo } from './demo/demo-bootstrap';
 import { readableLogStream } from './server/readable-log';
@@ -44,8 +45,7 @@ async function main(): Promise<void> {
 
   // Lines for a person on a terminal, JSON for machines anywhere else.
   const logStream = process.stdout.isTTY ? readableLogStream(process.stdout) : undefined;
-  const replica = config.replicaUrls.length > 0 ? () => orm.em.getKnex('read') : undefined;
-  const app = await buildApp({ db, replica, config, demoApiKey, logStream });
+  const app = await buildApp({ db, replicas: replicaKnexes(orm), config, demoApiKey, logStream });
   await app.listen({ port: config.port, host: config.host });
   console.log(banner(config, database.embedded, demoApiKey));
 

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { connectOrm } from '../src/database/database';
+import { replicaKnexes } from '../src/database/replicas';
 import { ENTITIES } from '../src/features';
 import { buildApp } from '../src/server/app';
 import { TestOrganization } from './support/fixtures';
@@ -26,6 +27,7 @@ runs('with a read replica', () => {
   let apps: FastifyInstance[];
   let urls: string[];
   let url: string;
+  const logged: string[] = [];
 
   beforeAll(async () => {
     cluster = await ReplicatedPostgres.start();
@@ -40,9 +42,10 @@ runs('with a read replica', () => {
       [0, 1].map(() =>
         buildApp({
           db: orm.em.getKnex(),
-          replica: () => orm.em.getKnex('read'),
+          replicas: replicaKnexes(orm),
+          logStream: { write: (line: string) => void logged.push(line) },
           config: {
-            logLevel: 'silent',
+            logLevel: 'warn',
             nodeEnv: 'test',
             playground: false,
             introspection: true,
@@ -148,4 +151,31 @@ runs('with a read replica', () => {
     expect((await call(reader.apiKey, '/api/audience')).body.meta.total).toBe(1);
     expect((await call(writer.apiKey, '/api/audience')).body.meta.total).toBe(2);
   }, 60_000);
+
+  // Last: the replica stays down.
+  test('a replica that stops answering is left out within seconds, and reads go on from the primary', async () => {
+    const org = await TestOrganization.create(orm.em.getKnex(), 'After the replica');
+    await caughtUp();
+    expect((await call(org.apiKey, '/api/audience')).status).toBe(200);
+    await cluster.stopReplica();
+    // Reads already on their way to it fail, as any database outage does (503, never a 500);
+    // within the probe's second or two, each instance sends its reads to the primary.
+    const failures: number[] = [];
+    const started = Date.now();
+    for (const base of urls) {
+      for (;;) {
+        const { status } = await call(org.apiKey, '/api/audience', {}, base);
+        if (status === 200) break;
+        failures.push(status);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    expect(new Set(failures)).toEqual(new Set(failures.length > 0 ? [503] : []));
+    for (let read = 0; read < 20; read += 1) {
+      expect((await call(org.apiKey, '/api/audience', {}, urls[read % 2])).status).toBe(200);
+    }
+    // Each instance said so once.
+    expect(logged.filter((line) => line.includes('read replica does not answer'))).toHaveLength(2);
+  }, 30_000);
 });

@@ -22,8 +22,10 @@ export function toAppError(error: unknown): AppError | undefined {
 }
 
 function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const { code, name, message } = error as Error & { code?: unknown };
+  // By shape, not `instanceof Error`: a socket's error comes from Node's own realm, which is not
+  // the code's under a test runner's VM context.
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
   if (
     typeof code === 'string' &&
     (UNAVAILABLE_SQLSTATES.test(code) || UNAVAILABLE_NODE_CODES.has(code))
@@ -33,6 +35,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
   // knex: no pooled connection became free in time, or the pool is gone.
   return (
     name === 'KnexTimeoutError' ||
-    /Connection terminated|Unable to acquire a connection/i.test(message)
+    (typeof message === 'string' &&
+      /Connection terminated|Unable to acquire a connection/i.test(message))
   );
 }

@@ -19,7 +19,7 @@ import { registerDraining } from './draining';
 import { registerHealth } from './health';
 import { registerRateLimit } from './rate-limit';
 import { connectRedis } from './redis';
-import { primaryOnly, toReplicas } from './read-routing';
+import { primaryOnly, type ReadRouting, toReplicas } from './read-routing';
 import { registerResponseTimeout } from './response-timeout';
 import { registerSecurityHeaders } from './security-headers';
 import { throttledWarning } from './throttled-warning';
@@ -45,8 +45,8 @@ export interface AppOptions {
     | 'responseTimeoutMs'
   > &
     Partial<Pick<Config, 'redisUrl' | 'listenDatabaseUrl' | 'replicaAfterWriteMs'>>;
-  /** A read replica's connections (one of DATABASE_REPLICA_URLS per call); none: all on `db`. */
-  replica?: () => Knex;
+  /** The read replicas' connections (DATABASE_REPLICA_URLS, see replicaKnexes); none: all on `db`. */
+  replicas?: readonly Knex[];
   /** The demo key, for the playground's header editor (embedded demo database only). */
   demoApiKey?: string;
   /** Where log lines go; standard output unless given (tests read them). */
@@ -63,7 +63,7 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 /** The HTTP service: GraphQL at /graphql, the REST paths under /api, over one database handle. */
 export async function buildApp({
   db,
-  replica,
+  replicas = [],
   config,
   demoApiKey,
   logStream,
@@ -145,9 +145,20 @@ export async function buildApp({
       ),
     );
   await registerRateLimit(app, config.rateLimitPerMinute, redis);
-  const routing = replica
-    ? toReplicas({ primary: db, replica, afterWriteMs: config.replicaAfterWriteMs ?? 2_000, redis })
-    : primaryOnly(db);
+  const routing: ReadRouting =
+    replicas.length > 0
+      ? toReplicas({
+          primary: db,
+          replicas,
+          afterWriteMs: config.replicaAfterWriteMs ?? 2_000,
+          redis,
+          onHealth: (replica, healthy, error) => {
+            if (healthy) app.log.info({ replica }, 'read replica answers again: reads go to it');
+            else app.log.warn({ replica, err: error }, 'read replica does not answer: left out');
+          },
+        })
+      : primaryOnly(db);
+  app.addHook('onClose', async () => routing.close?.());
   // A write's key reads from the primary for a while, noted before its answer leaves: the
   // client's next read, on whichever instance, sees the write.
   app.addHook('onSend', async (request) => {

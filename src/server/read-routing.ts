@@ -16,6 +16,8 @@ export interface ReadRouting {
   readsFor(keyHash: string | undefined): Promise<Knex>;
   /** Notes that this key has just written; its reads go to the primary for a while. */
   wrote(keyHash: string): Promise<void>;
+  /** Stops what runs in the background (the replicas' probes). */
+  close?(): void;
 }
 
 /** No replicas: everything on the primary. */
@@ -23,15 +25,57 @@ export function primaryOnly(primary: Knex): ReadRouting {
   return { readsFor: async () => primary, wrote: async () => undefined };
 }
 
+// How often each replica is asked whether it answers, and how long it has to answer.
+const PROBE_EVERY_MS = 1_000;
+const PROBE_TIMEOUT_MS = 1_000;
+
+/**
+ * Reads on the replicas, each asked every second whether it answers: one that does not is left
+ * out until it answers again (reads then go to the others, or to the primary when none is left),
+ * so that a replica going down costs the reads that were already on it, not every read after.
+ */
 export function toReplicas(options: {
   primary: Knex;
-  /** A replica's connections (MikroORM picks one of the replicas on each call). */
-  replica: () => Knex;
+  replicas: readonly Knex[];
   afterWriteMs: number;
   redis?: Redis;
+  /** Told when a replica stops or starts answering (its position, from 1), for the log. */
+  onHealth?: (replica: number, healthy: boolean, error?: unknown) => void;
 }): ReadRouting {
-  const { primary, replica, afterWriteMs, redis } = options;
+  const { primary, replicas, afterWriteMs, redis, onHealth } = options;
   const local = new RecentWriters(afterWriteMs);
+  const healthy = replicas.map(() => true);
+  const probing = replicas.map(() => false);
+  const probe = setInterval(() => {
+    replicas.forEach((replica, index) => {
+      if (probing[index]) return;
+      probing[index] = true;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 1 s')), PROBE_TIMEOUT_MS);
+      });
+      Promise.race([replica.raw('select 1'), timeout])
+        .then(
+          () => setHealth(index, true),
+          (error: unknown) => setHealth(index, false, error),
+        )
+        .finally(() => {
+          clearTimeout(timer);
+          probing[index] = false;
+        });
+    });
+  }, PROBE_EVERY_MS);
+  probe.unref();
+  const setHealth = (index: number, next: boolean, error?: unknown) => {
+    if (healthy[index] === next) return;
+    healthy[index] = next;
+    onHealth?.(index + 1, next, error);
+  };
+  const replica = (): Knex => {
+    const answering = replicas.filter((_, index) => healthy[index]);
+    if (answering.length === 0) return primary;
+    return answering[Math.floor(Math.random() * answering.length)]!;
+  };
   return {
     async readsFor(keyHash) {
       if (keyHash === undefined) return replica();
@@ -52,8 +96,11 @@ export function toReplicas(options: {
         await redis.set(WROTE_PREFIX + keyHash, '1', 'PX', afterWriteMs);
       } catch {
         // Not shared this time: this instance still sends the key's reads to the primary, the
-        // others may not (the README states it).
+        // others may not (docs/scaling.md states it).
       }
+    },
+    close() {
+      clearInterval(probe);
     },
   };
 }

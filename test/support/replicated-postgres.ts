@@ -133,6 +133,15 @@ export class ReplicatedPostgres {
     }
   }
 
+  /** Stops the replica alone (fast shutdown), as a replica going down would. */
+  async stopReplica(): Promise<void> {
+    const replica = this.servers[1]!;
+    if (replica.exitCode !== null) return;
+    const exited = new Promise((resolve) => replica.once('exit', resolve));
+    replica.kill('SIGINT');
+    await exited;
+  }
+
   async stop(): Promise<void> {
     await Promise.all(
       this.servers.map(
