@@ -95,10 +95,18 @@ export class ApiKeyCache {
     return this.listening && Date.now() - this.lastHeard < this.options.maxSilenceMs;
   }
 
-  /** The actor of a live key, or null for an unknown, malformed or revoked one. */
-  async actorFor(apiKey: string): Promise<Actor | null> {
+  /**
+   * The actor of a live key, with the key's hash (which names the key everywhere else, so that
+   * it is computed once a request); null for an unknown, malformed or revoked key.
+   */
+  async actorFor(apiKey: string): Promise<{ actor: Actor; keyHash: string } | null> {
     if (!isWellFormedApiKey(apiKey)) return null;
-    const hash = hashApiKey(apiKey);
+    const keyHash = hashApiKey(apiKey);
+    const actor = await this.actorOfHash(keyHash);
+    return actor && { actor, keyHash };
+  }
+
+  private actorOfHash(hash: string): Actor | null | Promise<Actor | null> {
     if (this.isListening) {
       const cached = this.known.get(hash);
       if (cached !== undefined) {

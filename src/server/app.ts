@@ -1,10 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import Fastify, {
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import type { Config } from '../config/config';
 import { ApiKeyCache } from '../organization/api-key-cache';
 import { registerGraphQL } from '../graphql/graphql-route';
@@ -163,7 +158,7 @@ export async function buildApp({
   // client's next read, on whichever instance, sees the write.
   app.addHook('onSend', async (request) => {
     const context = request.ctx;
-    if (context?.keyHash !== undefined && context.actor && isWrite(request)) {
+    if (context?.keyHash !== undefined && context.trace.wrote) {
       await routing.wrote(context.keyHash);
     }
   });
@@ -180,10 +175,4 @@ export async function buildApp({
   registerMetrics(app, db);
 
   return app;
-}
-
-/** Whether a request may have written: a REST call other than a read, or a GraphQL mutation. */
-function isWrite(request: FastifyRequest): boolean {
-  if (request.ctx?.trace.operation?.startsWith('mutation')) return true;
-  return request.url.startsWith('/api/') && request.method !== 'GET' && request.method !== 'HEAD';
 }

@@ -3,7 +3,6 @@ import { UnauthenticatedError } from '../common/errors';
 import { type FeatureServices, servicesFor } from '../features';
 import type { Actor } from '../organization/actor';
 import type { ApiKeyCache } from '../organization/api-key-cache';
-import { hashApiKey } from '../organization/api-key.service';
 import type { ReadRouting } from './read-routing';
 
 /**
@@ -32,6 +31,11 @@ export interface RequestTrace {
   operation?: string;
   /** Whether the GraphQL response carried errors (they still answer 200). */
   failed?: boolean;
+  /**
+   * Whether the request may have written: a REST call other than a read, or a committed GraphQL
+   * mutation. Its key then reads from the primary for a while (see ReadRouting).
+   */
+  wrote?: boolean;
 }
 
 export const API_KEY_HEADER = 'x-api-key';
@@ -47,18 +51,16 @@ export async function createRequestContext(
   apiKeyHeader: string | string[] | undefined,
   { routing, writes }: { routing: ReadRouting; writes: boolean },
 ): Promise<RequestContext> {
-  let actor: Actor | null = null;
-  let keyHash: string | undefined;
+  let key: { actor: Actor; keyHash: string } | null = null;
   if (apiKeyHeader !== undefined) {
     const apiKey = typeof apiKeyHeader === 'string' ? apiKeyHeader.trim() : '';
-    actor = apiKey ? await apiKeys.actorFor(apiKey) : null;
-    if (!actor) throw new UnauthenticatedError('The API key in x-api-key is invalid or revoked');
-    keyHash = hashApiKey(apiKey);
+    key = apiKey ? await apiKeys.actorFor(apiKey) : null;
+    if (!key) throw new UnauthenticatedError('The API key in x-api-key is invalid or revoked');
   }
   // A request that may write works on the primary; reads go where the routing says (a replica,
   // unless this key wrote lately). Transactions (GraphQL mutations) are the primary's.
-  const reads = writes ? db : await routing.readsFor(keyHash);
-  return contextOn(db, reads, actor, keyHash, {});
+  const reads = writes ? db : await routing.readsFor(key?.keyHash);
+  return contextOn(db, reads, key?.actor ?? null, key?.keyHash, { wrote: writes });
 }
 
 function contextOn(
@@ -77,6 +79,8 @@ function contextOn(
       const trx = await primary.transaction();
       try {
         const { value, commit } = await work(contextOn(trx, trx, actor, keyHash, trace));
+        // Noted before the commit: one that fails on the way back may still have committed.
+        if (commit) trace.wrote = true;
         await (commit ? trx.commit() : trx.rollback());
         return value;
       } catch (error) {
