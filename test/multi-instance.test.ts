@@ -22,7 +22,7 @@ class Instance {
   process!: ServiceProcess;
   constructor(
     readonly port: number,
-    private readonly env: Record<string, string>,
+    private readonly env: Record<string, string | undefined>,
   ) {}
 
   get url(): string {
@@ -40,6 +40,9 @@ runs('three instances through PgBouncer, with Redis', () => {
   let bouncer: PgBouncer;
   let redis: RedisServer;
   let instances: Instance[];
+  // Set up as a hurried operator would: LISTEN_DATABASE_URL left out, so that its LISTEN goes
+  // through the transaction pooler with everything else.
+  let careless: Instance;
   let environment: Record<string, string>;
 
   beforeAll(async () => {
@@ -65,10 +68,14 @@ runs('three instances through PgBouncer, with Redis', () => {
     // One after another: three starts at once load a 2-core machine enough to delay the other
     // test files' timers.
     for (const instance of instances) await instance.start();
+    careless = new Instance(await freePort(), { ...environment, LISTEN_DATABASE_URL: undefined });
+    await careless.start();
   }, 240_000);
 
   afterAll(async () => {
-    await Promise.all(instances?.map((instance) => instance.process?.stop()) ?? []);
+    await Promise.all(
+      [...(instances ?? []), careless].map((instance) => instance?.process?.stop()),
+    );
     await redis?.stop();
     await bouncer?.stop();
     await server?.close();
@@ -119,6 +126,35 @@ runs('three instances through PgBouncer, with Redis', () => {
       `revoked key refused by the instances ${refusedAfter.join(', ')} ms after the CLI exited`,
     );
     for (const elapsed of refusedAfter) expect(elapsed).toBeLessThan(1_000);
+  }, 60_000);
+
+  test('with LISTEN_DATABASE_URL left out, the cache stops itself: a revoked key fails at once, and the log says what to set', async () => {
+    const org = await TestOrganization.create(server.db, 'Careless');
+    for (let time = 0; time < 3; time += 1) {
+      expect((await get(careless, '/api/audience?limit=1', org.apiKey)).status).toBe(200);
+    }
+    const revoked = await runCli(['apikey', 'revoke', org.apiKeyId], environment);
+    expect(revoked.code).toBe(0);
+    const exitedAt = Date.now();
+    let status = 200;
+    while (status !== 401 && Date.now() - exitedAt < 2_000) {
+      const response = await get(careless, '/api/audience?limit=1', org.apiKey);
+      await response.text();
+      status = response.status;
+      // Within the rate limit (60 a minute).
+      if (status !== 401) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(401);
+    // One warning, at start, naming the variable.
+    const warnings = careless.process.output
+      .split('\n')
+      .filter((line) => line.includes('LISTEN_DATABASE_URL'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!)).toMatchObject({ level: 40 });
+    // The instances set up right say nothing of the kind.
+    for (const instance of instances) {
+      expect(instance.process.output).not.toContain('LISTEN_DATABASE_URL');
+    }
   }, 60_000);
 
   test('the CLI migrates through PgBouncer too, run after run: the migration lock never outlives it', async () => {

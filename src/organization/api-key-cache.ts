@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Actor } from './actor';
 import { findActorByKeyHash, hashApiKey, isWellFormedApiKey } from './api-key.service';
@@ -7,6 +8,8 @@ import { findActorByKeyHash, hashApiKey, isWellFormedApiKey } from './api-key.se
 export const API_KEY_CHANNEL = 'api_key_changed';
 /** The listening connection's application_name, followed by " (pid N)". */
 export const LISTENER_NAME = 'audience-gateway api key listener';
+/** The heartbeat connection's application_name, followed by " (pid N)". */
+export const HEARTBEAT_NAME = 'audience-gateway api key heartbeat';
 
 export interface ApiKeyCacheOptions {
   /** The most keys remembered, live and unknown each; the least recently used go first. */
@@ -15,12 +18,13 @@ export interface ApiKeyCacheOptions {
   maxConcurrentMisses?: number;
   /** How long to wait before listening again after the listening connection is lost. */
   reconnectDelayMs?: number;
-  /** How often the listening connection is asked whether it is still there. */
+  /** How often a heartbeat notification is sent for the listening connection to hear. */
   heartbeatMs?: number;
   /**
-   * Cached keys are used only while the listening connection has answered within this long: a
-   * connection cut without either side noticing (a silent network drop, a NAT forgetting an idle
-   * connection, a frozen server) would otherwise miss revocations for as long as TCP takes to tell.
+   * Cached keys are used only while a heartbeat sent within this long has been heard back: the
+   * longest a revoked key can still be accepted. A listener that hears nothing (a connection cut
+   * without either side noticing, a frozen server, a LISTEN through a transaction pooler) stops
+   * the cache within this long.
    */
   maxSilenceMs?: number;
   /**
@@ -31,6 +35,12 @@ export interface ApiKeyCacheOptions {
   listenUrl?: string;
   /** Told when listening starts or stops (a lost connection), for the log. */
   onListening?: (listening: boolean, error?: unknown) => void;
+  /**
+   * Told when the listening connection starts or stops hearing its heartbeats: `everHeard` false
+   * means this connection has heard none at all since it connected (its LISTEN is not a session
+   * of its own: a transaction pooler between it and PostgreSQL).
+   */
+  onHearing?: (hearing: boolean, everHeard: boolean) => void;
 }
 
 const DEFAULTS = {
@@ -41,36 +51,68 @@ const DEFAULTS = {
   maxSilenceMs: 1_000,
 };
 
+// A listener that heard its heartbeats and then nothing for this many maxSilenceMs is taken for
+// lost and connected again: a connection cut without a word would otherwise wait for TCP's
+// keep-alive (hours) to end it.
+const SILENCES_BEFORE_RECONNECT = 5;
+
 /**
  * The actors of API keys, resolved once per process instead of once per request, so that a read
  * is one statement. Every process on the database hears of every change to a key (issued,
  * revoked, deleted) through LISTEN on a connection of its own, and forgets that key at once: a
  * revocation, wherever it is made, reaches every process within the notification's round trip.
  *
- * Correctness never rests on the cache: while the listening connection is down (the database
- * restarting, a network cut), nothing is cached and every request looks its key up, as before;
- * once listening again, the cache starts empty. Unknown keys are remembered too (until a key with
- * that hash is issued), and look-ups of uncached keys are few at a time and shared by concurrent
- * requests for the same key, so that a flood of invented keys costs a bounded number of cheap
- * index look-ups and cannot take the pool's connections from other requests.
+ * The cache trusts itself only on proof that the notifications reach it. Every heartbeatMs a
+ * second connection sends a NOTIFY on a channel of this cache's own, and the listener must hear
+ * it back: PostgreSQL delivers notifications in commit order, so hearing a heartbeat means every
+ * key change committed before it was sent has been heard too. Cached keys are used only while a
+ * heartbeat sent within maxSilenceMs has come back. Anything that keeps notifications from
+ * arriving (the connection down or silently cut, a frozen server, a LISTEN through a transaction
+ * pooler, where the session that listens is not the one the client holds) stops the cache within
+ * maxSilenceMs; every request then looks its key up, as if there were no cache.
+ *
+ * The heartbeat is sent from a connection of its own, not the listener's: through a transaction
+ * pooler the listener's own NOTIFY can land on the very server connection its LISTEN ran on and be
+ * heard, although nobody else's would be.
+ *
+ * Unknown keys are remembered too (until a key with that hash is issued), and look-ups of uncached
+ * keys are few at a time and shared by concurrent requests for the same key, so that a flood of
+ * invented keys costs a bounded number of cheap index look-ups and cannot take the pool's
+ * connections from other requests.
  */
 export class ApiKeyCache {
   private readonly known = new Map<string, Actor | null>();
   private readonly inFlight = new Map<string, Promise<Actor | null>>();
   private readonly waiting: (() => void)[] = [];
   private missesRunning = 0;
-  // Bumped whenever a key changes or listening starts or stops: a look-up that began before then
-  // may have read what is no longer true, and is answered but not remembered.
+  // Bumped whenever a key changes or trust starts or stops: a look-up that began before then may
+  // have read what is no longer true, and is answered but not remembered.
   private generation = 0;
+  // This cache's heartbeat channel: another process's (or another cache's) heartbeats prove
+  // nothing about this listener.
+  private readonly heartbeatChannel = `api_key_heartbeat_${randomBytes(8).toString('hex')}`;
   private listener: pg.Client | null = null;
+  private sender: pg.Client | null = null;
   private listening = false;
-  // When the listening connection last answered a heartbeat (or started listening).
-  private lastHeard = 0;
+  // The heartbeats sent and not yet heard back, by number, with when each was sent.
+  private readonly unheard = new Map<number, number>();
+  private beats = 0;
+  private beating = false;
+  // When the latest heartbeat heard back was sent: every key change committed before then is known.
+  private provenAt = 0;
+  // When the current listening connection started, and whether it has heard a heartbeat since.
+  private listeningSince = 0;
+  private everHeard = false;
+  // What onHearing was last told; nothing is said while all is well.
+  private toldHearing = true;
+  private firstHeard: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private readonly options: Required<Omit<ApiKeyCacheOptions, 'onListening' | 'listenUrl'>> &
-    Pick<ApiKeyCacheOptions, 'onListening' | 'listenUrl'>;
+  private readonly options: Required<
+    Omit<ApiKeyCacheOptions, 'onListening' | 'onHearing' | 'listenUrl'>
+  > &
+    Pick<ApiKeyCacheOptions, 'onListening' | 'onHearing' | 'listenUrl'>;
 
   constructor(
     private readonly db: Knex,
@@ -79,9 +121,22 @@ export class ApiKeyCache {
     this.options = { ...DEFAULTS, ...options };
   }
 
-  /** Starts listening; resolves once the first attempt is over, whether it connected or not. */
+  /**
+   * Starts listening; resolves once the first attempt is over, whether it connected or not, and
+   * once its first heartbeat came back or maxSilenceMs passed without it (onHearing is told).
+   */
   async start(): Promise<void> {
     await this.listen();
+    if (!this.listening || this.everHeard) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.options.maxSilenceMs + this.options.heartbeatMs);
+      this.firstHeard = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.firstHeard = undefined;
+    this.checkHearing();
   }
 
   async close(): Promise<void> {
@@ -90,9 +145,9 @@ export class ApiKeyCache {
     this.stopListening();
   }
 
-  /** Whether keys are being cached: the listening connection is up and answered lately. */
+  /** Whether cached keys are used: a heartbeat sent within maxSilenceMs has been heard back. */
   get isListening(): boolean {
-    return this.listening && Date.now() - this.lastHeard < this.options.maxSilenceMs;
+    return this.listening && Date.now() - this.provenAt < this.options.maxSilenceMs;
   }
 
   /**
@@ -162,64 +217,112 @@ export class ApiKeyCache {
 
   private async listen(): Promise<void> {
     if (this.closed) return;
-    // Settings of the pool's own connections (address, credentials, timeouts), on a connection
-    // of its own: LISTEN holds its session for as long as the process runs.
+    const listener = this.connection(LISTENER_NAME);
+    const sender = this.connection(HEARTBEAT_NAME);
+    this.listener = listener;
+    this.sender = sender;
+    listener.on('notification', (message) => {
+      if (message.channel === API_KEY_CHANNEL) this.forget(message.payload);
+      else if (message.channel === this.heartbeatChannel) this.heard(Number(message.payload));
+    });
+    for (const client of [listener, sender]) {
+      client.on('error', (error) => this.lost(client, error));
+      client.on('end', () => this.lost(client));
+    }
+    try {
+      await Promise.all([listener.connect(), sender.connect()]);
+      await listener.query(`listen ${API_KEY_CHANNEL}; listen ${this.heartbeatChannel}`);
+    } catch (error) {
+      this.lost(listener, error);
+      return;
+    }
+    if (this.listener !== listener) return;
+    // Whatever changed while no one listened is unknown: start from nothing.
+    this.forget();
+    this.listening = true;
+    this.provenAt = 0;
+    this.listeningSince = Date.now();
+    this.everHeard = false;
+    this.unheard.clear();
+    this.options.onListening?.(true);
+    this.beat();
+    this.heartbeat = setInterval(() => {
+      this.checkHearing();
+      this.beat();
+    }, this.options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * A connection with the pool's own settings (address, credentials, timeouts), or those of
+   * listenUrl, held for as long as the process runs.
+   */
+  private connection(name: string): pg.Client {
     const settings = this.db.client.connectionSettings as pg.ClientConfig;
-    const client = new pg.Client({
+    return new pg.Client({
       ...(this.options.listenUrl
         ? { connectionString: this.options.listenUrl }
         : // knex keeps the password out of the settings' enumerable properties (out of logs).
           { ...settings, password: settings.password }),
       keepAlive: true,
       // Names the connection in pg_stat_activity, with the process it belongs to.
-      application_name: `${LISTENER_NAME} (pid ${process.pid})`,
+      application_name: `${name} (pid ${process.pid})`,
     });
-    this.listener = client;
-    client.on('notification', (message) => {
-      if (message.channel === API_KEY_CHANNEL) this.forget(message.payload);
-    });
-    client.on('error', (error) => this.lost(client, error));
-    client.on('end', () => this.lost(client));
-    try {
-      await client.connect();
-      await client.query(`listen ${API_KEY_CHANNEL}`);
-    } catch (error) {
-      this.lost(client, error);
-      return;
-    }
-    if (this.listener !== client) return;
-    // Whatever changed while no one listened is unknown: start from nothing.
-    this.forget();
-    this.listening = true;
-    this.lastHeard = Date.now();
-    this.beat(client);
-    this.options.onListening?.(true);
   }
 
-  /** Asks the listening connection, every heartbeatMs, whether it is still there. */
-  private beat(client: pg.Client): void {
-    let waiting = false;
-    this.heartbeat = setInterval(() => {
-      if (waiting) return;
-      waiting = true;
-      client
-        .query('select 1')
-        .then(() => {
-          const now = Date.now();
-          // Silent for too long: notifications may be arriving late. Start from nothing.
-          if (now - this.lastHeard >= this.options.maxSilenceMs) this.forget();
-          this.lastHeard = now;
-        })
-        .catch((error: unknown) => this.lost(client, error))
-        .finally(() => {
-          waiting = false;
-        });
-    }, this.options.heartbeatMs);
-    this.heartbeat.unref();
+  /** Sends the next heartbeat, unless the last one is still on its way to the database. */
+  private beat(): void {
+    const sender = this.sender;
+    if (!sender || this.beating) return;
+    this.beating = true;
+    const number = ++this.beats;
+    const now = Date.now();
+    this.unheard.set(number, now);
+    // Heartbeats too old to prove anything are dropped, so that a deaf listener keeps none.
+    for (const [old, sentAt] of this.unheard) {
+      if (now - sentAt >= this.options.maxSilenceMs) this.unheard.delete(old);
+    }
+    sender
+      .query('select pg_notify($1, $2)', [this.heartbeatChannel, String(number)])
+      .catch((error: unknown) => this.lost(sender, error))
+      .finally(() => {
+        if (this.sender === sender) this.beating = false;
+      });
+  }
+
+  /** A heartbeat came back: every key change committed before it was sent has been heard. */
+  private heard(number: number): void {
+    const sentAt = this.unheard.get(number);
+    if (sentAt === undefined) return;
+    for (const earlier of this.unheard.keys()) if (earlier <= number) this.unheard.delete(earlier);
+    // Coming back after a silence: what was cached before it is not proven, start from nothing.
+    if (!this.isListening) this.forget();
+    this.provenAt = sentAt;
+    this.everHeard = true;
+    this.firstHeard?.();
+    this.checkHearing();
+  }
+
+  /** Tells onHearing when hearing stops or starts again, and gives up on a listener long silent. */
+  private checkHearing(): void {
+    if (!this.listening) return;
+    const now = Date.now();
+    const hearing = this.isListening;
+    // A new connection has until its first heartbeat could have come back.
+    const firstWait = this.options.maxSilenceMs + this.options.heartbeatMs;
+    if (!hearing && !this.everHeard && now - this.listeningSince < firstWait) return;
+    if (hearing !== this.toldHearing) {
+      this.toldHearing = hearing;
+      this.options.onHearing?.(hearing, this.everHeard);
+    }
+    const silence = now - this.provenAt;
+    if (this.everHeard && silence > SILENCES_BEFORE_RECONNECT * this.options.maxSilenceMs) {
+      this.lost(this.listener!, new Error(`no heartbeat heard back for ${silence} ms`));
+    }
   }
 
   private lost(client: pg.Client, error?: unknown): void {
-    if (this.listener !== client) return;
+    if (this.listener !== client && this.sender !== client) return;
     const wasListening = this.listening;
     this.stopListening();
     if (wasListening || error) this.options.onListening?.(false, error);
@@ -232,10 +335,13 @@ export class ApiKeyCache {
     this.listening = false;
     clearInterval(this.heartbeat);
     this.forget();
-    const client = this.listener;
+    for (const client of [this.listener, this.sender]) {
+      client?.removeAllListeners('end');
+      client?.on('error', () => undefined);
+      void client?.end().catch(() => undefined);
+    }
     this.listener = null;
-    client?.removeAllListeners('end');
-    client?.on('error', () => undefined);
-    void client?.end().catch(() => undefined);
+    this.sender = null;
+    this.beating = false;
   }
 }

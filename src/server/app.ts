@@ -121,6 +121,18 @@ export async function buildApp({
     onListening: (listening, error) => {
       if (!listening) warnNotListening(app.log, { err: error });
     },
+    onHearing: (hearing, everHeard) => {
+      if (hearing) app.log.info('API keys cached again: their changes are heard');
+      else if (everHeard) {
+        app.log.warn('API keys not cached: their listener stopped hearing its heartbeats');
+      } else {
+        app.log.warn(
+          'API keys not cached: the listening connection hears no notifications, as happens ' +
+            'through a transaction pooler (PgBouncer). Set LISTEN_DATABASE_URL to a direct ' +
+            'connection to the primary; until then every request looks its key up.',
+        );
+      }
+    },
   });
   await apiKeys.start();
   app.addHook('onClose', () => apiKeys.close());
