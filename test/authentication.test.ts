@@ -31,10 +31,40 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-test.each(OPERATIONS)('%s without a key is UNAUTHENTICATED', async (_name, query) => {
-  const error = onlyError(await server.graphql(query));
-  expect(error.extensions.code).toBe('UNAUTHENTICATED');
-  expect(error.message).toMatch(/x-api-key/);
+test.each(OPERATIONS)(
+  '%s without a key is refused with 401 UNAUTHENTICATED, as a bad key is',
+  async (_name, query) => {
+    const result = await server.graphql(query);
+    expect(result.status).toBe(401);
+    expect(result.data).toBeUndefined();
+    const error = onlyError(result);
+    expect(error.extensions.code).toBe('UNAUTHENTICATED');
+    expect(error.message).toMatch(/x-api-key/);
+  },
+);
+
+test('without a key, a scoped field behind a fragment is refused too; REST says 401 likewise', async () => {
+  const hidden = await server.graphql(
+    'query { ...Open ... on Query { __typename } } fragment Open on Query { __typename audiences { meta { total } } }',
+  );
+  expect(hidden.status).toBe(401);
+  expect(onlyError(hidden).extensions.code).toBe('UNAUTHENTICATED');
+  const rest = await fetch(`${server.url}/api/audience`);
+  expect(rest.status).toBe(401);
+  expect(await rest.json()).toMatchObject({
+    statusCode: 401,
+    message: expect.stringMatching(/x-api-key/),
+  });
+});
+
+test('without a key, introspection and the subgraph schema answer (a router composes before any client calls)', async () => {
+  const result = await server.graphql(
+    '{ __typename _service { sdl } __type(name: "Audience") { name } }',
+  );
+  expect(result.status).toBe(200);
+  expect(result.errors).toBeUndefined();
+  expect(result.data).toMatchObject({ __typename: 'Query', __type: { name: 'Audience' } });
+  expect(result.data!._service.sdl).toContain('@key(fields: "id")');
 });
 
 test.each([
@@ -94,7 +124,30 @@ test('past its limit a key gets 429 with retry-after on both doors; other keys g
     });
     expect(graphql.status).toBe(429);
     expect(Number(graphql.headers.get('retry-after'))).toBeGreaterThan(0);
-    await graphql.arrayBuffer();
+    expect(graphql.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await graphql.json()).toEqual({
+      errors: [
+        { message: expect.stringMatching(/rate limit/i), extensions: { code: 'RATE_LIMITED' } },
+      ],
+    });
+    // In the media type the client asked for, as Apollo answers everything else.
+    const negotiated = await fetch(`${limited.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        'x-api-key': org.apiKey,
+      },
+      body: JSON.stringify({ query: '{ audiences { meta { total } } }' }),
+    });
+    expect(negotiated.status).toBe(429);
+    expect(negotiated.headers.get('content-type')).toBe(
+      'application/graphql-response+json; charset=utf-8',
+    );
+    const negotiatedBody = (await negotiated.json()) as {
+      errors: { extensions: { code: string } }[];
+    };
+    expect(negotiatedBody.errors[0]!.extensions.code).toBe('RATE_LIMITED');
     const restCall = await fetch(`${limited.url}/api/audience`, {
       headers: { 'x-api-key': org.apiKey },
     });

@@ -165,16 +165,21 @@ describe('operation limits', () => {
     expect(cheap.errors).toBeUndefined();
   });
 
-  test('Apollo’s CSRF prevention is on: a simple GET (a form or an <img> could send one) is refused', async () => {
+  test('Apollo’s CSRF prevention is on: a simple GET (a form or an <img> could send one) is refused, one with the key header (preflighted by any browser) is not', async () => {
     const org = await TestOrganization.create(server.db);
     const url = `${server.url}/graphql?query=${encodeURIComponent('{ audiences { meta { total } } }')}`;
-    const simple = await fetch(url, { headers: { 'x-api-key': org.apiKey } });
+    const simple = await fetch(url);
     expect(simple.status).toBe(400);
     expect(await simple.text()).toMatch(/CSRF/);
-    const preflighted = await fetch(url, {
-      headers: { 'x-api-key': org.apiKey, 'apollo-require-preflight': 'true' },
-    });
-    expect(preflighted.status).toBe(200);
+    const withKey: Record<string, string>[] = [
+      { 'x-api-key': org.apiKey },
+      { 'x-api-key': org.apiKey, 'apollo-require-preflight': 'true' },
+    ];
+    for (const headers of withKey) {
+      const preflighted = await fetch(url, { headers });
+      expect(preflighted.status).toBe(200);
+      expect(await preflighted.json()).toEqual({ data: { audiences: { meta: { total: 0 } } } });
+    }
   });
 
   test('a body the JSON parser refuses is answered in GraphQL’s shape, with a code', async () => {

@@ -195,6 +195,8 @@ test('a failure reading a mutation’s answer after its write undoes the write',
     await elsewhere.query('rollback');
     expect(result.data ?? null).toBeNull();
     expect(onlyError(result).extensions.code).toBe('SERVICE_UNAVAILABLE');
+    // No data at all: the status says so too, for gateways and clients that retry on it.
+    expect(result.status).toBe(503);
     const row = await slow.db('audience').where({ id: audience.id }).first();
     expect(row.name).toBe('Before the lock');
   } finally {

@@ -3,7 +3,12 @@
  * `extensions.code` and the REST door to an HTTP status, each in one place.
  */
 export type ErrorCode =
-  'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'NOT_FOUND' | 'CONFLICT' | 'SERVICE_UNAVAILABLE';
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'SERVICE_UNAVAILABLE';
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
@@ -79,5 +84,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  // Said by the rate limit in front of both doors (server/rate-limit.ts), never by a service.
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
 };

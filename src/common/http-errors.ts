@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { toAppError } from './database-errors';
-import { HTTP_STATUS, ValidationError } from './errors';
+import { type ErrorCode, HTTP_STATUS, ValidationError } from './errors';
 
 /** What an error means over HTTP, whichever door answers it: its status and what to say. */
 export interface HttpError {
@@ -38,4 +38,11 @@ export function httpErrorOf(error: unknown): HttpError {
     return { statusCode: status === 415 ? 400 : status, messages: [message] };
   }
   return { statusCode: 500, messages: ['Internal server error'] };
+}
+
+/** The error code of an HTTP status that has one of its own (429 RATE_LIMITED, 503, …). */
+export function errorCodeOfStatus(statusCode: number): ErrorCode | undefined {
+  return (Object.keys(HTTP_STATUS) as ErrorCode[]).find(
+    (code) => HTTP_STATUS[code] === statusCode && code !== 'BAD_USER_INPUT',
+  );
 }

@@ -9,7 +9,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { toAppError } from '../common/database-errors';
-import { httpErrorOf } from '../common/http-errors';
+import { errorCodeOfStatus, httpErrorOf } from '../common/http-errors';
 import { wantsPlayground } from '../common/page-request';
 import type { ApiKeyCache } from '../organization/api-key-cache';
 import type { ReadRouting } from '../server/read-routing';
@@ -21,11 +21,14 @@ import {
 import { compiledExecution } from './compiled-execution';
 import { createErrorFormatter, toGraphQLError } from './format-error';
 import { playgroundPage, type PlaygroundOptions, registerPlaygroundAssets } from './playground';
+import { keyRequiredPlugin } from './key-required';
 import { nestedArgumentsPlugin } from './nested-arguments';
 import { oneMutationFieldRule } from './one-mutation';
 import { operationCostPlugin } from './operation-cost';
 import { operationLabelPlugin } from './operation-label';
+import { responseMediaType } from './response-media-type';
 import { buildGraphQLSchema } from './schema';
+import { unavailableStatusPlugin } from './unavailable-status';
 
 /**
  * Bounds on one operation, checked before it runs; a request past one fails validation with a
@@ -68,6 +71,11 @@ export async function registerGraphQL(
     validationRules: [...armor.validationRules, oneMutationFieldRule],
     parseOptions: { maxTokens: MAX_TOKENS },
     allowBatchedHttpRequests: false,
+    // A request that carries the key header is preflighted by any browser, as Apollo's own
+    // headers are: urql and others send queries as GET with no other sign.
+    csrfPrevention: {
+      requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', API_KEY_HEADER],
+    },
     formatError,
     includeStacktraceInErrorResponses: false,
     // Compact JSON: Apollo pretty-prints by default, which costs time and bytes on every response.
@@ -75,9 +83,11 @@ export async function registerGraphQL(
     introspection: options.introspection,
     plugins: [
       ...armor.plugins,
+      keyRequiredPlugin(),
       operationCostPlugin(),
       nestedArgumentsPlugin(formatError),
       operationLabelPlugin(),
+      unavailableStatusPlugin(),
       fastifyApolloDrainPlugin(app),
       // Apollo's own landing page loads from a CDN; ours is served from here, or not at all.
       ApolloServerPluginLandingPageDisabled(),
@@ -119,10 +129,12 @@ export async function registerGraphQL(
       const { statusCode, messages } = httpErrorOf(error);
       if (statusCode === 500) request.log.error({ err: error }, 'unexpected error');
       const code =
-        toAppError(error)?.code ?? (statusCode === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+        toAppError(error)?.code ??
+        errorCodeOfStatus(statusCode) ??
+        (statusCode === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
       void reply
         .status(statusCode)
-        .type('application/json; charset=utf-8')
+        .type(responseMediaType(request.headers.accept))
         .send(
           JSON.stringify({
             errors: [{ message: messages.join('; '), extensions: { code } }],

@@ -1,11 +1,5 @@
-import {
-  type ASTVisitor,
-  type FragmentDefinitionNode,
-  GraphQLError,
-  Kind,
-  type SelectionSetNode,
-  type ValidationContext,
-} from 'graphql';
+import { type ASTVisitor, GraphQLError, type ValidationContext } from 'graphql';
+import { rootFields } from './root-fields';
 
 /**
  * One change per mutation operation. Root mutation fields run one after another, and each answers
@@ -17,7 +11,9 @@ export function oneMutationFieldRule(context: ValidationContext): ASTVisitor {
   return {
     OperationDefinition(operation) {
       if (operation.operation !== 'mutation') return;
-      const fields = rootFields(operation.selectionSet, context, new Set());
+      const fields = rootFields(operation.selectionSet, (name) => context.getFragment(name))
+        .filter((field) => field.name.value !== '__typename')
+        .map((field) => field.alias?.value ?? field.name.value);
       if (fields.length > 1) {
         context.reportError(
           new GraphQLError(
@@ -29,27 +25,4 @@ export function oneMutationFieldRule(context: ValidationContext): ASTVisitor {
       }
     },
   };
-}
-
-function rootFields(
-  selectionSet: SelectionSetNode,
-  context: ValidationContext,
-  spread: Set<string>,
-): string[] {
-  return selectionSet.selections.flatMap((selection) => {
-    if (selection.kind === Kind.FIELD) {
-      return selection.name.value === '__typename'
-        ? []
-        : [selection.alias?.value ?? selection.name.value];
-    }
-    if (selection.kind === Kind.INLINE_FRAGMENT) {
-      return rootFields(selection.selectionSet, context, spread);
-    }
-    if (spread.has(selection.name.value)) return [];
-    spread.add(selection.name.value);
-    const fragment: FragmentDefinitionNode | null | undefined = context.getFragment(
-      selection.name.value,
-    );
-    return fragment ? rootFields(fragment.selectionSet, context, spread) : [];
-  });
 }

@@ -6,9 +6,13 @@ export interface Actor {
   userId: string;
 }
 
+/** The error every scoped operation gives without an API key. */
+export function missingKeyError(): UnauthenticatedError {
+  return new UnauthenticatedError('An API key is required: send it in the x-api-key header');
+}
+
 /** The actor of a request, or the error every scoped operation gives without one. */
 export function requireActor(actor: Actor | null): Actor {
-  if (!actor)
-    throw new UnauthenticatedError('An API key is required: send it in the x-api-key header');
+  if (!actor) throw missingKeyError();
   return actor;
 }
