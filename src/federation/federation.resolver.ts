@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Ctx, Info, Query, Resolver } from 'type-graphql';
-import { type EntityServices, resolveEntities } from './entities';
+import { ENTITIES_PER_STATEMENT, type EntityServices, resolveEntities } from './entities';
 import { AnyScalar, EntityUnion, SubgraphService } from './federation.types';
 import { subgraphSdlOf } from './subgraph-sdl';
 
@@ -18,12 +18,12 @@ export class FederationResolver {
   @Query(() => [EntityUnion], {
     name: '_entities',
     nullable: 'items',
-    description:
-      "The entities of these representations, in their order: null for one that is unknown or another organization's. One statement per type (Apollo Federation).",
+    description: `The entities of these representations, in their order: null for one that is unknown or another organization's. Each distinct entity is read once, one statement per type and per ${ENTITIES_PER_STATEMENT} distinct ids (Apollo Federation).`,
   })
   entities(
     @Arg('representations', () => [AnyScalar], {
-      description: 'Up to 1000 `{ __typename, id }` objects of the types of _Entity.',
+      description:
+        '`{ __typename, id }` objects of the types of _Entity, repeats included; as many as the operation cost allows, which counts the selection once per distinct entity.',
     })
     representations: unknown[],
     @Ctx() context: EntityServices,

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import { type ComplexityEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { MAX_PAGE_SIZE } from '../common/pagination';
 import { PerOperation } from './per-operation';
-import { MAX_REPRESENTATIONS } from '../federation/entities';
+import { distinctEntities } from '../federation/entities';
 
 /**
  * The most one operation may cost. A field costs 1 plus what it selects, and a list field's
@@ -20,10 +20,11 @@ const TOO_MANY_FIELDS = 'Query exceeds the maximum allowed number of nodes.';
 
 // Multiplies a list field's selection by its page size. Sizes past the schema's bound are
 // counted at the bound: validation refuses them anyway, with a clearer message than a cost.
-// A federation router's `_entities` is a list of its representations: counted once per entity.
+// A federation router's `_entities` is a list of its representations: counted once per distinct
+// entity, as each is read once (routers repeat an entity once per place it appears).
 const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   if (Array.isArray(args.representations)) {
-    return 1 + Math.min(args.representations.length, MAX_REPRESENTATIONS) * childComplexity;
+    return 1 + distinctEntities(args.representations) * childComplexity;
   }
   const size: unknown = args.limit ?? args.first;
   if (typeof size !== 'number') return undefined;
