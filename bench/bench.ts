@@ -145,12 +145,10 @@ async function main(): Promise<void> {
            order by c.created_at desc, c.id desc offset ? limit 1`,
           [big.audience_id, deepPage * 20],
         );
-        const cursor = encodeCursor({
-          sortBy: 'createdAt',
-          sortOrder: 'desc',
-          value: deep.rows[0]!.created_at,
-          id: deep.rows[0]!.id,
-        });
+        const cursor = encodeCursor(
+          { sortBy: 'createdAt', sortOrder: 'desc', search: undefined },
+          { value: deep.rows[0]!.created_at, id: deep.rows[0]!.id },
+        );
         const connection = (after: string) =>
           `{ audience(id: "${big.audience_id}") { contactsConnection(first: 20${after}) { edges { node { id firstName lastName } } pageInfo { hasNextPage endCursor } totalCount } } }`;
         const size = big.members.toLocaleString('en');

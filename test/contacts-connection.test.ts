@@ -1,9 +1,9 @@
 import { TestOrganization } from './support/fixtures';
 import { onlyError, TestServer } from './support/test-server';
 
-const CONNECTION = `query($id: ID!, $first: Int, $after: String, $sortBy: ContactSortField, $sortOrder: SortOrder) {
+const CONNECTION = `query($id: ID!, $first: Int, $after: String, $sortBy: ContactSortField, $sortOrder: SortOrder, $search: String) {
   audience(id: $id) {
-    contactsConnection(first: $first, after: $after, sortBy: $sortBy, sortOrder: $sortOrder) {
+    contactsConnection(first: $first, after: $after, sortBy: $sortBy, sortOrder: $sortOrder, search: $search) {
       edges { cursor node { id firstName lastName primaryPhone createdAt } }
       pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       totalCount
@@ -78,15 +78,55 @@ test('an empty audience has no edges and no cursors', async () => {
   });
 });
 
+test('first: 0 answers no edges, with totalCount and pageInfo (Relay takes 0)', async () => {
+  expect(await connection({ first: 0 })).toEqual({
+    edges: [],
+    pageInfo: { hasNextPage: true, hasPreviousPage: false, startCursor: null, endCursor: null },
+    totalCount: 23,
+  });
+  const { endCursor } = (await connection({ first: 22 })).pageInfo;
+  expect(await connection({ first: 0, after: endCursor })).toEqual({
+    edges: [],
+    pageInfo: { hasNextPage: true, hasPreviousPage: true, startCursor: null, endCursor: null },
+    totalCount: 23,
+  });
+});
+
+test('a cursor goes with its search: the same search in another case or with spaces is the same one', async () => {
+  const first = await connection({ first: 2, search: 'adam' });
+  expect(first.totalCount).toBeGreaterThan(2);
+  const next = await connection({ first: 2, search: ' ADAM', after: first.pageInfo.endCursor });
+  expect(next.pageInfo.hasPreviousPage).toBe(true);
+  expect(next.edges.map((edge: any) => edge.node.firstName.toLowerCase())).toEqual([
+    'adam',
+    'adam',
+  ]);
+});
+
+test('a cursor given out before cursors carried their search is still taken', async () => {
+  const first = await connection({ first: 3 });
+  const parts = JSON.parse(Buffer.from(first.pageInfo.endCursor, 'base64url').toString('utf8'));
+  expect(parts).toHaveLength(5);
+  const legacy = Buffer.from(JSON.stringify(parts.slice(0, 4))).toString('base64url');
+  const next = await connection({ first: 3, after: legacy });
+  const expected = await connection({ first: 3, after: first.pageInfo.endCursor });
+  expect(next.edges.map((edge: any) => edge.node.id)).toEqual(
+    expected.edges.map((edge: any) => edge.node.id),
+  );
+});
+
 test.each([
-  ['first 0', { first: 0 }, 'first'],
+  ['first -1', { first: -1 }, 'first'],
   ['first 101', { first: 101 }, 'first'],
   ['a cursor that is not one', { after: 'bm90IGEgY3Vyc29y' }, 'after'],
-  ['a cursor of another sort', { sortBy: 'firstName', afterOf: 'createdAt' }, 'after'],
+  ['a cursor of another sort', { sortBy: 'firstName', afterOf: { sortBy: 'createdAt' } }, 'after'],
+  ['a cursor of another search', { search: 'zoe', afterOf: { search: 'adam' } }, 'after'],
+  ['a cursor of a search, without it', { afterOf: { search: 'adam' } }, 'after'],
+  ['a cursor of no search, with one', { search: 'adam', afterOf: {} }, 'after'],
 ])('%s is BAD_USER_INPUT naming %s', async (_label, variables, field) => {
   const { afterOf, ...rest } = variables as Record<string, unknown>;
   const after = afterOf
-    ? (await connection({ first: 1, sortBy: afterOf })).pageInfo.endCursor
+    ? (await connection({ first: 1, ...(afterOf as object) })).pageInfo.endCursor
     : rest.after;
   const result = await server.graphql(CONNECTION, { id: audienceId, ...rest, after }, org.apiKey);
   expect(onlyError(result).extensions).toMatchObject({

@@ -1,27 +1,45 @@
 import { isUUID } from 'class-validator';
+import { createHash } from 'node:crypto';
 import { ValidationError } from './errors';
 
-/** Where a keyset page starts: the sort it belongs to, and the last row's sort value and id. */
-export interface CursorPosition {
+/** What a cursor belongs to: the sort and the search of the list it was given out for. */
+export interface CursorScope {
   sortBy: string;
   sortOrder: string;
+  search: string | null | undefined;
+}
+
+/** Where a keyset page starts: the last row's sort value and id. */
+export interface CursorPosition {
   value: string;
   id: string;
 }
 
-/** Opaque to clients: base64url of the position, so that they pass it back and never build one. */
-export function encodeCursor(position: CursorPosition): string {
+/**
+ * The search a cursor was made for, in a few bytes: searches are case-insensitive and trimmed, so
+ * "John " and "john" are one search; no search at all is the empty tag.
+ */
+function searchTag(search: string | null | undefined): string {
+  const term = search?.trim().toLowerCase();
+  if (!term) return '';
+  return createHash('sha256').update(term).digest('base64url').slice(0, 11);
+}
+
+/** Opaque to clients: base64url of the scope and position, so that they pass it back and never build one. */
+export function encodeCursor(scope: CursorScope, position: CursorPosition): string {
   return Buffer.from(
-    JSON.stringify([position.sortBy, position.sortOrder, position.value, position.id]),
+    JSON.stringify([
+      scope.sortBy,
+      scope.sortOrder,
+      position.value,
+      position.id,
+      searchTag(scope.search),
+    ]),
   ).toString('base64url');
 }
 
-/** Reads a cursor back; refuses one that is malformed or was made for another sort. */
-export function decodeCursor(
-  field: string,
-  cursor: string,
-  expected: { sortBy: string; sortOrder: string },
-): CursorPosition {
+/** Reads a cursor back; refuses one that is malformed or was made for another sort or search. */
+export function decodeCursor(field: string, cursor: string, expected: CursorScope): CursorPosition {
   let parts: unknown;
   try {
     parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -30,18 +48,25 @@ export function decodeCursor(
   }
   if (
     !Array.isArray(parts) ||
-    parts.length !== 4 ||
+    // Four parts: a cursor given out before cursors carried their search, still taken.
+    (parts.length !== 5 && parts.length !== 4) ||
     !parts.every((part) => typeof part === 'string' && !part.includes('\0')) ||
     !isUUID(parts[3], 'loose')
   ) {
     throw ValidationError.of(field, `${field} is not a cursor this API gave out`);
   }
-  const [sortBy, sortOrder, value, id] = parts as string[];
+  const [sortBy, sortOrder, value, id, tag] = parts as string[];
   if (sortBy !== expected.sortBy || sortOrder !== expected.sortOrder) {
     throw ValidationError.of(
       field,
       `${field} belongs to another sort (${sortBy} ${sortOrder}); ask again without it`,
     );
   }
-  return { sortBy: sortBy!, sortOrder: sortOrder!, value: value!, id: id! };
+  if (tag !== undefined && tag !== searchTag(expected.search)) {
+    throw ValidationError.of(
+      field,
+      `${field} belongs to another search; pass the search it was given with, or ask again without it`,
+    );
+  }
+  return { value: value!, id: id! };
 }

@@ -45,10 +45,10 @@ export class ContactsArgs extends PageArgs {
 export class ContactsConnectionArgs {
   @Field(() => Int, {
     defaultValue: DEFAULT_PAGE_SIZE,
-    description: `How many contacts, 1 to ${MAX_PAGE_SIZE}.`,
+    description: `How many contacts, 0 to ${MAX_PAGE_SIZE}; 0 answers no edges, with totalCount and pageInfo.`,
   })
   @IsInt()
-  @Min(1)
+  @Min(0)
   @Max(MAX_PAGE_SIZE)
   first: number = DEFAULT_PAGE_SIZE;
 
@@ -64,7 +64,7 @@ export class ContactsConnectionArgs {
   @Field(() => String, {
     nullable: true,
     description:
-      'Case-insensitive substring of firstName, lastName or primaryPhone, up to 256 characters, without the NUL character (U+0000); totalCount counts the matches. Null, empty or left out: every member. A cursor belongs to its search: pass the same one with `after`.',
+      'Case-insensitive substring of firstName, lastName or primaryPhone, up to 256 characters, without the NUL character (U+0000); totalCount counts the matches. Null, empty or left out: every member. A cursor belongs to its search and sort: `after` with another one is refused (BAD_USER_INPUT).',
   })
   @SearchRules()
   search?: string | null;

@@ -138,7 +138,8 @@ function loadConnections(db: Knex) {
       groupBy(keys, connectionKey).map(async (group) => {
         const { args } = group[0]!;
         const sort = { sortBy: args.sortBy, sortOrder: args.sortOrder };
-        const after = args.after ? decodeCursor('after', args.after, sort) : undefined;
+        const scope = { ...sort, search: args.search };
+        const after = args.after ? decodeCursor('after', args.after, scope) : undefined;
         const { totals, members } = await readMembers(
           db,
           group.map((key) => key.audience),
@@ -149,7 +150,7 @@ function loadConnections(db: Knex) {
           const rows = members.get(key.audience.id) ?? [];
           const edges = rows.slice(0, args.first).map((node) => ({
             node,
-            cursor: encodeCursor({ ...sort, value: sortValueOf(node, args.sortBy), id: node.id }),
+            cursor: encodeCursor(scope, { value: sortValueOf(node, args.sortBy), id: node.id }),
           }));
           results.set(key, {
             edges,

@@ -112,7 +112,11 @@ export function validContactsArgs(args: unknown): Promise<ContactsArgs> {
 export async function validContactsConnectionArgs(args: unknown): Promise<ContactsConnectionArgs> {
   const valid = await validateInput(ContactsConnectionArgs, args);
   if (valid.after) {
-    decodeCursor('after', valid.after, { sortBy: valid.sortBy, sortOrder: valid.sortOrder });
+    decodeCursor('after', valid.after, {
+      sortBy: valid.sortBy,
+      sortOrder: valid.sortOrder,
+      search: valid.search,
+    });
   }
   return valid;
 }
