@@ -14,11 +14,13 @@ const FEATURES = [
   '**/contact/**',
   '**/membership/**',
   '**/federation/**',
+  '**/node/**',
   '**/organization/**',
   '**/audience',
   '**/contact',
   '**/membership',
   '**/federation',
+  '**/node',
   '**/organization',
 ];
 
@@ -63,6 +65,7 @@ export default tseslint.config(
       'src/contact/**',
       'src/membership/**',
       'src/federation/**',
+      'src/node/**',
       'src/organization/**',
     ],
     rules: {

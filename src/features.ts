@@ -6,6 +6,7 @@ import { audienceFeature } from './audience';
 import { contactFeature } from './contact';
 import { federationFeature } from './federation';
 import { membershipFeature } from './membership';
+import { nodeFeature } from './node';
 import { organizationFeature } from './organization';
 import type { Actor } from './organization/actor';
 
@@ -19,6 +20,7 @@ export const FEATURES = [
   contactFeature,
   audienceFeature,
   membershipFeature,
+  nodeFeature,
   federationFeature,
 ] as const;
 

@@ -1,6 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, type OperationDefinitionNode } from 'graphql';
+import {
+  buildSchema,
+  getNamedType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  parse,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
 import { TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
 
@@ -42,6 +54,34 @@ test('the examples cover every query and mutation', async () => {
   // `_service` and `_entities` are a federation router's, not a client's (test/federation.test.ts).
   const forClients = all.filter((name) => !name.startsWith('query._'));
   expect(forClients.filter((name) => !used.has(name))).toEqual([]);
+});
+
+test('every object with an id selects it, so that client caches (Apollo, urql, Relay) normalize it', () => {
+  const schema = buildSchema(readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
+  // An id selected in the field's own selection or in an inline fragment of it counts.
+  const selectsId = (selectionSet: SelectionSetNode): boolean =>
+    selectionSet.selections.some((selection) =>
+      selection.kind === Kind.FIELD
+        ? selection.name.value === 'id' && !selection.alias
+        : selection.kind === Kind.INLINE_FRAGMENT && selectsId(selection.selectionSet),
+    );
+  const missing: string[] = [];
+  for (const { file, source } of examples) {
+    const typeInfo = new TypeInfo(schema);
+    visit(
+      parse(source),
+      visitWithTypeInfo(typeInfo, {
+        Field(field) {
+          const type = getNamedType(typeInfo.getType());
+          if (!field.selectionSet || !(isObjectType(type) || isInterfaceType(type))) return;
+          if ('id' in type.getFields() && !selectsId(field.selectionSet)) {
+            missing.push(`${file}: ${field.name.value} (${type.name})`);
+          }
+        },
+      }),
+    );
+  }
+  expect(missing).toEqual([]);
 });
 
 test.each(examples.map((example) => [example.file, example] as const))(

@@ -31,8 +31,8 @@ test('_service.sdl is the committed schema.subgraph.graphql: the client schema w
   const result = await server.graphql('{ _service { sdl } }');
   expect(result.errors).toBeUndefined();
   expect(result.data!._service.sdl).toBe(committed);
-  expect(committed).toContain('type Audience @key(fields: "id")');
-  expect(committed).toContain('type Contact @key(fields: "id")');
+  expect(committed).toContain('type Audience implements Node @key(fields: "id")');
+  expect(committed).toContain('type Contact implements Node @key(fields: "id")');
   expect(committed).not.toContain('_entities');
   // The client schema stays free of federation's fields.
   const client = await readFile(path.join(__dirname, '..', 'schema.graphql'), 'utf8');

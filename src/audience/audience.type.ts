@@ -1,9 +1,11 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { Node } from '../common/node.type';
 import { PageType } from '../common/page.type';
 
 @ObjectType({
   simpleResolvers: true,
+  implements: Node,
   description: 'A named group of an organization’s contacts, the target of a campaign.',
 })
 // A federation entity: another subgraph refers to it by id (see src/federation).

@@ -1,9 +1,14 @@
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { PageInfo } from '../common/connection.type';
+import { Node } from '../common/node.type';
 import { PageType } from '../common/page.type';
 
-@ObjectType({ simpleResolvers: true, description: 'A person an organization can message.' })
+@ObjectType({
+  simpleResolvers: true,
+  implements: Node,
+  description: 'A person an organization can message.',
+})
 // A federation entity: another subgraph refers to it by id (see src/federation).
 @Directive('@key(fields: "id")')
 export class Contact {

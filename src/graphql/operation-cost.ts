@@ -26,6 +26,8 @@ const pageSizeEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
   if (Array.isArray(args.representations)) {
     return 1 + distinctEntities(args.representations) * childComplexity;
   }
+  // `nodes(ids)` likewise, once per id.
+  if (Array.isArray(args.ids)) return 1 + args.ids.length * childComplexity;
   const size: unknown = args.limit ?? args.first;
   if (typeof size !== 'number') return undefined;
   return 1 + Math.min(Math.max(size, 1), MAX_PAGE_SIZE) * childComplexity;
