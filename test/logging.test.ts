@@ -53,6 +53,17 @@ test('each request is one JSON line with method, path, status, time and organiza
   expect(everything).not.toContain('private-search-term');
 });
 
+test('a request the router refuses before any route (a malformed URL) is logged like any other', async () => {
+  lines.length = 0;
+  const response = await fetch(`${server.url}/api/audience/%zz`);
+  expect(response.status).toBe(400);
+  expect(await response.json()).toMatchObject({ message: 'the URL is malformed' });
+  const requests = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request');
+  expect(requests).toEqual([
+    expect.objectContaining({ method: 'GET', path: '/api/audience/%zz', status: 400 }),
+  ]);
+});
+
 test('on a terminal the log is lines for a person: time, level, message, fields; an error’s stack below', () => {
   const written: string[] = [];
   const stream = readableLogStream({ write: (text: string) => written.push(text) });

@@ -389,6 +389,22 @@ describe('authentication, not found and other organizations', () => {
     // Without a key, the key is what is refused first.
     expect((await anyMethod('TRACE', '/api/audience', {})).status).toBe(401);
   });
+
+  test('a body method without a Content-Type (QUERY) on a path without it is a 405 too', async () => {
+    for (const path of ['/api/audience', '/graphql']) {
+      const response = await anyMethod('QUERY', path, { 'x-api-key': owner.apiKey });
+      expect([path, response.status]).toEqual([path, 405]);
+      expect(response.allow).toBeDefined();
+    }
+  });
+
+  test('an id of any length is a 400 naming the id, after the key, not a 414', async () => {
+    const long = 'a'.repeat(5_000);
+    for (const path of [`/api/audience/${long}`, `/api/contacts/${long}/audiences`]) {
+      expectError(await call('GET', path, { apiKey: owner.apiKey }), 400, 'id must be a UUID');
+      expect((await call('GET', path, {})).status).toBe(401);
+    }
+  });
 });
 
 /** A request with any method (fetch refuses TRACE), answered as status, Allow and JSON body. */

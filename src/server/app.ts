@@ -1,5 +1,10 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import Fastify, { type FastifyInstance, type FastifyReply, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Config } from '../config/config';
 import { ApiKeyCache } from '../organization/api-key-cache';
 import { registerGraphQL } from '../graphql/graphql-route';
@@ -7,7 +12,7 @@ import type { RequestContext } from './request-context';
 import { API_KEY_HEADER } from './request-context';
 import { trackAllowedMethods } from './rest/allowed-methods';
 import { apiPlugin } from './rest/api-plugin';
-import { notFoundOrNotAllowed } from './rest/not-found';
+import { answerUnroutedAtOnce, notFoundOrNotAllowed } from './rest/not-found';
 import { toFrameworkError, toRestError } from '../common/rest/rest-errors';
 import { registerOpenApi } from './rest/openapi';
 import { registerDraining } from './draining';
@@ -55,6 +60,27 @@ const TIMEOUT_CHECK_INTERVAL_MS = 250;
 // Large enough for 10,000 contact ids or 1,000 contacts in one request, and no more.
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
+// Node's limit on a request's headers, the URL included (--max-http-header-size).
+const MAX_URL_BYTES = 16 * 1024;
+
+/**
+ * The one log line of a request: method, path, status, time, organization and GraphQL operation
+ * (by type and root fields), never the key, the query string or a body.
+ */
+function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info(
+    {
+      method: request.method,
+      path: request.url.split('?')[0],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      organizationId: request.ctx?.actor?.organizationId,
+      operation: request.ctx?.trace.operation,
+    },
+    'request',
+  );
+}
+
 /** The HTTP service: GraphQL at /graphql, the REST paths under /api, over one database handle. */
 export async function buildApp({
   db,
@@ -68,9 +94,18 @@ export async function buildApp({
     // A client that trickles its headers or body (slowloris) holds a socket for at most this long,
     // then gets a 408 and a closed connection. Handlers are bounded by STATEMENT_TIMEOUT_MS.
     requestTimeout: config.requestTimeoutMs,
-    frameworkErrors: (error, _request, reply) => {
+    // What the router refuses before any hook runs (a malformed URL): answered in the one error
+    // shape, and logged as every request is, since onResponse does not run for it.
+    frameworkErrors: (error, request, reply) => {
       const body = toFrameworkError(error);
       void (reply as FastifyReply).status(body.statusCode).send(body);
+      logRequest(request, reply as FastifyReply);
+    },
+    routerOptions: {
+      // An id of any length reaches its route, which says "id must be a UUID" (400) after the key
+      // is checked; find-my-way's default of 100 answered 414 before anything else. Node's 16 KiB
+      // header limit bounds a URL anyway.
+      maxParamLength: MAX_URL_BYTES,
     },
     http: {
       headersTimeout: config.requestTimeoutMs,
@@ -98,21 +133,7 @@ export async function buildApp({
     return reply.status(body.statusCode).send(body);
   });
 
-  // Method, path, status, time, organization and GraphQL operation (by type and root fields): never
-  // the key, the query string or a body.
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split('?')[0],
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        organizationId: request.ctx?.actor?.organizationId,
-        operation: request.ctx?.trace.operation,
-      },
-      'request',
-    );
-  });
+  app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
 
   // Resolved API keys, per process, forgotten when the database announces a change to them.
   const warnNotListening = throttledWarning('API keys not cached: not listening for their changes');
@@ -185,6 +206,8 @@ export async function buildApp({
   await app.register(apiPlugin(db, apiKeys, routing, allowedMethods), { prefix: '/api' });
   registerHealth(app, db, config.responseTimeoutMs);
   registerMetrics(app, db);
+  // Last, so that /api's own hook (after its key check) answers there instead.
+  answerUnroutedAtOnce(app, allowedMethods);
 
   return app;
 }

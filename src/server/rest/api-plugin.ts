@@ -7,7 +7,8 @@ import { requireActor } from '../../organization/actor';
 import type { ApiKeyCache } from '../../organization/api-key-cache';
 import type { ReadRouting } from '../read-routing';
 import { API_KEY_HEADER, createRequestContext } from '../request-context';
-import { notFoundOrNotAllowed } from './not-found';
+import { assertKnownInput } from '../../common/rest/known-input';
+import { answerUnroutedAtOnce, notFoundOrNotAllowed } from './not-found';
 import { contextOf } from './rest-context';
 
 /** The REST door under /api: authentication and body parsing for every path. */
@@ -41,6 +42,10 @@ export function apiPlugin(
       request.ctx = context;
       requireActor(context.actor);
     });
+    // Then a request no route takes, before its body is read.
+    answerUnroutedAtOnce(app, allowed);
+    // Then, body read, anything the path does not take.
+    app.addHook('preValidation', async (request) => assertKnownInput(request));
 
     // Errors are mapped by the app's error handler (app.ts), which this plugin inherits.
 

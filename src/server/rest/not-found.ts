@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * A request no route takes, in the REST error shape: 405 with `Allow` when its path exists with
@@ -25,5 +25,19 @@ export async function notFoundOrNotAllowed(
     statusCode: 404,
     error: 'Not Found',
     message: `${request.method} ${path} is not a path of this API`,
+  });
+}
+
+/**
+ * Answers a request no route takes as soon as it arrives, before its body is read: a method the
+ * framework would otherwise hold to its own body rules (QUERY without a Content-Type, say) gets
+ * its 405 like any other. Registered where its hooks must run first (after the key, under /api).
+ */
+export function answerUnroutedAtOnce(
+  app: FastifyInstance,
+  allowedMethods: (path: string) => string[],
+): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return notFoundOrNotAllowed(request, reply, allowedMethods);
   });
 }
