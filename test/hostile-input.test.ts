@@ -1,5 +1,5 @@
 import Ajv from 'ajv';
-import { isEmail } from 'class-validator';
+import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { TestOrganization } from './support/fixtures';
 import { longOr } from './support/load';
@@ -124,6 +124,9 @@ const hostileQuery = fc
       .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
       .join('&'),
   );
+
+/** The values an arbitrary generates. */
+type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
 // ---- Harness ----------------------------------------------------------------------------------
 
@@ -1097,9 +1100,8 @@ describe('contacts: every path and argument refuses malformed input and changes 
 
   test('the OpenAPI body schemas of POST /api/contacts and PUT /api/contacts/:id say what the service accepts', async () => {
     const document = JSON.parse((await send('GET', '/api/openapi.json')).text) as any;
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    // `format: email` as the service reads it (class-validator's isEmail).
-    ajv.addFormat('email', (value: string) => isEmail(value));
+    // The formats as a client's validator reads them (ajv-formats), not as the service does.
+    const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
     const schemaOf = (path: string, method: string) =>
       ajv.compile(document.paths[path][method].requestBody.content['application/json'].schema);
     const validCreate = schemaOf('/api/contacts', 'post');
@@ -1108,6 +1110,18 @@ describe('contacts: every path and argument refuses malformed input and changes 
     const value = fc.oneof(
       { weight: 4, arbitrary: fc.string({ unit: 'grapheme', maxLength: 120 }) },
       fc.constantFrom('', '   ', 'x\u0000y', 'a@b.co', 'not-mail', '+15550001111', '+0', '😀'),
+      // What an external fuzzer sent, and their neighbours: the published pattern must say it.
+      fc.constantFrom(
+        '0@com',
+        'user@localhost',
+        'user@[127.0.0.1]',
+        'joé@exämple.de',
+        '😀@example.com',
+        'a..b@example.com',
+        'x@x.xn--p1ai',
+        `${'a'.repeat(65)}@example.com`,
+      ),
+      fc.emailAddress(),
       fc.integer().map((n) => `+1${Math.abs(n)}`),
       fc.constant(null),
       fc.integer(),
@@ -1142,7 +1156,28 @@ describe('contacts: every path and argument refuses malformed input and changes 
           }
         }
       }),
-      settings,
+      {
+        ...settings,
+        // Every run tries the e-mail addresses an external fuzzer found the schema and the
+        // service disagreeing on, and their neighbours, in bodies otherwise valid.
+        examples: [
+          '0@com',
+          'user@localhost',
+          'user@[127.0.0.1]',
+          'joé@exämple.de',
+          '😀@example.com',
+          'a..b@example.com',
+          "o'neil+tag@mail.example.co.uk",
+          `${'a'.repeat(65)}@example.com`,
+        ].map((primaryEmail, index): [ValueOf<typeof body>] => [
+          {
+            firstName: 'Ada',
+            lastName: 'Lovelace',
+            primaryPhone: `+4477009${String(index).padStart(5, '0')}`,
+            primaryEmail,
+          },
+        ]),
+      },
     );
   });
 });
