@@ -1,4 +1,8 @@
 import { Client, fetchExchange, gql } from '@urql/core';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
 
@@ -78,5 +82,70 @@ describe('urql', () => {
     );
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/CSRF/);
+  });
+});
+
+describe('a client generated from the OpenAPI document (openapi-typescript and openapi-fetch)', () => {
+  const SOURCES = path.join(__dirname, 'support', 'generated-client');
+  const GENERATED = path.join(__dirname, 'artifacts', 'generated-client');
+
+  beforeAll(async () => {
+    // As a user's build would: the document, the types generated from it, the user's code beside.
+    await rm(GENERATED, { recursive: true, force: true });
+    await mkdir(GENERATED, { recursive: true });
+    const documentFile = path.join(GENERATED, 'openapi.json');
+    await writeFile(documentFile, await (await fetch(`${server.url}/api/openapi.json`)).text());
+    await promisify(execFile)(process.execPath, [
+      path.join(__dirname, '..', 'node_modules', 'openapi-typescript', 'bin', 'cli.js'),
+      documentFile,
+      '--output',
+      path.join(GENERATED, 'api.d.ts'),
+    ]);
+    for (const file of ['every-path.ts', 'misuse.ts', 'tsconfig.json']) {
+      await copyFile(path.join(SOURCES, file), path.join(GENERATED, file));
+    }
+  }, 60_000);
+
+  test('type-checks: every call as the types say, and every misuse refused', async () => {
+    const tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await new Promise<{ code: number; output: string }>((resolve) =>
+      execFile(process.execPath, [tsc, '-p', GENERATED], (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+      ),
+    );
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  }, 60_000);
+
+  test('calls every path and gets what the types promise', async () => {
+    const { callEveryPath } = (await import(path.join(GENERATED, 'every-path.ts'))) as {
+      callEveryPath: (baseUrl: string, apiKey: string) => Promise<string[]>;
+    };
+    const calls = await callEveryPath(server.url, org.apiKey);
+    expect(calls).toEqual([
+      'createAudience 201',
+      'createContact 201',
+      'listAudiences 200',
+      'getAudience 200',
+      'addContactsToAudience 200',
+      'listAudienceContacts 200',
+      'listContacts 200',
+      'getContact 200',
+      'listContactAudiences 200',
+      'updateContact 200',
+      'createContact 409',
+      'updateAudience 200',
+      'removeContactsFromAudience 200',
+      'deleteContact 200',
+      'deleteAudience 200',
+    ]);
+    // Each of the document's operations was called.
+    const document = (await (await fetch(`${server.url}/api/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
+    const operations = Object.values(document.paths).flatMap((methods) =>
+      Object.values(methods).map((operation) => operation.operationId),
+    );
+    expect(new Set(calls.map((call) => call.split(' ')[0]))).toEqual(new Set(operations));
   });
 });

@@ -60,6 +60,8 @@ describe('creating contacts', () => {
       statusCode: 409,
       error: 'Conflict',
       message: `primaryPhone ${taken} is already another contact's in this organization`,
+      // As GraphQL's extensions.takenPhones.
+      takenPhones: [taken],
     });
 
     // In a batch, every taken phone is listed and none of the batch is created.

@@ -22,12 +22,25 @@ function expectError(result: RestResult, statusCode: number, message?: string | 
     413: 'Payload Too Large',
   }[statusCode];
   expect(result.status).toBe(statusCode);
-  expect(result.body).toEqual({
+  // Bad input also lists its fields, as GraphQL's extensions do: the same messages, by field.
+  const {
+    fields,
+    unknownContactIds: _unknown,
+    ...body
+  } = result.body as {
+    fields?: { field: string; messages: string[] }[];
+    unknownContactIds?: string[];
+    message?: string | string[];
+  };
+  expect(body).toEqual({
     statusCode,
     error,
     message:
       message instanceof RegExp ? expect.stringMatching(message) : (message ?? expect.anything()),
   });
+  if (fields !== undefined) {
+    expect(fields.flatMap((field) => field.messages)).toEqual([body.message].flat());
+  }
 }
 
 describe('query strings are parsed strictly', () => {
@@ -256,11 +269,16 @@ describe('bodies', () => {
       400,
       'contacts must be an array',
     );
-    expectError(
-      await call('POST', path, { apiKey: org.apiKey, json: { contacts: [mine!.id, foreign!.id] } }),
-      400,
-      `contacts not found in this organization: ${foreign!.id}`,
-    );
+    const unknown = await call('POST', path, {
+      apiKey: org.apiKey,
+      json: { contacts: [mine!.id, foreign!.id] },
+    });
+    expectError(unknown, 400, `contacts not found in this organization: ${foreign!.id}`);
+    // The ids themselves, as GraphQL's extensions.unknownContactIds gives them.
+    expect(unknown.body.unknownContactIds).toEqual([foreign!.id]);
+    expect(unknown.body.fields).toEqual([
+      { field: 'contacts', messages: [`contacts not found in this organization: ${foreign!.id}`] },
+    ]);
     expect(await server.countRows('audience_contact', { audience_id: audience.id })).toBe(0);
     const ok = await call('POST', path, {
       apiKey: org.apiKey,

@@ -33,12 +33,13 @@ export async function audienceRoutes(
     {
       schema: {
         summary: 'Get all audiences',
+        operationId: 'listAudiences',
         description:
           'Searchable fields: name, description. Sortable fields: name, createdAt, updatedAt. ' +
           QUERY_RULES,
         tags: ['audience'],
         querystring: inputSchema(AudiencesArgs),
-        response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errorResponses(400, 401) },
+        response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errorResponses() },
       },
     },
     (request) => audiencesOf(request).list(parseQuery(AudiencesArgs, request.query)),
@@ -49,9 +50,12 @@ export async function audienceRoutes(
     {
       schema: {
         summary: 'Get audience by ID',
+        operationId: 'getAudience',
+        description:
+          "A live audience of your organization; 404 when it is unknown, deleted or another organization's.",
         tags: ['audience'],
         params: ID_PARAMS,
-        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404) },
+        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(404) },
       },
     },
     (request) => audiencesOf(request).get(request.params.id),
@@ -62,9 +66,11 @@ export async function audienceRoutes(
     {
       schema: {
         summary: 'Create a new audience',
+        operationId: 'createAudience',
+        description: 'Answers 201 with the audience as created.',
         tags: ['audience'],
         body: inputSchema(CreateAudienceInput),
-        response: { 201: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 413) },
+        response: { 201: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(413) },
       },
     },
     async (request, reply) => {
@@ -81,11 +87,12 @@ export async function audienceRoutes(
     {
       schema: {
         summary: 'Update audience',
+        operationId: 'updateAudience',
         description: 'Fields left out keep their value; an empty body changes nothing.',
         tags: ['audience'],
         params: ID_PARAMS,
         body: inputSchema(UpdateAudienceInput),
-        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404, 413) },
+        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(404, 413) },
       },
     },
     (request) => audiencesOf(request).update(request.params.id, requireJsonObject(request.body)),
@@ -96,10 +103,11 @@ export async function audienceRoutes(
     {
       schema: {
         summary: 'Delete audience',
+        operationId: 'deleteAudience',
         description: 'Soft delete: the audience is returned with deletedAt and deletedBy set.',
         tags: ['audience'],
         params: ID_PARAMS,
-        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404) },
+        response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(404) },
       },
     },
     (request) => audiencesOf(request).delete(request.params.id),

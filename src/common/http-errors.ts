@@ -7,6 +7,8 @@ export interface HttpError {
   statusCode: number;
   /** What went wrong, naming the field and the rule; one entry per rule that failed. */
   messages: string[];
+  /** The error's machine-readable facts (GraphQL's extensions): fields, unknownContactIds, … */
+  details?: Record<string, unknown>;
 }
 
 // Fastify's own client errors, in the words a client of this API needs.
@@ -27,7 +29,7 @@ export function httpErrorOf(error: unknown): HttpError {
       appError instanceof ValidationError
         ? appError.problems.flatMap((problem) => problem.messages)
         : [appError.message];
-    return { statusCode: HTTP_STATUS[appError.code], messages };
+    return { statusCode: HTTP_STATUS[appError.code], messages, details: appError.details };
   }
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;

@@ -1,4 +1,5 @@
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { getMetadataStorage } from 'type-graphql';
 
 export interface JsonSchema {
   type?: string;
@@ -13,7 +14,8 @@ let schemas: Record<string, JsonSchema> | undefined;
 
 /**
  * The JSON Schema of an args or input class, read from its class-validator rules (the one place
- * they are written) with the defaults of its property initialisers. REST uses it to document its
+ * they are written) with the defaults of its property initialisers and the descriptions of its
+ * GraphQL fields (the one place those are written). REST uses it to document its
  * parameters and bodies and to know which query parameters are numbers; validating stays with
  * class-validator.
  */
@@ -35,10 +37,15 @@ export function inputSchema(type: new () => object): JsonSchema {
   const base = schemas[type.name];
   if (!base) throw new Error(`no validation rules are declared on ${type.name}`);
   const defaults = new type() as Record<string, unknown>;
+  const descriptions = fieldDescriptions(type);
   const properties = Object.fromEntries(
     Object.entries(base.properties ?? {}).map(([name, schema]) => [
       name,
-      defaults[name] === undefined ? schema : { ...schema, default: defaults[name] },
+      {
+        ...schema,
+        ...(defaults[name] !== undefined && { default: defaults[name] }),
+        ...(descriptions.get(name) && { description: descriptions.get(name) }),
+      },
     ]),
   );
   const required = (base.required ?? []).filter((name) => defaults[name] === undefined);
@@ -48,4 +55,20 @@ export function inputSchema(type: new () => object): JsonSchema {
     ...(required.length > 0 && { required }),
     additionalProperties: false,
   };
+}
+
+/** The descriptions of a class's GraphQL fields (`@Field({ description })`), its ancestors' too. */
+function fieldDescriptions(type: new () => object): Map<string, string> {
+  const descriptions = new Map<string, string>();
+  const fields = getMetadataStorage().fields;
+  // The class first, then its ancestors: a field it declares again says what it means here.
+  for (let target: unknown = type; target && target !== Function.prototype;) {
+    for (const field of fields) {
+      if (field.target === target && field.description && !descriptions.has(field.name)) {
+        descriptions.set(field.name, field.description);
+      }
+    }
+    target = Object.getPrototypeOf(target);
+  }
+  return descriptions;
 }

@@ -26,12 +26,13 @@ export async function contactRoutes(
     {
       schema: {
         summary: 'Get all contacts',
+        operationId: 'listContacts',
         description:
           'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt. ' +
           QUERY_RULES,
         tags: ['contacts'],
         querystring: inputSchema(ContactsArgs),
-        response: { 200: CONTACT_PAGE_SCHEMA, ...errorResponses(400, 401) },
+        response: { 200: CONTACT_PAGE_SCHEMA, ...errorResponses() },
       },
     },
     (request) => servicesOf(request).contacts.list(parseQuery(ContactsArgs, request.query)),
@@ -42,10 +43,11 @@ export async function contactRoutes(
     {
       schema: {
         summary: 'Get contact by ID',
+        operationId: 'getContact',
         description: "404 when the contact is unknown or another organization's.",
         tags: ['contacts'],
         params: ID_PARAMS,
-        response: { 200: CONTACT_SCHEMA, ...errorResponses(400, 401, 404) },
+        response: { 200: CONTACT_SCHEMA, ...errorResponses(404) },
       },
     },
     (request) => servicesOf(request).contacts.get(request.params.id),
@@ -56,10 +58,11 @@ export async function contactRoutes(
     {
       schema: {
         summary: 'Create a contact',
+        operationId: 'createContact',
         description: `409 when another contact of your organization has the phone. ${PHONE_UNIQUE}`,
         tags: ['contacts'],
         body: inputSchema(CreateContactInput),
-        response: { 201: CONTACT_SCHEMA, ...errorResponses(400, 401, 409, 413) },
+        response: { 201: CONTACT_SCHEMA, ...errorResponses(409, 413) },
       },
     },
     async (request, reply) => {
@@ -74,11 +77,12 @@ export async function contactRoutes(
     {
       schema: {
         summary: 'Update contact',
+        operationId: 'updateContact',
         description: `Fields left out keep their value; an empty body changes nothing. 409 when another contact of your organization has the new phone. ${PHONE_UNIQUE}`,
         tags: ['contacts'],
         params: ID_PARAMS,
         body: inputSchema(UpdateContactInput),
-        response: { 200: CONTACT_SCHEMA, ...errorResponses(400, 401, 404, 409, 413) },
+        response: { 200: CONTACT_SCHEMA, ...errorResponses(404, 409, 413) },
       },
     },
     (request) =>
@@ -90,11 +94,12 @@ export async function contactRoutes(
     {
       schema: {
         summary: 'Delete contact',
+        operationId: 'deleteContact',
         description:
           'Erasure: the contact and its memberships are gone for good, and the contactCount of its audiences follows. Returns the contact as it was; a second delete is 404.',
         tags: ['contacts'],
         params: ID_PARAMS,
-        response: { 200: CONTACT_SCHEMA, ...errorResponses(400, 401, 404) },
+        response: { 200: CONTACT_SCHEMA, ...errorResponses(404) },
       },
     },
     (request) => servicesOf(request).contacts.delete(request.params.id),

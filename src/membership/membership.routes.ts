@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ContactAudiencesArgs } from '../audience/audience.args';
-import { ContactIdsInput } from '../audience/audience.input';
+import { ContactIdsInput, MAX_CONTACTS_PER_ADD } from '../audience/audience.input';
 import { AUDIENCE_LIST_RESPONSE_SCHEMA } from '../audience/audience.schemas';
 import type { AudienceService } from '../audience/audience.service';
 import { inputSchema } from '../common/json-schema';
@@ -37,13 +37,14 @@ export async function membershipRoutes(
     {
       schema: {
         summary: 'Get paginated list of contacts belonging to an audience',
+        operationId: 'listAudienceContacts',
         description:
           'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt. ' +
           QUERY_RULES,
         tags: ['audience'],
         params: AUDIENCE_ID_PARAMS,
         querystring: inputSchema(ContactsArgs),
-        response: { 200: CONTACT_PAGE_SCHEMA, ...errorResponses(400, 401, 404) },
+        response: { 200: CONTACT_PAGE_SCHEMA, ...errorResponses(404) },
       },
     },
     async (request) => {
@@ -55,6 +56,7 @@ export async function membershipRoutes(
 
   membershipRoute(app, servicesOf, {
     path: '/audience/:id/add-contacts',
+    operationId: 'addContactsToAudience',
     summary: 'Add multiple contacts to an audience segment',
     description:
       'Returns the ids, de-duplicated, in request order. Contacts already in the audience are no error. ' +
@@ -65,9 +67,10 @@ export async function membershipRoutes(
 
   membershipRoute(app, servicesOf, {
     path: '/audience/:id/remove-contacts',
+    operationId: 'removeContactsFromAudience',
     summary: 'Remove multiple contacts from an audience segment',
     description:
-      'Takes 1 to 10,000 contact ids out of the audience; returns them, de-duplicated, in request order. ' +
+      `Takes 1 to ${MAX_CONTACTS_PER_ADD.toLocaleString('en')} contact ids out of the audience; returns them, de-duplicated, in request order. ` +
       'Contacts that are not members are no error. If any id is not a contact of your organization, ' +
       'nothing is removed and the message lists those ids. The contacts themselves stay.',
     answer: 'The contact ids taken out (members or not).',
@@ -79,13 +82,14 @@ export async function membershipRoutes(
     {
       schema: {
         summary: 'Get the audiences a contact belongs to',
+        operationId: 'listContactAudiences',
         description:
           "The live audiences the contact is a member of. Sortable fields: name, createdAt, updatedAt. 404 when the contact is unknown or another organization's. " +
           QUERY_RULES,
         tags: ['contacts'],
         params: CONTACT_ID_PARAMS,
         querystring: inputSchema(ContactAudiencesArgs),
-        response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errorResponses(400, 401, 404) },
+        response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errorResponses(404) },
       },
     },
     async (request) => {
@@ -102,6 +106,7 @@ function membershipRoute(
   servicesOf: MembershipRouteOptions['servicesOf'],
   route: {
     path: string;
+    operationId: string;
     summary: string;
     description: string;
     answer: string;
@@ -117,6 +122,7 @@ function membershipRoute(
     {
       schema: {
         summary: route.summary,
+        operationId: route.operationId,
         description: route.description,
         tags: ['audience'],
         params: AUDIENCE_ID_PARAMS,
@@ -127,7 +133,7 @@ function membershipRoute(
             items: { type: 'string', format: 'uuid' },
             description: route.answer,
           },
-          ...errorResponses(400, 401, 404, 413),
+          ...errorResponses(404, 413),
         },
       },
     },

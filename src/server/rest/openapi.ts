@@ -20,7 +20,12 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           'The documented REST paths over audiences and their contacts. Every path needs an API key ' +
           `in the ${API_KEY_HEADER} header and sees only that key's organization.`,
       },
-      tags: [{ name: 'audience', description: 'Audiences and their contacts.' }],
+      // Relative to where this document is served: the same origin, whatever its address.
+      servers: [{ url: '/', description: 'This service (the origin this document came from).' }],
+      tags: [
+        { name: 'audience', description: 'Audiences and their contacts.' },
+        { name: 'contacts', description: 'Contacts and the audiences they are in.' },
+      ],
       components: {
         securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: API_KEY_HEADER } },
       },

@@ -1,0 +1,104 @@
+// A user's code over the client openapi-typescript generates from /api/openapi.json (./api.d.ts,
+// written by test/clients.test.ts) and openapi-fetch: every path, called as the types say.
+// Type-checked with tsc, then run against the service.
+import createClient from 'openapi-fetch';
+import type { paths } from './api';
+
+export async function callEveryPath(baseUrl: string, apiKey: string): Promise<string[]> {
+  const client = createClient<paths>({ baseUrl, headers: { 'x-api-key': apiKey } });
+  const calls: string[] = [];
+  const note = (operation: string, response: Response) =>
+    calls.push(`${operation} ${response.status}`);
+
+  const created = await client.POST('/api/audience', {
+    body: { name: 'Generated client', description: null },
+  });
+  note('createAudience', created.response);
+  const audienceId: string = created.data!.id;
+
+  const contact = await client.POST('/api/contacts', {
+    body: { firstName: 'Gen', lastName: 'Erated', primaryPhone: '+15557770001' },
+  });
+  note('createContact', contact.response);
+  const contactId: string = contact.data!.id;
+
+  const listed = await client.GET('/api/audience', {
+    params: { query: { limit: 5, sortBy: 'name', sortOrder: 'asc' } },
+  });
+  note('listAudiences', listed.response);
+  const total: number = listed.data!.meta.total;
+  if (total < 1) throw new Error('the new audience is not listed');
+
+  const one = await client.GET('/api/audience/{id}', { params: { path: { id: audienceId } } });
+  note('getAudience', one.response);
+
+  const added = await client.POST('/api/audience/{id}/add-contacts', {
+    params: { path: { id: audienceId } },
+    body: { contacts: [contactId] },
+  });
+  note('addContactsToAudience', added.response);
+  const addedIds: string[] = added.data!;
+  if (addedIds[0] !== contactId) throw new Error('add-contacts answered other ids');
+
+  const members = await client.GET('/api/audience/{id}/contacts', {
+    params: { path: { id: audienceId }, query: { search: 'gen', sortBy: 'firstName' } },
+  });
+  note('listAudienceContacts', members.response);
+  const firstName: string | undefined = members.data!.data[0]?.firstName;
+  if (firstName !== 'Gen') throw new Error('the member is not listed');
+
+  const contacts = await client.GET('/api/contacts', { params: { query: { page: 1 } } });
+  note('listContacts', contacts.response);
+
+  const read = await client.GET('/api/contacts/{id}', { params: { path: { id: contactId } } });
+  note('getContact', read.response);
+  const email: string | null = read.data!.primaryEmail;
+  if (email !== null) throw new Error('an e-mail appeared');
+
+  const audiences = await client.GET('/api/contacts/{id}/audiences', {
+    params: { path: { id: contactId } },
+  });
+  note('listContactAudiences', audiences.response);
+  const contactCount: number = audiences.data!.data[0]!.contactCount;
+  if (contactCount !== 1) throw new Error('the audience does not count its member');
+
+  const updated = await client.PUT('/api/contacts/{id}', {
+    params: { path: { id: contactId } },
+    body: { primaryEmail: 'gen@example.com' },
+  });
+  note('updateContact', updated.response);
+
+  // A taken phone: the error body is typed too, with the phones it names.
+  const taken = await client.POST('/api/contacts', {
+    body: { firstName: 'Again', lastName: 'Erated', primaryPhone: '+15557770001' },
+  });
+  note('createContact', taken.response);
+  const takenPhones: string[] | undefined = taken.error?.takenPhones;
+  if (takenPhones?.[0] !== '+15557770001') throw new Error('takenPhones is missing');
+
+  const renamed = await client.PUT('/api/audience/{id}', {
+    params: { path: { id: audienceId } },
+    body: { name: 'Generated client, renamed' },
+  });
+  note('updateAudience', renamed.response);
+
+  const removed = await client.POST('/api/audience/{id}/remove-contacts', {
+    params: { path: { id: audienceId } },
+    body: { contacts: [contactId] },
+  });
+  note('removeContactsFromAudience', removed.response);
+
+  const deletedContact = await client.DELETE('/api/contacts/{id}', {
+    params: { path: { id: contactId } },
+  });
+  note('deleteContact', deletedContact.response);
+
+  const deleted = await client.DELETE('/api/audience/{id}', {
+    params: { path: { id: audienceId } },
+  });
+  note('deleteAudience', deleted.response);
+  const deletedAt: string | null = deleted.data!.deletedAt;
+  if (deletedAt === null) throw new Error('deletedAt is not set');
+
+  return calls;
+}
