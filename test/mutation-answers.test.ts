@@ -25,7 +25,7 @@ const BAD_SELECTIONS: [string, string, Record<string, unknown>, string[]][] = [
     {},
     ['contactsConnection'],
   ],
-  ['first 0, aliased', 'id page: contactsConnection(first: 0) { totalCount }', {}, ['page']],
+  ['first -1, aliased', 'id page: contactsConnection(first: -1) { totalCount }', {}, ['page']],
   [
     'a search too long',
     `id contacts(search: "${'x'.repeat(257)}") { meta { total } }`,
