@@ -1,5 +1,11 @@
 import pg from 'pg';
-import { LISTENER_NAME } from '../src/organization/api-key-cache';
+import {
+  ApiKeyCache,
+  HEARTBEAT_NAME,
+  LISTENER_NAME,
+  type NotHearing,
+} from '../src/organization/api-key-cache';
+import { createDatabase, dropDatabase } from './support/databases';
 import { hashApiKey } from '../src/organization/api-key.service';
 import { TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
@@ -39,8 +45,8 @@ async function msUntilRefused(server: TestServer, apiKey: string, within = 5_000
 test('a known key costs no statement: a read is one statement', async () => {
   const org = await TestOrganization.create(first.db);
   expect(await status(first, org.apiKey)).toBe(200);
-  // The cache is trusted only while its listener answered within the last second; on a machine
-  // loaded enough to delay that answer, a read looks the key up again (by design). So a few tries:
+  // The cache is trusted only while it heard a heartbeat sent within the last second; on a machine
+  // loaded enough to delay one, a read looks the key up again (by design). So a few tries:
   // one must cost the read alone, and any other only the key's look-up besides.
   let reads = await untilNoLookUp(() => first.graphql(READ, {}, org.apiKey));
   const read = reads.at(-1)!;
@@ -108,8 +114,8 @@ test('a flood of invented keys is looked up a few at a time, each once, and leav
   const org = await TestOrganization.create(first.db);
   expect(await status(first, org.apiKey)).toBe(200);
   const knownHash = hashApiKey(org.apiKey);
-  // The cache is trusted only while its listener answered within the last second. On a machine
-  // loaded enough to delay that answer, the known key is looked up again (by design), and that
+  // The cache is trusted only while it heard a heartbeat sent within the last second. On a machine
+  // loaded enough to delay one, the known key is looked up again (by design), and that
   // look-up waits on the lock below like the flood's: such an attempt proves nothing either way
   // and is made again. Any other wait fails.
   for (let attempt = 1; ; attempt += 1) {
@@ -253,7 +259,7 @@ test('a listening connection that stops answering (frozen, or cut without a word
 
 /**
  * The statements of `work`, tried up to five times until it sends no API key look-up: the cache is
- * trusted only while its listener answered within the last second, which a loaded machine can
+ * trusted only while it heard a heartbeat sent within the last second, which a loaded machine can
  * delay. Every round's statements, the last one's first to check.
  */
 async function untilNoLookUp(work: () => Promise<unknown>): Promise<string[][]> {
@@ -266,3 +272,67 @@ async function untilNoLookUp(work: () => Promise<unknown>): Promise<string[][]> 
   }
   return rounds;
 }
+
+test('the heartbeat connection cut: the cache stops trusting itself, then comes back by itself', async () => {
+  const org = await TestOrganization.create(first.db);
+  expect(await status(first, org.apiKey)).toBe(200);
+  const { rows } = await elsewhere.query<{ pid: number }>(
+    'select pid from pg_stat_activity where application_name = $1',
+    [`${HEARTBEAT_NAME} (pid ${process.pid})`],
+  );
+  expect(rows).toHaveLength(2);
+  await elsewhere.query('select pg_terminate_backend(pid) from unnest($1::int[]) pid', [
+    rows.map((row) => row.pid),
+  ]);
+  // A revocation now is heard by nobody's old listener, and must still be refused.
+  await elsewhere.query('update api_key set revoked_at = now() where id = $1', [org.apiKeyId]);
+  expect(await msUntilRefused(first, org.apiKey)).toBeLessThan(1000);
+  await expectCachingWithin(6000);
+});
+
+describe('a cache that cannot prove it hears the keys’ database is never trusted', () => {
+  // Short timings: a listening connection is replaced after 5 silences of 200 ms.
+  const timings = { heartbeatMs: 50, maxSilenceMs: 200, reconnectDelayMs: 100 };
+
+  async function watch(listenUrl: string | undefined) {
+    const told: (boolean | NotHearing)[] = [];
+    const cache = new ApiKeyCache(first.db, {
+      ...timings,
+      ...(listenUrl && { listenUrl }),
+      onHearing: (hearing, why) => told.push(hearing || why!),
+    });
+    await cache.start();
+    return { cache, told };
+  }
+
+  test('one set up right is trusted at once and says nothing', async () => {
+    const { cache, told } = await watch(process.env.TEST_DATABASE_URL);
+    try {
+      expect(cache.isTrusted).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(cache.isTrusted).toBe(true);
+      expect(told).toEqual([]);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  test('a LISTEN_DATABASE_URL of another database hears its own heartbeats, is never trusted, and says why once', async () => {
+    const serverUrl = new URL(process.env.TEST_DATABASE_URL!);
+    const name = `api_key_cache_other_${process.pid}`;
+    const otherUrl = await createDatabase(serverUrl.toString(), name);
+    const { cache, told } = await watch(otherUrl);
+    try {
+      const started = performance.now();
+      while (performance.now() - started < 2_500) {
+        expect(cache.isTrusted).toBe(false);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      // Replaced twice or more meanwhile, and said once.
+      expect(told).toEqual(['other-database']);
+    } finally {
+      await cache.close();
+      await dropDatabase(serverUrl.toString(), name);
+    }
+  });
+});

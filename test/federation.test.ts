@@ -39,6 +39,25 @@ test('_service.sdl is the committed schema.subgraph.graphql: the client schema w
   expect(client).not.toMatch(/_service|_entities|_Any|@key/);
 });
 
+test('the subgraph composes beside another that answers Relay’s node(id) itself: it leaves node and nodes out', async () => {
+  const sdl = (await server.graphql('{ _service { sdl } }')).data!._service.sdl as string;
+  expect(sdl).not.toMatch(/^\s+nodes?\(/m);
+  expect(sdl).toContain('interface Node');
+  const client = await readFile(path.join(__dirname, '..', 'schema.graphql'), 'utf8');
+  expect(client).toMatch(/^\s+node\(/m);
+  const relay = parse(`
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+    interface Node { id: ID! }
+    type Campaign implements Node @key(fields: "id") { id: ID! name: String! }
+    type Query { node(id: ID!): Node }
+  `);
+  const composed = composeServices([
+    { name: 'audiences', typeDefs: parse(sdl), url: `${server.url}/graphql` },
+    { name: 'relay', typeDefs: relay, url: 'http://relay.invalid/graphql' },
+  ]);
+  expect(composed.errors).toBeUndefined();
+});
+
 test('_entities resolves a batch in order, one statement per type, only within the key’s organization', async () => {
   const org = await TestOrganization.create(server.db);
   const other = await TestOrganization.create(server.db);

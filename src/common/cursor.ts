@@ -48,8 +48,9 @@ export function decodeCursor(field: string, cursor: string, expected: CursorScop
   }
   if (
     !Array.isArray(parts) ||
-    // Four parts: a cursor given out before cursors carried their search, still taken.
-    (parts.length !== 5 && parts.length !== 4) ||
+    // A cursor of four parts, given out before cursors carried their search, is refused too: it
+    // cannot say which search it belongs to.
+    parts.length !== 5 ||
     !parts.every((part) => typeof part === 'string' && !part.includes('\0')) ||
     !isUUID(parts[3], 'loose')
   ) {
@@ -62,7 +63,7 @@ export function decodeCursor(field: string, cursor: string, expected: CursorScop
       `${field} belongs to another sort (${sortBy} ${sortOrder}); ask again without it`,
     );
   }
-  if (tag !== undefined && tag !== searchTag(expected.search)) {
+  if (tag !== searchTag(expected.search)) {
     throw ValidationError.of(
       field,
       `${field} belongs to another search; pass the search it was given with, or ask again without it`,

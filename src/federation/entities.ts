@@ -50,26 +50,36 @@ export async function resolveEntities(
 }
 
 /** The entity a representation names, by type and lower-cased id; refused when it names none. */
+/** What a representation names, as sent: its type, and its id lower-cased (ids are UUIDs). */
+function named(representation: unknown): { type: unknown; id: unknown } {
+  const { __typename: type, id } = (representation ?? {}) as Record<string, unknown>;
+  return { type, id: typeof id === 'string' ? id.toLowerCase() : id };
+}
+
+/** The entity a representation names; refused when it names none. */
 function representationAt(
   representation: unknown,
   index: number,
 ): { type: (typeof TYPES)[number]; id: string } {
-  const { __typename: type, id } = (representation ?? {}) as Record<string, unknown>;
+  const { type, id } = named(representation);
   if (!TYPES.includes(type as (typeof TYPES)[number]) || typeof id !== 'string') {
     throw ValidationError.of(
       `representations[${index}]`,
       `representations[${index}] must be { __typename, id } with __typename one of ${TYPES.join(', ')} and id a string`,
     );
   }
-  return { type: type as (typeof TYPES)[number], id: id.toLowerCase() };
+  return { type: type as (typeof TYPES)[number], id };
 }
 
-/** How many distinct entities representations name (what the operation's cost counts). */
+/**
+ * How many distinct entities representations name (what the operation's cost counts); one that
+ * names none counts on its own (it is refused when the operation runs).
+ */
 export function distinctEntities(representations: readonly unknown[]): number {
   return new Set(
-    representations.map((representation) => {
-      const { __typename: type, id } = (representation ?? {}) as Record<string, unknown>;
-      return `${String(type)}:${typeof id === 'string' ? id.toLowerCase() : String(id)}`;
+    representations.map((representation, index) => {
+      const { type, id } = named(representation);
+      return typeof type === 'string' && typeof id === 'string' ? `${type}:${id}` : index;
     }),
   ).size;
 }

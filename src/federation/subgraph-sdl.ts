@@ -4,8 +4,11 @@ import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema } from 'graph
 // Federation 2, and the one directive this subgraph uses.
 const LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])';
-// What a router adds to a subgraph itself: left out of the SDL it composes.
-const FEDERATION_FIELDS = ['_service', '_entities'];
+// Left out of the SDL a router composes: what a router adds to a subgraph itself, and Relay's
+// root fields, which a supergraph resolves once for all its subgraphs (another subgraph's `node`
+// would clash with this one's: fields of Query are not shareable). Clients of this service alone
+// have them (schema.graphql).
+const LEFT_OUT_FIELDS = ['_service', '_entities', 'node', 'nodes'];
 const FEDERATION_TYPES = ['_Service', '_Entity', '_Any'];
 
 const printed = new WeakMap<GraphQLSchema, string>();
@@ -13,7 +16,7 @@ const printed = new WeakMap<GraphQLSchema, string>();
 /**
  * The subgraph schema a router composes, from the schema being served: the client schema
  * (schema.graphql) with the `@key` of each entity type and the federation link, without the
- * federation fields themselves. Committed as schema.subgraph.graphql; worked out once per schema.
+ * federation fields themselves nor Relay's `node` and `nodes`. Committed as schema.subgraph.graphql; worked out once per schema.
  */
 export function subgraphSdlOf(schema: GraphQLSchema): string {
   let sdl = printed.get(schema);
@@ -31,7 +34,7 @@ function withoutFederation(schema: GraphQLSchema): GraphQLSchema {
   const clientQuery = new GraphQLObjectType({
     ...queryConfig,
     fields: Object.fromEntries(
-      Object.entries(queryConfig.fields).filter(([name]) => !FEDERATION_FIELDS.includes(name)),
+      Object.entries(queryConfig.fields).filter(([name]) => !LEFT_OUT_FIELDS.includes(name)),
     ),
   });
   return new GraphQLSchema({

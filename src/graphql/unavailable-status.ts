@@ -3,9 +3,10 @@ import { HTTP_STATUS } from '../common/errors';
 
 /**
  * An answer with no data because the database could not answer is HTTP 503, whichever field met
- * the outage, as it is when the key could not even be checked: gateways, load balancers and
- * clients retry on the status without reading the body. An answer with some data stays 200, as
- * GraphQL over HTTP asks.
+ * the outage, as it is when the key could not even be checked and as REST answers: monitors,
+ * gateways and load balancers read the status, not the body. An answer with some data stays 200,
+ * as GraphQL over HTTP asks. As on REST, a mutation answered 503 was most likely not made but may
+ * have been (a commit whose answer was lost): retry one only where doing it twice is harmless.
  */
 export function unavailableStatusPlugin<T extends object>(): ApolloServerPlugin<T> {
   return {

@@ -36,12 +36,16 @@ export interface ApiKeyCacheOptions {
   /** Told when listening starts or stops (a lost connection), for the log. */
   onListening?: (listening: boolean, error?: unknown) => void;
   /**
-   * Told when the listening connection starts or stops hearing its heartbeats: `everHeard` false
-   * means this connection has heard none at all since it connected (its LISTEN is not a session
-   * of its own: a transaction pooler between it and PostgreSQL).
+   * Told when cached keys stop or start being trusted, for the log, with why they stopped:
+   * `deaf`, nothing at all heard since the process started (a LISTEN through a transaction
+   * pooler); `other-database`, the listener hears its own heartbeats but not a notification sent
+   * through the pool (LISTEN_DATABASE_URL reaches another database than DATABASE_URL); `silent`,
+   * heard before, nothing lately (a frozen server, a connection cut without a word).
    */
-  onHearing?: (hearing: boolean, everHeard: boolean) => void;
+  onHearing?: (hearing: boolean, why?: NotHearing) => void;
 }
+
+export type NotHearing = 'deaf' | 'other-database' | 'silent';
 
 const DEFAULTS = {
   maxEntries: 10_000,
@@ -51,9 +55,10 @@ const DEFAULTS = {
   maxSilenceMs: 1_000,
 };
 
-// A listener that heard its heartbeats and then nothing for this many maxSilenceMs is taken for
-// lost and connected again: a connection cut without a word would otherwise wait for TCP's
-// keep-alive (hours) to end it.
+// A listening connection that has not been trusted for this many maxSilenceMs (never since it
+// connected, or not since its last heartbeat) is closed and opened again: one cut without a word
+// would otherwise wait for TCP's keep-alive (hours) to end it, and one that stalled as it started
+// would never be trusted.
 const SILENCES_BEFORE_RECONNECT = 5;
 
 /**
@@ -73,7 +78,10 @@ const SILENCES_BEFORE_RECONNECT = 5;
  *
  * The heartbeat is sent from a connection of its own, not the listener's: through a transaction
  * pooler the listener's own NOTIFY can land on the very server connection its LISTEN ran on and be
- * heard, although nobody else's would be.
+ * heard, although nobody else's would be. Both connect to listenUrl; so that hearing them proves
+ * something of the database the keys live in, each new listening connection must first hear one
+ * notification sent through the pool (a handshake) before any heartbeat counts. Times are
+ * monotonic (performance.now()): a clock stepped back must not stretch the trust.
  *
  * Unknown keys are remembered too (until a key with that hash is issued), and look-ups of uncached
  * keys are few at a time and shared by concurrent requests for the same key, so that a flood of
@@ -98,12 +106,17 @@ export class ApiKeyCache {
   private readonly unheard = new Map<number, number>();
   private beats = 0;
   private beating = false;
-  // When the latest heartbeat heard back was sent: every key change committed before then is known.
-  private provenAt = 0;
-  // When the current listening connection started, and whether it has heard a heartbeat since.
+  // The current connection's handshake: what it carries, and whether it came back (only then do
+  // heartbeats count), and whether any heartbeat came back at all.
+  private handshake = '';
+  private joined = false;
+  private heardOwn = false;
+  // When the latest proof was sent: every key change committed before then has been heard.
+  private provenAt = Number.NEGATIVE_INFINITY;
+  // When the current listening connection started; whether any connection of this process was
+  // ever trusted; what onHearing was last told (nothing is said while all is well).
   private listeningSince = 0;
-  private everHeard = false;
-  // What onHearing was last told; nothing is said while all is well.
+  private everJoined = false;
   private toldHearing = true;
   private firstHeard: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -127,7 +140,7 @@ export class ApiKeyCache {
    */
   async start(): Promise<void> {
     await this.listen();
-    if (!this.listening || this.everHeard) return;
+    if (!this.listening || this.isTrusted) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, this.options.maxSilenceMs + this.options.heartbeatMs);
       this.firstHeard = () => {
@@ -136,7 +149,6 @@ export class ApiKeyCache {
       };
     });
     this.firstHeard = undefined;
-    this.checkHearing();
   }
 
   async close(): Promise<void> {
@@ -145,9 +157,9 @@ export class ApiKeyCache {
     this.stopListening();
   }
 
-  /** Whether cached keys are used: a heartbeat sent within maxSilenceMs has been heard back. */
-  get isListening(): boolean {
-    return this.listening && Date.now() - this.provenAt < this.options.maxSilenceMs;
+  /** Whether cached keys are used: a proof sent within maxSilenceMs has been heard back. */
+  get isTrusted(): boolean {
+    return this.listening && performance.now() - this.provenAt < this.options.maxSilenceMs;
   }
 
   /**
@@ -162,7 +174,7 @@ export class ApiKeyCache {
   }
 
   private actorOfHash(hash: string): Actor | null | Promise<Actor | null> {
-    if (this.isListening) {
+    if (this.isTrusted) {
       const cached = this.known.get(hash);
       if (cached !== undefined) {
         // Map order is insertion order: moving the key to the end keeps the least recently used first.
@@ -184,7 +196,7 @@ export class ApiKeyCache {
     const generation = this.generation;
     try {
       const actor = await findActorByKeyHash(this.db, hash);
-      if (this.isListening && generation === this.generation) this.remember(hash, actor);
+      if (this.isTrusted && generation === this.generation) this.remember(hash, actor);
       return actor;
     } finally {
       this.missesRunning -= 1;
@@ -223,7 +235,7 @@ export class ApiKeyCache {
     this.sender = sender;
     listener.on('notification', (message) => {
       if (message.channel === API_KEY_CHANNEL) this.forget(message.payload);
-      else if (message.channel === this.heartbeatChannel) this.heard(Number(message.payload));
+      else if (message.channel === this.heartbeatChannel) this.heard(message.payload ?? '');
     });
     for (const client of [listener, sender]) {
       client.on('error', (error) => this.lost(client, error));
@@ -240,11 +252,13 @@ export class ApiKeyCache {
     // Whatever changed while no one listened is unknown: start from nothing.
     this.forget();
     this.listening = true;
-    this.provenAt = 0;
-    this.listeningSince = Date.now();
-    this.everHeard = false;
+    this.provenAt = Number.NEGATIVE_INFINITY;
+    this.listeningSince = performance.now();
+    this.joined = false;
+    this.heardOwn = false;
     this.unheard.clear();
     this.options.onListening?.(true);
+    this.sendHandshake();
     this.beat();
     this.heartbeat = setInterval(() => {
       this.checkHearing();
@@ -270,17 +284,35 @@ export class ApiKeyCache {
     });
   }
 
+  /**
+   * Sends this connection's handshake through the pool, the way key changes come: heard back, it
+   * proves that the listener hears the database the keys live in, and from then on its heartbeats
+   * count. Unheard, the connection is replaced after SILENCES_BEFORE_RECONNECT, with a new one.
+   */
+  private sendHandshake(): void {
+    const listener = this.listener;
+    const token = `pool:${randomBytes(8).toString('hex')}`;
+    this.handshake = token;
+    const sentAt = performance.now();
+    this.unheard.set(-1, sentAt);
+    void this.db
+      .raw('select pg_notify(?, ?)', [this.heartbeatChannel, token])
+      .catch((error: unknown) => {
+        if (this.listener === listener && listener) this.lost(listener, error);
+      });
+  }
+
   /** Sends the next heartbeat, unless the last one is still on its way to the database. */
   private beat(): void {
     const sender = this.sender;
     if (!sender || this.beating) return;
     this.beating = true;
     const number = ++this.beats;
-    const now = Date.now();
+    const now = performance.now();
     this.unheard.set(number, now);
     // Heartbeats too old to prove anything are dropped, so that a deaf listener keeps none.
     for (const [old, sentAt] of this.unheard) {
-      if (now - sentAt >= this.options.maxSilenceMs) this.unheard.delete(old);
+      if (old > 0 && now - sentAt >= this.options.maxSilenceMs) this.unheard.delete(old);
     }
     sender
       .query('select pg_notify($1, $2)', [this.heartbeatChannel, String(number)])
@@ -290,42 +322,71 @@ export class ApiKeyCache {
       });
   }
 
-  /** A heartbeat came back: every key change committed before it was sent has been heard. */
-  private heard(number: number): void {
-    const sentAt = this.unheard.get(number);
+  /** A notification on this cache's channel: the handshake, or a heartbeat. */
+  private heard(payload: string): void {
+    let sentAt: number | undefined;
+    if (payload === this.handshake) {
+      sentAt = this.unheard.get(-1);
+      this.unheard.delete(-1);
+      this.joined = true;
+      this.everJoined = true;
+    } else {
+      const number = Number(payload);
+      sentAt = this.unheard.get(number);
+      if (sentAt === undefined) return;
+      for (const earlier of this.unheard.keys()) {
+        if (earlier > 0 && earlier <= number) this.unheard.delete(earlier);
+      }
+      this.heardOwn = true;
+      // Before the handshake, a heartbeat proves only that listenUrl hears itself.
+      if (!this.joined) return;
+    }
     if (sentAt === undefined) return;
-    for (const earlier of this.unheard.keys()) if (earlier <= number) this.unheard.delete(earlier);
     // Coming back after a silence: what was cached before it is not proven, start from nothing.
-    if (!this.isListening) this.forget();
-    this.provenAt = sentAt;
-    this.everHeard = true;
+    if (!this.isTrusted) this.forget();
+    this.provenAt = Math.max(this.provenAt, sentAt);
     this.firstHeard?.();
     this.checkHearing();
   }
 
-  /** Tells onHearing when hearing stops or starts again, and gives up on a listener long silent. */
+  /**
+   * Tells onHearing when trust stops or starts again, and replaces a listening connection that
+   * has gone untrusted for too long (or never was).
+   */
   private checkHearing(): void {
     if (!this.listening) return;
-    const now = Date.now();
-    const hearing = this.isListening;
-    // A new connection has until its first heartbeat could have come back.
-    const firstWait = this.options.maxSilenceMs + this.options.heartbeatMs;
-    if (!hearing && !this.everHeard && now - this.listeningSince < firstWait) return;
-    if (hearing !== this.toldHearing) {
-      this.toldHearing = hearing;
-      this.options.onHearing?.(hearing, this.everHeard);
+    if (this.isTrusted) {
+      if (!this.toldHearing) {
+        this.toldHearing = true;
+        this.options.onHearing?.(true);
+      }
+      return;
     }
-    const silence = now - this.provenAt;
-    if (this.everHeard && silence > SILENCES_BEFORE_RECONNECT * this.options.maxSilenceMs) {
-      this.lost(this.listener!, new Error(`no heartbeat heard back for ${silence} ms`));
+    const now = performance.now();
+    const giveUpAfter = SILENCES_BEFORE_RECONNECT * this.options.maxSilenceMs;
+    // Trusted on this connection, then silent: said at once.
+    if (this.joined && this.toldHearing) {
+      this.toldHearing = false;
+      this.options.onHearing?.(false, 'silent');
     }
+    const untrustedSince = this.joined ? this.provenAt : this.listeningSince;
+    if (now - untrustedSince < giveUpAfter) return;
+    if (this.toldHearing) {
+      this.toldHearing = false;
+      this.options.onHearing?.(
+        false,
+        this.everJoined ? 'silent' : this.heardOwn ? 'other-database' : 'deaf',
+      );
+    }
+    // Replaced quietly: what to do about it has been said once.
+    this.lost(this.listener!, undefined, { quietly: true });
   }
 
-  private lost(client: pg.Client, error?: unknown): void {
+  private lost(client: pg.Client, error?: unknown, { quietly = false } = {}): void {
     if (this.listener !== client && this.sender !== client) return;
     const wasListening = this.listening;
     this.stopListening();
-    if (wasListening || error) this.options.onListening?.(false, error);
+    if (!quietly && (wasListening || error)) this.options.onListening?.(false, error);
     if (this.closed) return;
     this.reconnectTimer = setTimeout(() => void this.listen(), this.options.reconnectDelayMs);
     this.reconnectTimer.unref();
@@ -335,7 +396,11 @@ export class ApiKeyCache {
     this.listening = false;
     clearInterval(this.heartbeat);
     this.forget();
+    this.unheard.clear();
+    this.joined = false;
     for (const client of [this.listener, this.sender]) {
+      // A connection that thaws later must not speak into the next one's state.
+      client?.removeAllListeners('notification');
       client?.removeAllListeners('end');
       client?.on('error', () => undefined);
       void client?.end().catch(() => undefined);

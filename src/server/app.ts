@@ -63,6 +63,18 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 // Node's limit on a request's headers, the URL included (--max-http-header-size).
 const MAX_URL_BYTES = 16 * 1024;
 
+// What the log says, once, when the API-key listener cannot work as set up.
+const HEARING_PROBLEMS = {
+  deaf:
+    'API keys not cached: the listening connection hears no notifications, as happens through a ' +
+    'transaction pooler (PgBouncer). Set LISTEN_DATABASE_URL to a direct connection to the ' +
+    'primary; until then every request looks its key up.',
+  'other-database':
+    'API keys not cached: LISTEN_DATABASE_URL reaches another database than DATABASE_URL (its ' +
+    'listener never hears what is sent through the pool). Point it at the same database; until ' +
+    'then every request looks its key up.',
+} as const;
+
 /**
  * The one log line of a request: method, path, status, time, organization and GraphQL operation
  * (by type and root fields), never the key, the query string or a body.
@@ -137,21 +149,23 @@ export async function buildApp({
 
   // Resolved API keys, per process, forgotten when the database announces a change to them.
   const warnNotListening = throttledWarning('API keys not cached: not listening for their changes');
+  const warnSilent = throttledWarning(
+    'API keys not cached: their listener stopped hearing its heartbeats',
+  );
+  let silenceLogged = false;
   const apiKeys = new ApiKeyCache(db, {
     listenUrl: config.listenDatabaseUrl,
     onListening: (listening, error) => {
       if (!listening) warnNotListening(app.log, { err: error });
     },
-    onHearing: (hearing, everHeard) => {
-      if (hearing) app.log.info('API keys cached again: their changes are heard');
-      else if (everHeard) {
-        app.log.warn('API keys not cached: their listener stopped hearing its heartbeats');
+    onHearing: (hearing, why) => {
+      if (hearing) {
+        if (silenceLogged) app.log.info('API keys cached again: their changes are heard');
+        silenceLogged = false;
+      } else if (why === 'silent') {
+        silenceLogged = warnSilent(app.log, {});
       } else {
-        app.log.warn(
-          'API keys not cached: the listening connection hears no notifications, as happens ' +
-            'through a transaction pooler (PgBouncer). Set LISTEN_DATABASE_URL to a direct ' +
-            'connection to the primary; until then every request looks its key up.',
-        );
+        app.log.warn(HEARING_PROBLEMS[why ?? 'deaf']);
       }
     },
   });

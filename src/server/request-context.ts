@@ -10,7 +10,10 @@ import type { ReadRouting } from './read-routing';
  * services (audiences, contacts, memberships, …; see src/features.ts) and these.
  */
 export interface RequestContext extends FeatureServices {
-  /** The API key's organization and user; null when no key was sent (only introspection works). */
+  /**
+   * The API key's organization and user; null when no key was sent (only introspection and
+   * `_service` then answer, see graphql/key-required.ts).
+   */
   actor: Actor | null;
   /** The API key's hash: whose writes a read must see (see ReadRouting). */
   keyHash: string | undefined;

@@ -105,9 +105,9 @@ export function toRestError(error: unknown): RestErrorBody {
  * (its own would echo the whole path back and carry a `code` of its own).
  */
 export function toFrameworkError(error: FastifyError): RestErrorBody {
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
-    return body(414, 'a path parameter is too long (ids are 36-character UUIDs)');
-  }
+  // Past the router's parameter limit (as long as Node lets a URL be, unless its header limit is
+  // raised): what the route itself would say of such an id.
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return body(400, 'id must be a UUID');
   if (error.code === 'FST_ERR_BAD_URL') return body(400, 'the URL is malformed');
   return toRestError(error);
 }
