@@ -8,7 +8,7 @@ import {
   OTHER_ORG_ID,
   OTHER_USER_ID,
 } from './bench-database';
-import { ENTITIES } from '../src/features';
+import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 
 // Fills the benchmark database: one large organization (1,000,000 contacts, 10,000 audiences with
 // 0 to 200,000 members each) and a second one, so that scoping is exercised. Everything is derived
@@ -36,7 +36,12 @@ end`;
 
 async function main(): Promise<void> {
   const database = await benchDatabase();
-  const { orm } = await connectOrm({ url: database.url, poolSize: 2, entities: ENTITIES });
+  const { orm } = await connectOrm({
+    url: database.url,
+    poolSize: 2,
+    entities: ENTITIES,
+    logic: DATABASE_LOGIC,
+  });
   const db = orm.em.getKnex();
   const started = Date.now();
   const step = async (label: string, sql: string) => {

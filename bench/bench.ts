@@ -19,7 +19,7 @@ import { issueApiKey } from '../src/organization/api-key.service';
 import { BENCH_ORG_ID, BENCH_USER_ID, benchDatabase } from './bench-database';
 import { findFreePort as freePort } from '../src/common/free-port';
 import { readMatrix } from './read-matrix';
-import { ENTITIES } from '../src/features';
+import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 
 // npm run bench: the service (compiled, in its own process) against the benchmark data, driven
 // over HTTP by autocannon, beside PostGraphile v5 and raw SQL on the same database.
@@ -68,7 +68,12 @@ const POSTGRAPHILE_QUERY = `{ allAudiences(first: 20, orderBy: [CREATED_AT_DESC,
 
 async function main(): Promise<void> {
   const database = await benchDatabase();
-  const { orm } = await connectOrm({ url: database.url, poolSize: 2, entities: ENTITIES });
+  const { orm } = await connectOrm({
+    url: database.url,
+    poolSize: 2,
+    entities: ENTITIES,
+    logic: DATABASE_LOGIC,
+  });
   const db = orm.em.getKnex();
   const contacts = Number(
     (

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { connectOrm } from '../src/database/database';
 import { createOrganization } from '../src/organization/organization.service';
 import { benchDatabase } from './bench-database';
-import { ENTITIES } from '../src/features';
+import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 
 // npm run bench:import: the CLI's CSV import (compiled, in its own process) on generated files of
 // each size, into a new organization of the benchmark database; then the same file again (every
@@ -35,7 +35,12 @@ interface Run {
 
 async function main(): Promise<void> {
   const database = await benchDatabase();
-  const { orm } = await connectOrm({ url: database.url, poolSize: 2, entities: ENTITIES });
+  const { orm } = await connectOrm({
+    url: database.url,
+    poolSize: 2,
+    entities: ENTITIES,
+    logic: DATABASE_LOGIC,
+  });
   const db = orm.em.getKnex();
   const serverVersion = (
     await db.raw<{ rows: { server_version: string }[] }>('show server_version')

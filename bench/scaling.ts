@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { findFreePort as freePort } from '../src/common/free-port';
 import { connectOrm } from '../src/database/database';
-import { ENTITIES } from '../src/features';
+import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 import { issueApiKey } from '../src/organization/api-key.service';
 import { PgBouncer } from '../test/support/pgbouncer';
 import { RedisServer } from '../test/support/redis-server';
@@ -56,7 +56,12 @@ interface Result {
 
 async function main(): Promise<void> {
   const database = await benchDatabase();
-  const { orm } = await connectOrm({ url: database.url, poolSize: 2, entities: ENTITIES });
+  const { orm } = await connectOrm({
+    url: database.url,
+    poolSize: 2,
+    entities: ENTITIES,
+    logic: DATABASE_LOGIC,
+  });
   const { apiKey } = await issueApiKey(orm.em.getKnex(), BENCH_ORG_ID, BENCH_USER_ID);
   await orm.close();
   const bouncer = await PgBouncer.start(database.url, 20);

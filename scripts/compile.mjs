@@ -5,6 +5,7 @@ import { transformFile } from '@swc/core';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { copySqlFiles } from './copy-sql.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist');
@@ -45,4 +46,5 @@ for (const input of inputs) {
     compiled += 1;
   }
 }
+compiled += await copySqlFiles();
 if (compiled > 0) console.log(`compiled ${compiled} file${compiled === 1 ? '' : 's'} to dist/`);

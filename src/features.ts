@@ -46,6 +46,10 @@ export type FeatureRoutes = (
 ) => Promise<void>;
 
 export const ENTITIES = FEATURES.flatMap<EntityClass<object>>((feature) => feature.entities);
+/** The features' database logic files (functions and triggers), applied in this order. */
+export const DATABASE_LOGIC: readonly string[] = FEATURES.flatMap<string>(
+  (feature) => feature.database,
+);
 export const ROUTES: FeatureRoutes[] = FEATURES.flatMap((feature) => feature.routes);
 
 /** The resolvers of the schema; without federation, the client API alone (schema.graphql). */

@@ -9,7 +9,7 @@ import { EmbeddedPostgresAccessError } from './database/postgres-user-access';
 import { ensureDemo } from './demo/demo-bootstrap';
 import { readableLogStream } from './server/readable-log';
 import { buildApp } from './server/app';
-import { ENTITIES } from './features';
+import { DATABASE_LOGIC, ENTITIES } from './features';
 
 // V8 lets the old generation grow to about four times what survived the last full collection
 // before collecting again. Under load, requests in flight survive young collections, and the
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     url: database.url,
     migrationsUrl: config.migrationsDatabaseUrl,
     entities: ENTITIES,
+    logic: DATABASE_LOGIC,
     statementTimeoutMs: config.statementTimeoutMs,
     transactionPooling: config.transactionPooling,
     replicaUrls: config.replicaUrls,

@@ -8,7 +8,7 @@ import { connectOrm } from '../src/database/database';
 import { TestOrganization } from './support/fixtures';
 import { longOr } from './support/load';
 import { freePort, ServiceProcess } from './support/processes';
-import { ENTITIES } from '../src/features';
+import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 
 // How long each phase of the load lasts, and how many clients make it.
 const HEALTHY_MS = longOr(1500, 20_000);
@@ -68,7 +68,12 @@ class Scenario {
     const pgPort = await freePort();
     const postgres = await startPostgres(dataDir, pgPort);
     const url = postgres.output.match(/^ready (\S+)/m)![1]!;
-    const { orm } = await connectOrm({ url, poolSize: 2, entities: ENTITIES });
+    const { orm } = await connectOrm({
+      url,
+      poolSize: 2,
+      entities: ENTITIES,
+      logic: DATABASE_LOGIC,
+    });
     const org = await TestOrganization.create(orm.em.getKnex());
     await orm.close();
     const port = await freePort();

@@ -5,7 +5,7 @@ import { createErrorFormatter } from '../src/graphql/format-error';
 import { TestOrganization } from './support/fixtures';
 import { rest } from './support/rest-client';
 import { onlyError, TestServer } from './support/test-server';
-import { ENTITIES } from '../src/features';
+import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -213,6 +213,7 @@ test('STATEMENT_TIMEOUT_MS reaches every connection: PostgreSQL cancels a longer
     poolSize: 1,
     statementTimeoutMs: 200,
     entities: ENTITIES,
+    logic: DATABASE_LOGIC,
   });
   try {
     await expect(orm.em.getKnex().raw('select pg_sleep(1)')).rejects.toMatchObject({

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { connectOrm } from '../src/database/database';
 import { pooledTimeoutMismatch } from '../src/database/pooled-timeout';
-import { ENTITIES } from '../src/features';
+import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 
 // Through a transaction pooler the statement timeout is the role's: the service says so at start
 // when the timeout its connections get is not STATEMENT_TIMEOUT_MS.
@@ -13,6 +13,7 @@ beforeAll(async () => {
     poolSize: 1,
     statementTimeoutMs: 4_500,
     entities: ENTITIES,
+    logic: DATABASE_LOGIC,
   }));
 });
 afterAll(() => orm.close());

@@ -2,7 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { connectOrm } from '../src/database/database';
 import { replicaKnexes } from '../src/database/replicas';
-import { ENTITIES } from '../src/features';
+import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 import { buildApp } from '../src/server/app';
 import { TestOrganization } from './support/fixtures';
 import { RedisServer } from './support/redis-server';
@@ -36,6 +36,7 @@ runs('with a read replica', () => {
       url: cluster.primaryUrl,
       replicaUrls: [cluster.replicaUrl],
       entities: ENTITIES,
+      logic: DATABASE_LOGIC,
       poolSize: 4,
     }));
     apps = await Promise.all(

@@ -4,7 +4,7 @@ import { buildSchema, isEnumType, isInputObjectType, isObjectType } from 'graphq
 import { connectOrm } from '../src/database/database';
 import { subgraphSdlOf } from '../src/federation/subgraph-sdl';
 import { buildGraphQLSchema, printGraphQLSchema } from '../src/graphql/schema';
-import { ENTITIES } from '../src/features';
+import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 
 test('schema.graphql is what the code generates (run `npm run schema` after changing the API)', async () => {
   const committed = await readFile(path.join(__dirname, '..', 'schema.graphql'), 'utf8');
@@ -47,6 +47,7 @@ test('the committed migrations build exactly the schema the entities describe', 
     url: process.env.TEST_DATABASE_URL!,
     poolSize: 1,
     entities: ENTITIES,
+    logic: DATABASE_LOGIC,
   });
   try {
     expect(await orm.getMigrator().checkMigrationNeeded()).toBe(false);

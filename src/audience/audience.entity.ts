@@ -61,7 +61,7 @@ export class AudienceEntity {
   deletedBy?: UserEntity | null;
 
   /**
-   * Members, kept by the database (the membership triggers of migration 20261127080000) whatever
+   * Members, kept by the database (the membership triggers of membership.sql) whatever
    * adds or removes them: counting the memberships of a 200,000-member audience costs tens of
    * milliseconds on every read, reading this costs nothing.
    */

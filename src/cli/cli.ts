@@ -15,7 +15,7 @@ import { connectOrm, resolveDatabase } from '../database/database';
 import { seedDemo } from '../demo/demo-seed';
 import { issueApiKey, revokeApiKey } from '../organization/api-key.service';
 import { createOrganization, findOwner } from '../organization/organization.service';
-import { ENTITIES } from '../features';
+import { DATABASE_LOGIC, ENTITIES } from '../features';
 
 const USAGE = `Usage: audience-gateway <command>
 
@@ -133,6 +133,7 @@ async function main(argv: string[]): Promise<number> {
     transactionPooling: config.transactionPooling,
     poolSize: 2,
     entities: ENTITIES,
+    logic: DATABASE_LOGIC,
   });
   try {
     const result = await command(orm.em.getKnex(), argv.slice(2));

@@ -47,7 +47,7 @@ export interface ContactCounts {
  * The organization's contact count and the search's matches, in one statement that reads no
  * contact unless it must: the count is kept on the organization, a one- or two-letter term's
  * matches in organization_search_gram, and a term with a trigram is counted from the trigram index
- * (count_contacts_matching, migration 20261127090000).
+ * (count_contacts_matching, contact.sql).
  */
 export async function countContacts(
   db: Knex,

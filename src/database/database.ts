@@ -2,6 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Config } from '../config/config';
 import { type RunningDatabase, startEmbeddedPostgres } from './embedded-postgres';
+import { applyDatabaseLogic } from './logic';
 import { ormOptions, type OrmSettings } from './orm-options';
 
 const EMBEDDED_DATABASE_NAME = 'audience_gateway';
@@ -36,13 +37,14 @@ export async function resolveDatabase(
 }
 
 /**
- * Connects MikroORM and brings the schema up to date with the committed migrations; returns the
- * names of the migrations it applied. Migrations run on `migrationsUrl` (a direct connection when
+ * Connects MikroORM and brings the schema up to date with the committed migrations, then the
+ * database's logic with its files (`logic`: DATABASE_LOGIC of src/features.ts; see logic.ts);
+ * returns the names of the migrations it applied. Migrations run on `migrationsUrl` (a direct connection when
  * `url` goes through a pooler) and never with the statement timeout (an index on a million rows,
  * say): the connection this returns is then a second one, on `url`.
  */
 export async function connectOrm(
-  settings: OrmSettings & { migrationsUrl?: string },
+  settings: OrmSettings & { migrationsUrl?: string; logic: readonly string[] },
 ): Promise<{ orm: MikroORM; applied: string[] }> {
   const { url, migrationsUrl = url, statementTimeoutMs = 0 } = settings;
   // No timeout for migrations, whatever the role's, unless they go through the pooler (which
@@ -58,9 +60,11 @@ export async function connectOrm(
   );
   let applied: string[];
   try {
-    applied = (await withMigrationLock(migrationsUrl, () => migrating.getMigrator().up())).map(
-      (migration) => migration.name,
-    );
+    applied = await withMigrationLock(migrationsUrl, async () => {
+      const migrations = await migrating.getMigrator().up();
+      await applyDatabaseLogic(migrating.em.getKnex(), settings.logic);
+      return migrations.map((migration) => migration.name);
+    });
   } catch (error) {
     await migrating.close();
     throw error;

@@ -6,6 +6,7 @@ import { FederationResolver } from './federation.resolver';
  */
 export const federationFeature = {
   entities: [],
+  database: [],
   resolvers: [FederationResolver],
   routes: [],
   services: () => ({}),

@@ -10,7 +10,7 @@ import { AudienceEntity } from '../audience/audience.entity';
  *
  * The row carries copies of its contact's sort keys and search text, so that an audience's members
  * are sorted, skipped, searched and counted from indexes of their own, whatever the size of the
- * organization. The database keeps the copies (the triggers of migration 20261127080000): any
+ * organization. The database keeps the copies (the triggers of membership.sql): any
  * change of a contact reaches its memberships in the same statement, and a new membership takes
  * its contact's values whatever the inserting statement wrote.
  */

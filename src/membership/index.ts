@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import path from 'node:path';
 import type { Actor } from '../organization/actor';
 import { AudienceMemberEntity } from './audience-member.entity';
 import { createMembershipLoaders } from './membership.loaders';
@@ -12,6 +13,8 @@ import { MembershipService } from './membership.service';
  */
 export const membershipFeature = {
   entities: [AudienceMemberEntity],
+  // Its functions and triggers (the copies memberships keep, the audiences' member counts).
+  database: [path.join(__dirname, 'membership.sql')],
   resolvers: [AudienceMembersResolver, ContactAudiencesResolver],
   routes: [membershipRoutes],
   services: (db: Knex, actor: Actor | null) => ({

@@ -96,8 +96,8 @@ export async function removeMembers(
  * memberships alone. (Without a search, an audience's member count is kept on its row.)
  * - A term of one or two characters is a look-up of the counts the database keeps per audience
  *   and search piece (AudienceSearchGramEntity).
- * - A term with a trigram is counted from the trigram index by count_members_matching (migration
- *   20261127080000), whose cost follows the matches.
+ * - A term with a trigram is counted from the trigram index by count_members_matching
+ *   (membership.sql), whose cost follows the matches.
  * - Anything else (such as `a-b`) reads the index that carries the search text.
  */
 export async function countMatchingMembers(

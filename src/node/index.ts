@@ -6,6 +6,7 @@ import { NodeResolver } from './node.resolver';
  */
 export const nodeFeature = {
   entities: [],
+  database: [],
   resolvers: [NodeResolver],
   routes: [],
   services: () => ({}),

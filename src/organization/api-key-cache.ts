@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { Actor } from './actor';
 import { findActorByKeyHash, hashApiKey, isWellFormedApiKey } from './api-key.service';
 
-/** The channel the api_key triggers (migration 20261127100000) notify with a key's hash. */
+/** The channel the api_key triggers (api-key.sql) notify with a key's hash. */
 export const API_KEY_CHANNEL = 'api_key_changed';
 /** The listening connection's application_name, followed by " (pid N)". */
 export const LISTENER_NAME = 'audience-gateway api key listener';

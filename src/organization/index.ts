@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ApiKeyEntity } from './api-key.entity';
 import { OrganizationAudienceCountEntity } from './organization-audience-count.entity';
 import { OrganizationSearchGramEntity } from './organization-search-gram.entity';
@@ -16,6 +17,8 @@ export const organizationFeature = {
     OrganizationSearchGramEntity,
     OrganizationAudienceCountEntity,
   ],
+  // API keys announce their changes (NOTIFY api_key_changed).
+  database: [path.join(__dirname, 'api-key.sql')],
   resolvers: [],
   routes: [],
   services: () => ({}),

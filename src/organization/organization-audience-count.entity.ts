@@ -4,7 +4,7 @@ import { OrganizationEntity } from './organization.entity';
 /**
  * How many live audiences an organization has: the audiences list's total in one look-up instead
  * of a count of every audience on every read. Kept by the database alone (the audience triggers of
- * migration 20261127100000); no code writes it.
+ * audience.sql); no code writes it.
  */
 @Entity({ tableName: 'organization_audience_count' })
 export class OrganizationAudienceCountEntity {

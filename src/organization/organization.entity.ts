@@ -14,7 +14,7 @@ export class OrganizationEntity {
   createdAt: Date = new Date();
 
   /**
-   * Its contacts, kept by the database (the contact triggers of migration 20261127090000): the
+   * Its contacts, kept by the database (the contact triggers of contact.sql): the
    * total of the contacts list without counting a million rows on every read.
    */
   @Property({ type: 'integer', default: 0 })

@@ -2,7 +2,7 @@ import type { Knex, MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { connectOrm } from '../../src/database/database';
 import { type AppOptions, buildApp } from '../../src/server/app';
-import { ENTITIES } from '../../src/features';
+import { DATABASE_LOGIC, ENTITIES } from '../../src/features';
 
 export interface GraphQLResult<T = Record<string, any>> {
   status: number;
@@ -34,6 +34,7 @@ export class TestServer {
       poolSize: 4,
       statementTimeoutMs: options.statementTimeoutMs ?? 0,
       entities: ENTITIES,
+      logic: DATABASE_LOGIC,
     });
     const app = await buildApp({
       db: orm.em.getKnex(),
