@@ -102,7 +102,7 @@ export async function findAudiencePage(
 ): Promise<{ audiences: Audience[]; total: number }> {
   const rows = await queryRows<{ total: string | null; id: string | null }>(
     db,
-    audiencePageQuery(organizationId, query),
+    audiencePageQuery(organizationId, query).named('audience.page'),
   );
   return {
     total: Number(rows[0]?.total ?? 0),
@@ -118,7 +118,7 @@ export async function findAudience(
   const [audience] = await queryAs(
     db,
     AUDIENCE_ROW,
-    sql`select ${AUDIENCE_ROW.select('a')} from audience a
+    sql.named('audience.byId')`select ${AUDIENCE_ROW.select('a')} from audience a
         where ${liveAudiences('a', organizationId, undefined)} and a.id = ${id}`,
   );
   return audience;
@@ -134,7 +134,7 @@ export async function findAudiencesByIds(
   return queryAs(
     db,
     AUDIENCE_ROW,
-    sql`select ${AUDIENCE_ROW.select('a')} from audience a
+    sql.named('audience.byIds')`select ${AUDIENCE_ROW.select('a')} from audience a
         where ${liveAudiences('a', organizationId, undefined)} and a.id = any(cast(${[...ids]} as uuid[]))`,
   );
 }
@@ -147,7 +147,9 @@ export async function insertAudience(
   const [audience] = await queryAs(
     db,
     AUDIENCE_ROW,
-    sql`insert into audience as a (organization_id, name, description, created_by, updated_by)
+    sql.named(
+      'audience.insert',
+    )`insert into audience as a (organization_id, name, description, created_by, updated_by)
         values (${actor.organizationId}, ${values.name}, ${values.description}, ${actor.userId}, ${actor.userId})
         returning ${AUDIENCE_ROW.select('a')}`,
   );
@@ -177,7 +179,7 @@ export async function updateAudience(
   const [audience] = await queryAs(
     db,
     AUDIENCE_ROW,
-    sql`update audience a set ${joinSql(assignments, ', ')}
+    sql.named('audience.update')`update audience a set ${joinSql(assignments, ', ')}
         where ${liveAudiences('a', actor.organizationId, undefined)} and a.id = ${id}
         returning ${AUDIENCE_ROW.select('a')}`,
   );
@@ -193,7 +195,9 @@ export async function softDeleteAudience(
   const [audience] = await queryAs(
     db,
     AUDIENCE_ROW,
-    sql`update audience a set deleted_at = ${WRITE_TIME}, deleted_by = ${actor.userId}
+    sql.named(
+      'audience.softDelete',
+    )`update audience a set deleted_at = ${WRITE_TIME}, deleted_by = ${actor.userId}
         where ${liveAudiences('a', actor.organizationId, undefined)} and a.id = ${id}
         returning ${AUDIENCE_ROW.select('a')}`,
   );
@@ -211,7 +215,7 @@ export async function lockLiveAudience(
 ): Promise<boolean> {
   const locked = await queryRows(
     trx,
-    sql`select a.id from audience a
+    sql.named('audience.lockLive')`select a.id from audience a
         where ${liveAudiences('a', actor.organizationId, undefined)} and a.id = ${id}
         for no key update`,
   );

@@ -66,7 +66,7 @@ export async function countContacts(
   }
   const [counts] = await queryRows<ContactCounts>(
     db,
-    sql`select o.contact_count as contacts, ${matches} as matches
+    sql.named('contact.count')`select o.contact_count as contacts, ${matches} as matches
         from organization o where o.id = ${organizationId}`,
   );
   return counts ?? { contacts: 0, matches: 0 };
@@ -109,7 +109,7 @@ export async function findContacts(
   return queryAs(
     db,
     CONTACT_ROW,
-    sql`select ${CONTACT_ROW.select('c')} from (
+    sql.named('contact.page')`select ${CONTACT_ROW.select('c')} from (
        select c.id, row_number() over () as position from (${ids}) c
      ) page join contact c on c.id = page.id order by page.position`,
   );
@@ -135,7 +135,9 @@ export async function insertContacts(
   return queryAs(
     db,
     CONTACT_ROW,
-    sql`insert into contact as c (organization_id, first_name, last_name, primary_phone, primary_email)
+    sql.named(
+      'contact.insert',
+    )`insert into contact as c (organization_id, first_name, last_name, primary_phone, primary_email)
         values ${joinSql(values, ', ')}
         returning ${CONTACT_ROW.select('c')}`,
   );
@@ -173,7 +175,9 @@ export async function updateContact(
   const [changed] = await queryAs(
     db,
     CONTACT_ROW,
-    sql`update contact c set ${joinSql(assignments, ', ')}, updated_at = now()
+    sql.named(
+      'contact.update',
+    )`update contact c set ${joinSql(assignments, ', ')}, updated_at = now()
         where c.organization_id = ${organizationId} and c.id = ${id} and (${joinSql(differs, ' or ')})
         returning ${CONTACT_ROW.select('c')}`,
   );
@@ -195,19 +199,23 @@ export async function deleteContact(
 ): Promise<Contact | undefined> {
   const locked = await queryRows(
     trx,
-    sql`select 1 from contact where organization_id = ${organizationId} and id = ${id} for update`,
+    sql.named(
+      'contact.lockForDelete',
+    )`select 1 from contact where organization_id = ${organizationId} and id = ${id} for update`,
   );
   if (locked.length === 0) return undefined;
   await queryRows(
     trx,
-    sql`select 1 from audience a
+    sql.named('contact.lockAudiencesForDelete')`select 1 from audience a
         where a.id in (select ac.audience_id from audience_contact ac where ac.contact_id = ${id})
         order by a.id for no key update`,
   );
   const [deleted] = await queryAs(
     trx,
     CONTACT_ROW,
-    sql`delete from contact c where c.organization_id = ${organizationId} and c.id = ${id}
+    sql.named(
+      'contact.delete',
+    )`delete from contact c where c.organization_id = ${organizationId} and c.id = ${id}
         returning ${CONTACT_ROW.select('c')}`,
   );
   return deleted;
@@ -221,7 +229,9 @@ export async function takenPhones(
 ): Promise<string[]> {
   const rows = await queryRows<{ phone: string }>(
     db,
-    sql`select p.phone from unnest(cast(${[...phones]} as text[])) with ordinality p(phone, position)
+    sql.named(
+      'contact.takenPhones',
+    )`select p.phone from unnest(cast(${[...phones]} as text[])) with ordinality p(phone, position)
         where exists (select 1 from contact c
                       where c.organization_id = ${organizationId} and c.primary_phone = p.phone)
         order by p.position`,
@@ -244,7 +254,7 @@ export async function findContact(
   const [contact] = await queryAs(
     db,
     CONTACT_ROW,
-    sql`select ${CONTACT_ROW.select('c')} from contact c
+    sql.named('contact.byId')`select ${CONTACT_ROW.select('c')} from contact c
         where c.organization_id = ${organizationId} and c.id = ${id}`,
   );
   return contact;
@@ -260,7 +270,7 @@ export async function findContactsByIds(
   return queryAs(
     db,
     CONTACT_ROW,
-    sql`select ${CONTACT_ROW.select('c')} from contact c
+    sql.named('contact.byIds')`select ${CONTACT_ROW.select('c')} from contact c
         where c.organization_id = ${organizationId} and c.id = any(cast(${[...ids]} as uuid[]))`,
   );
 }

@@ -61,7 +61,9 @@ export async function liveTriggerDefinition(
 ): Promise<string | undefined> {
   const [row] = await queryRows<{ definition: string }>(
     db,
-    sql`select pg_get_triggerdef(t.oid) as definition from pg_trigger t
+    sql.named(
+      'database.triggerDefinition',
+    )`select pg_get_triggerdef(t.oid) as definition from pg_trigger t
         where t.tgname = ${name} and t.tgrelid = to_regclass(${table}) and not t.tgisinternal`,
   );
   return row?.definition;
@@ -154,7 +156,9 @@ export function logicName(statement: LogicStatement): string | undefined {
 async function liveLogic(db: Knex): Promise<Map<string, string>> {
   const rows = await queryRows<{ name: string; definition: string }>(
     db,
-    sql`select 'function ' || p.proname as name, pg_get_functiondef(p.oid) as definition
+    sql.named(
+      'database.liveLogic',
+    )`select 'function ' || p.proname as name, pg_get_functiondef(p.oid) as definition
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = current_schema() and p.prokind = 'f'
           and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')

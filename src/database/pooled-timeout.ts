@@ -12,7 +12,9 @@ export async function pooledTimeoutMismatch(
 ): Promise<string | undefined> {
   const [row] = await queryRows<{ ms: number; role: string }>(
     db,
-    sql`select setting::int as ms, current_user as role from pg_settings
+    sql.named(
+      'database.roleTimeout',
+    )`select setting::int as ms, current_user as role from pg_settings
         where name = 'statement_timeout'`,
   );
   if (!row || row.ms === statementTimeoutMs) return undefined;

@@ -14,7 +14,36 @@ export class Sql {
     readonly text: string,
     readonly values: readonly unknown[],
   ) {}
+
+  /**
+   * The statement, named after its place in the code (`membership.page`): the name leads its
+   * text as a comment, so that the statement log, `pg_stat_activity` and `pg_stat_statements`
+   * say where each statement comes from. Only a named statement runs (queryRows, queryAs).
+   */
+  named(name: string): NamedSql {
+    if (!/^[a-z][a-zA-Z]*(\.[a-z][a-zA-Z]*)+$/.test(name)) {
+      throw new Error(`a statement's name is feature.what, in camelCase: ${name}`);
+    }
+    return new NamedSql(`/* ${name} */ ${this.text}`, this.values, name);
+  }
 }
+
+/** A whole statement, named (see Sql.named). */
+export class NamedSql extends Sql {
+  constructor(
+    text: string,
+    values: readonly unknown[],
+    readonly name: string,
+  ) {
+    super(text, values);
+  }
+}
+
+/** sql.named('audience.byId')`select …`: a statement written and named at once. */
+sql.named =
+  (name: string) =>
+  (strings: TemplateStringsArray, ...values: unknown[]): NamedSql =>
+    sql(strings, ...values).named(name);
 
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
   // A literal question mark (none today) must not read as a placeholder.
@@ -51,7 +80,7 @@ function escape(text: string): string {
 }
 
 /** Runs a statement and returns its rows, named by the statement's column aliases. */
-export async function queryRows<Row>(db: Knex, statement: Sql): Promise<Row[]> {
+export async function queryRows<Row>(db: Knex, statement: NamedSql): Promise<Row[]> {
   const result = await db.raw<{ rows: Row[] }>(
     statement.text,
     statement.values as Knex.RawBinding[],
@@ -102,7 +131,7 @@ export class RowShape<T> {
 }
 
 /** Runs a statement that selects `shape`'s columns (RowShape.select) and reads its rows. */
-export async function queryAs<T>(db: Knex, shape: RowShape<T>, statement: Sql): Promise<T[]> {
+export async function queryAs<T>(db: Knex, shape: RowShape<T>, statement: NamedSql): Promise<T[]> {
   const rows = await queryRows<Record<string, unknown>>(db, statement);
   return rows.map((row) => shape.read(row));
 }

@@ -14,7 +14,10 @@ const DEMO_KEY_FILE = 'demo-api-key';
  */
 export async function ensureDemo(db: Knex, dataDir: string): Promise<string | undefined> {
   const keyFile = path.join(dataDir, DEMO_KEY_FILE);
-  const [existing] = await queryRows(db, sql`select id from organization limit 1`);
+  const [existing] = await queryRows(
+    db,
+    sql.named('demo.anyOrganization')`select id from organization limit 1`,
+  );
   if (existing) {
     return existsSync(keyFile) ? (await readFile(keyFile, 'utf8')).trim() : undefined;
   }

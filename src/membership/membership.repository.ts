@@ -9,7 +9,7 @@ import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from '../contact/contact.args';
 import { CONTACT_ROW } from '../contact/contact.repository';
 import type { Contact } from '../contact/contact.type';
-import { joinSql, queryRows, type Sql, sql, sqlText } from '../database/sql';
+import { joinSql, type NamedSql, queryRows, type Sql, sql, sqlText } from '../database/sql';
 import type { Actor } from '../organization/actor';
 
 /**
@@ -40,7 +40,7 @@ export async function lockContacts(
 ): Promise<string[]> {
   const rows = await queryRows<{ id: string }>(
     trx,
-    sql`select c.id from contact c
+    sql.named('membership.lockContacts')`select c.id from contact c
         where c.organization_id = ${organizationId} and c.id = any(cast(${[...contactIds]} as uuid[]))
         order by c.id for share`,
   );
@@ -63,7 +63,7 @@ export async function addMembers(
 ): Promise<void> {
   await queryRows(
     trx,
-    sql`insert into audience_contact
+    sql.named('membership.add')`insert into audience_contact
           (audience_id, contact_id, added_by, first_name, last_name, primary_phone, contact_created_at)
         select ${audienceId}, c.id, ${actor.userId}, c.first_name, c.last_name, c.primary_phone, c.created_at
         from contact c
@@ -86,7 +86,7 @@ export async function removeMembers(
 ): Promise<void> {
   await queryRows(
     trx,
-    sql`delete from audience_contact
+    sql.named('membership.remove')`delete from audience_contact
         where audience_id = ${audienceId} and contact_id = any(cast(${[...contactIds]} as uuid[]))`,
   );
 }
@@ -106,16 +106,20 @@ export async function countMatchingMembers(
   search: SearchTerm,
 ): Promise<Map<string, number>> {
   const ids = [...audienceIds];
-  let statement: Sql;
+  let statement: NamedSql;
   if (search.piece !== undefined) {
-    statement = sql`select audience_id as "audienceId", members as total from audience_search_gram
+    statement = sql.named(
+      'membership.countPiece',
+    )`select audience_id as "audienceId", members as total from audience_search_gram
                     where audience_id = any(cast(${ids} as uuid[])) and gram = lower(${search.piece})`;
   } else if (search.trigram) {
-    statement = sql`select audience_id as "audienceId", total
+    statement = sql.named('membership.countTrigram')`select audience_id as "audienceId", total
                     from count_members_matching(cast(${ids} as uuid[]), ${search.pattern})`;
   } else {
     const match = searchTextMatches('ac', search, CONTACT_SEARCH_FIELDS);
-    statement = sql`select ac.audience_id as "audienceId", count(*)::int as total
+    statement = sql.named(
+      'membership.countScan',
+    )`select ac.audience_id as "audienceId", count(*)::int as total
                     from audience_contact ac
                     where ac.audience_id = any(cast(${ids} as uuid[])) and ${match}
                     group by ac.audience_id`;
@@ -172,7 +176,7 @@ export async function findMembers(
   if (branches.length === 0) return members;
   const rows = await queryRows<Record<string, unknown> & { audienceId: string; position: string }>(
     db,
-    joinSql(branches, ' union all '),
+    joinSql(branches, ' union all ').named('membership.page'),
   );
   rows.sort((a, b) => Number(a.position) - Number(b.position));
   for (const row of rows) members.get(row.audienceId)?.push(CONTACT_ROW.read(row));
@@ -239,7 +243,7 @@ export async function findContactAudiences(
     Record<string, unknown> & { contactId: string; total: number; id: string | null }
   >(
     db,
-    sql`select k.contact_id as "contactId", t.total, p.*
+    sql.named('membership.contactAudiences')`select k.contact_id as "contactId", t.total, p.*
         from unnest(cast(${[...new Set(contactIds)]} as uuid[])) k(contact_id)
         cross join lateral (select count(*)::int as total ${memberOf}) t
         left join lateral (

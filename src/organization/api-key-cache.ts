@@ -296,7 +296,7 @@ export class ApiKeyCache {
     const sentAt = performance.now();
     this.unheard.set(-1, sentAt);
     void this.db
-      .raw('select pg_notify(?, ?)', [this.heartbeatChannel, token])
+      .raw('/* apiKey.handshake */ select pg_notify(?, ?)', [this.heartbeatChannel, token])
       .catch((error: unknown) => {
         if (this.listener === listener && listener) this.lost(listener, error);
       });
@@ -315,7 +315,10 @@ export class ApiKeyCache {
       if (old > 0 && now - sentAt >= this.options.maxSilenceMs) this.unheard.delete(old);
     }
     sender
-      .query('select pg_notify($1, $2)', [this.heartbeatChannel, String(number)])
+      .query('/* apiKey.heartbeat */ select pg_notify($1, $2)', [
+        this.heartbeatChannel,
+        String(number),
+      ])
       .catch((error: unknown) => this.lost(sender, error))
       .finally(() => {
         if (this.sender === sender) this.beating = false;

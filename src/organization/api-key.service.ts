@@ -30,7 +30,7 @@ export async function issueApiKey(
   const apiKey = KEY_PREFIX + randomBytes(32).toString('base64url');
   const [row] = await queryRows<{ id: string }>(
     db,
-    sql`insert into api_key (organization_id, user_id, key_hash)
+    sql.named('apiKey.issue')`insert into api_key (organization_id, user_id, key_hash)
         values (${organizationId}, ${userId}, ${hashApiKey(apiKey)}) returning id`,
   );
   return { apiKeyId: row!.id, apiKey };
@@ -40,7 +40,7 @@ export async function issueApiKey(
 export async function revokeApiKey(db: Knex, apiKeyId: string): Promise<boolean> {
   const revoked = await queryRows(
     db,
-    sql`update api_key set revoked_at = now()
+    sql.named('apiKey.revoke')`update api_key set revoked_at = now()
         where id = ${apiKeyId} and revoked_at is null returning id`,
   );
   return revoked.length > 0;
@@ -55,7 +55,9 @@ export function isWellFormedApiKey(apiKey: string): boolean {
 export async function findActorByKeyHash(db: Knex, keyHash: string): Promise<Actor | null> {
   const [actor] = await queryRows<Actor>(
     db,
-    sql`select organization_id as "organizationId", user_id as "userId" from api_key
+    sql.named(
+      'apiKey.actorByHash',
+    )`select organization_id as "organizationId", user_id as "userId" from api_key
         where key_hash = ${keyHash} and revoked_at is null`,
   );
   return actor ?? null;

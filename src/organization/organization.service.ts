@@ -18,12 +18,16 @@ export async function createOrganization(
   return db.transaction(async (trx) => {
     const [organization] = await queryRows<{ id: string }>(
       trx,
-      sql`insert into organization (name) values (${name}) returning id`,
+      sql.named(
+        'organization.insert',
+      )`insert into organization (name) values (${name}) returning id`,
     );
     const organizationId = organization!.id;
     const [user] = await queryRows<{ id: string }>(
       trx,
-      sql`insert into app_user (organization_id, name) values (${organizationId}, ${userName})
+      sql.named(
+        'organization.insertUser',
+      )`insert into app_user (organization_id, name) values (${organizationId}, ${userName})
           returning id`,
     );
     const userId = user!.id;
@@ -36,7 +40,9 @@ export async function createOrganization(
 export async function findOwner(db: Knex, organizationId: string): Promise<string | undefined> {
   const [owner] = await queryRows<{ id: string }>(
     db,
-    sql`select id from app_user where organization_id = ${organizationId}
+    sql.named(
+      'organization.owner',
+    )`select id from app_user where organization_id = ${organizationId}
         order by created_at, id limit 1`,
   );
   return owner?.id;

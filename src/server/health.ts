@@ -22,7 +22,7 @@ export function registerHealth(app: FastifyInstance, db: Knex, responseTimeoutMs
       timer = setTimeout(() => reject(new Error('timed out')), readinessTimeoutMs);
     });
     try {
-      await Promise.race([queryRows(db, sql`select 1`), timeout]);
+      await Promise.race([queryRows(db, sql.named('health.ping')`select 1`), timeout]);
       return { status: 'ready' };
     } catch {
       return reply

@@ -54,7 +54,7 @@ export function toReplicas(options: {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('no answer within 1 s')), PROBE_TIMEOUT_MS);
       });
-      Promise.race([replica.raw('select 1'), timeout])
+      Promise.race([replica.raw('/* health.replicaPing */ select 1'), timeout])
         .then(
           () => setHealth(index, true),
           (error: unknown) => setHealth(index, false, error),
