@@ -24,6 +24,16 @@ const FEATURES = [
   '**/organization',
 ];
 
+// Which features each feature may import: those below it. (A feature is one folder of src/.)
+const FEATURE_LAYERS = {
+  organization: [],
+  audience: ['organization'],
+  contact: ['organization'],
+  membership: ['organization', 'audience', 'contact'],
+  node: ['organization', 'audience', 'contact'],
+  federation: ['organization', 'audience', 'contact'],
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -69,16 +79,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   // Imports run one way: the app's assembly (src/server, src/graphql, src/features.ts, main, CLI,
-  // demo) imports the features, the features import the shared toolkits, never the reverse.
-  {
-    files: [
-      'src/audience/**',
-      'src/contact/**',
-      'src/membership/**',
-      'src/federation/**',
-      'src/node/**',
-      'src/organization/**',
-    ],
+  // demo) imports the features, the features import the shared toolkits, never the reverse. And
+  // between features, in layers: organization below everything; audience and contact beside each
+  // other above it; membership, node and federation on top, reading through the ones below.
+  ...Object.entries(FEATURE_LAYERS).map(([feature, below]) => ({
+    files: [`src/${feature}/**`],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -89,11 +94,17 @@ export default tseslint.config(
               message:
                 "A feature never imports the app's assembly; the assembly passes it what it needs.",
             },
+            {
+              group: Object.keys(FEATURE_LAYERS)
+                .filter((other) => other !== feature && !below.includes(other))
+                .flatMap((other) => [`**/${other}/**`, `**/${other}`]),
+              message: `${feature}/ imports only the features below it (${below.join(', ') || 'none'}): the one it imports would otherwise depend on it, or sit beside it.`,
+            },
           ],
         },
       ],
     },
-  },
+  })),
   {
     files: ['src/common/**', 'src/database/**', 'src/config/**'],
     rules: {

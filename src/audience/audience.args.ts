@@ -36,13 +36,3 @@ export class AudiencesArgs extends PageArgs {
   @SortDirection()
   sortOrder: SortOrder = SortOrder.desc;
 }
-
-/** The arguments of a contact's audiences: the list's, without a search. */
-@ArgsType()
-export class ContactAudiencesArgs extends PageArgs {
-  @SortBy(AudienceSortField, AudienceSortField.createdAt)
-  sortBy: AudienceSortField = AudienceSortField.createdAt;
-
-  @SortDirection()
-  sortOrder: SortOrder = SortOrder.desc;
-}

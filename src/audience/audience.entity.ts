@@ -1,6 +1,6 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-import { AUDIENCE_SEARCH_TEXT_SQL } from '../common/search';
+import { AUDIENCE_SEARCH_TEXT_SQL } from './audience.search';
 import { OrganizationEntity } from '../organization/organization.entity';
 import { UserEntity } from '../organization/user.entity';
 

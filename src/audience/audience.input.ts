@@ -1,16 +1,7 @@
-import {
-  ArrayMaxSize,
-  ArrayNotEmpty,
-  IsArray,
-  IsOptional,
-  IsString,
-  IsUUID,
-} from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Field, InputType } from 'type-graphql';
 import { Characters, HasNoNul, IsNotBlank } from '../common/validation';
-
-export const MAX_CONTACTS_PER_ADD = 10_000;
 
 @InputType({ description: 'A new audience.' })
 export class CreateAudienceInput {
@@ -62,13 +53,4 @@ export class UpdateAudienceInput {
   @HasNoNul()
   @JSONSchema({ nullable: true })
   description?: string | null;
-}
-
-/** The body of add-contacts and remove-contacts; GraphQL passes its `contacts` argument through the same rules. */
-export class ContactIdsInput {
-  @IsArray()
-  @ArrayNotEmpty()
-  @ArrayMaxSize(MAX_CONTACTS_PER_ADD)
-  @IsUUID('loose', { each: true, message: 'each value in contacts must be a UUID' })
-  contacts!: string[];
 }

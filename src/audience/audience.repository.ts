@@ -1,8 +1,18 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { PageWindow } from '../common/pagination';
-import { AUDIENCE_SEARCH_FIELDS, type SearchTerm, searchTextMatches } from '../common/search';
+import { type SearchTerm, searchTextMatches } from '../common/search';
+import { AUDIENCE_SEARCH_FIELDS } from './audience.search';
 import type { SortOrder } from '../common/sorting';
-import { joinSql, queryAs, queryRows, RowShape, type Sql, sql, sqlText } from '../database/sql';
+import {
+  WRITE_TIME,
+  joinSql,
+  queryAs,
+  queryRows,
+  RowShape,
+  type Sql,
+  sql,
+  sqlText,
+} from '../database/sql';
 import type { Actor } from '../organization/actor';
 import { AudienceSortField } from './audience.args';
 import type { Audience } from './audience.type';
@@ -161,7 +171,6 @@ export async function insertAudience(
  * when its statement began. Of two writers that wait on each other, the one that writes last
  * then always carries the later updatedAt.
  */
-const WRITE_TIME = sqlText('clock_timestamp()');
 
 /** Applies changes to a live audience in one statement; undefined when there is none to change. */
 export async function updateAudience(

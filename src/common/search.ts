@@ -40,19 +40,6 @@ export function searchTerm(search: string | null | undefined): SearchTerm | unde
 }
 
 /**
- * The search text of contacts and memberships, a stored column: the searched fields lowercased,
- * one per line. ILIKE on a UTF-8 database compares lower() of both sides, so LIKE on this text with
- * a lowered pattern finds the rows ILIKE on any one field finds, without lowering three fields of
- * every row it reads (a term with a line break in it is checked field by field too).
- */
-export const CONTACT_SEARCH_TEXT_SQL = `lower("first_name" || chr(10) || "last_name" || chr(10) || "primary_phone")`;
-export const CONTACT_SEARCH_FIELDS = ['first_name', 'last_name', 'primary_phone'] as const;
-
-/** The same for audiences: name and description. */
-export const AUDIENCE_SEARCH_TEXT_SQL = `lower("name" || chr(10) || coalesce("description"::text, ''))`;
-export const AUDIENCE_SEARCH_FIELDS = ['name', 'description'] as const;
-
-/**
  * A condition on `alias`.search_text for a search term. Only a term with a line
  * break in it could match across two fields; it is checked on the fields too.
  *

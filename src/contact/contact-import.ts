@@ -8,7 +8,13 @@ import { pipeline } from 'node:stream/promises';
 import { VALIDATION_OPTIONS } from '../common/validation';
 import type { Actor } from '../organization/actor';
 import { CreateContactInput } from './contact.input';
-import { nativeSql, sql } from '../database/sql';
+import {
+  createImportStaging,
+  IMPORT_COPY,
+  repeatedImportPhones,
+  upsertImported,
+} from './contact.repository';
+import { repeatedPhone } from './contact.service';
 
 const CSV_COLUMNS = ['firstName', 'lastName', 'primaryPhone', 'primaryEmail'] as const;
 // The rejections a report lists; past them it only counts (a wrong file can have a million).
@@ -95,17 +101,49 @@ async function importInTransaction(
   input: Readable,
   onProgress: (progress: ImportProgress) => void,
 ): Promise<ImportReport> {
-  await connection.query(
-    `create temporary table contact_import (line int not null, first_name text not null,
-       last_name text not null, primary_phone text not null, primary_email text) on commit drop`,
-  );
-  const problems: ImportProblem[] = [];
-  let rejected = 0;
-  const reject = (problem: ImportProblem) => {
-    rejected += 1;
-    if (problems.length < LISTED_PROBLEMS) problems.push(problem);
-  };
+  await createImportStaging(connection);
+  const problems = new Problems();
+  const rows = await stageRows(connection, input, problems, onProgress);
+  // A phone on two lines: the later ones are refused, naming the first.
+  for (const row of await repeatedImportPhones(connection)) {
+    problems.add({
+      line: row.line,
+      messages: [repeatedPhone('primaryPhone', row.primaryPhone, `line ${row.first}`)],
+    });
+  }
+  problems.throwIfAny();
+  const { created, updated } = await upsertImported(connection, actor.organizationId);
+  return { rows, created, updated, unchanged: rows - created - updated };
+}
 
+/** The rejected lines of an import: every one counted, the first LISTED_PROBLEMS listed. */
+class Problems {
+  private readonly listed: ImportProblem[] = [];
+  private count = 0;
+
+  add(problem: ImportProblem): void {
+    this.count += 1;
+    if (this.listed.length < LISTED_PROBLEMS) this.listed.push(problem);
+  }
+
+  throwIfAny(): void {
+    if (this.count === 0) return;
+    this.listed.sort((a, b) => a.line - b.line);
+    throw new ImportRejectedError(this.listed, this.count);
+  }
+}
+
+/**
+ * Streams the file through the parser and the API's rules into the staging table (COPY); returns
+ * how many rows it held. A bad row is added to `problems` and staged nothing; a malformed file
+ * (an unclosed quote, no header, no rows) is refused at once.
+ */
+async function stageRows(
+  connection: ClientBase,
+  input: Readable,
+  problems: Problems,
+  onProgress: (progress: ImportProgress) => void,
+): Promise<number> {
   let rows = 0;
   let bytes = 0;
   input.on('data', (chunk: Buffer | string) => (bytes += chunk.length));
@@ -129,19 +167,9 @@ async function importInTransaction(
     for await (const { record, info } of records) {
       rows += 1;
       if (rows % PROGRESS_EVERY === 0) onProgress({ rows, bytes });
-      const contact = toInput(record);
-      // The API's rules and options, run synchronously: a million rows cannot wait on a promise each.
-      const errors = validateSync(contact, VALIDATION_OPTIONS);
-      if (errors.length > 0) {
-        reject({
-          line: info.lines,
-          messages: errors.flatMap((error) => Object.values(error.constraints ?? {})),
-        });
-        continue;
-      }
-      // Staged even after a refused line (the staging table goes with the transaction): a phone
-      // repeated on a later line is found there, and reported with the rest.
-      batch += `${info.lines},${csvField(contact.firstName)},${csvField(contact.lastName)},${csvField(contact.primaryPhone)},${contact.primaryEmail ? csvField(contact.primaryEmail) : ''}\n`;
+      const line = checkedLine(record, info.lines, problems);
+      if (line === undefined) continue;
+      batch += line;
       if (batch.length >= COPY_BATCH_CHARS) {
         yield batch;
         batch = '';
@@ -151,74 +179,50 @@ async function importInTransaction(
   }
 
   try {
-    await pipeline(
-      input,
-      parser,
-      checkedRows,
-      connection.query(
-        copyFrom(
-          'copy contact_import (line, first_name, last_name, primary_phone, primary_email) from stdin with (format csv)',
-        ),
-      ),
-    );
+    await pipeline(input, parser, checkedRows, connection.query(copyFrom(IMPORT_COPY)));
   } catch (error) {
-    if (error instanceof ImportRejectedError) throw error;
-    const { code, lines, message } = error as { code?: string; lines?: number; message: string };
-    // The parser's own errors (an unclosed quote, a row with too many fields) name their line.
-    if (typeof code === 'string' && code.startsWith('CSV_')) {
-      throw new ImportRejectedError([{ line: lines ?? 1, messages: [message] }]);
-    }
-    throw error;
+    throw asRejection(error);
   }
   onProgress({ rows, bytes });
   if (!header) throw new ImportRejectedError([{ line: 1, messages: ['the file is empty'] }]);
   if (rows === 0) {
     throw new ImportRejectedError([{ line: 2, messages: ['the file holds no contacts'] }]);
   }
+  return rows;
+}
 
-  // A phone on two lines: the later ones are refused, naming the first.
-  const repeated = await connection.query<{ line: number; primaryPhone: string; first: number }>(
-    `select line, primary_phone as "primaryPhone", first from (
-       select line, primary_phone,
-              first_value(line) over (partition by primary_phone order by line) as first
-       from contact_import
-     ) lines where line <> first order by line`,
-  );
-  for (const row of repeated.rows) {
-    reject({
-      line: row.line,
-      messages: [`primaryPhone ${row.primaryPhone} is also on line ${row.first}`],
+/**
+ * A row as a line of COPY's CSV, checked with the API's rules and options (synchronously: a
+ * million rows cannot wait on a promise each); undefined, and a problem, when it breaks one.
+ * Staged even after a refused line (the staging table goes with the transaction): a phone
+ * repeated on a later line is found there, and reported with the rest.
+ */
+function checkedLine(
+  record: Record<string, string>,
+  line: number,
+  problems: Problems,
+): string | undefined {
+  const contact = toInput(record);
+  const errors = validateSync(contact, VALIDATION_OPTIONS);
+  if (errors.length > 0) {
+    problems.add({
+      line,
+      messages: errors.flatMap((error) => Object.values(error.constraints ?? {})),
     });
+    return undefined;
   }
-  if (rejected > 0) {
-    problems.sort((a, b) => a.line - b.line);
-    throw new ImportRejectedError(problems, rejected);
-  }
+  const email = contact.primaryEmail ? csvField(contact.primaryEmail) : '';
+  return `${line},${csvField(contact.firstName)},${csvField(contact.lastName)},${csvField(contact.primaryPhone)},${email}\n`;
+}
 
-  // Contacts that will be updated are locked first, in id order: the order every writer of
-  // contacts takes, so that an import never deadlocks with a change of members.
-  await connection.query(
-    nativeSql(sql`select c.id from contact c join contact_import i on i.primary_phone = c.primary_phone
-      where c.organization_id = ${actor.organizationId} order by c.id for no key update of c`),
-  );
-  const upserted = await connection.query<{ created: number; updated: number }>(
-    nativeSql(sql`with written as (
-       insert into contact (organization_id, first_name, last_name, primary_phone, primary_email)
-       select ${actor.organizationId}, first_name, last_name, primary_phone, primary_email from contact_import
-       order by primary_phone
-       on conflict (organization_id, primary_phone) do update
-         set first_name = excluded.first_name, last_name = excluded.last_name,
-             primary_email = excluded.primary_email, updated_at = now()
-         where (contact.first_name, contact.last_name, contact.primary_email)
-               is distinct from (excluded.first_name, excluded.last_name, excluded.primary_email)
-       returning xmax = 0 as created
-     )
-     select count(*) filter (where created)::int as created,
-            count(*) filter (where not created)::int as updated
-     from written`),
-  );
-  const { created, updated } = upserted.rows[0]!;
-  return { rows, created, updated, unchanged: rows - created - updated };
+/** The parser's own errors (an unclosed quote, a row with too many fields) name their line. */
+function asRejection(error: unknown): unknown {
+  if (error instanceof ImportRejectedError) return error;
+  const { code, lines, message } = error as { code?: string; lines?: number; message: string };
+  if (typeof code === 'string' && code.startsWith('CSV_')) {
+    return new ImportRejectedError([{ line: lines ?? 1, messages: [message] }]);
+  }
+  return error;
 }
 
 interface ParsedRow {

@@ -1,7 +1,7 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 import { OrganizationEntity } from '../organization/organization.entity';
-import { CONTACT_SEARCH_TEXT_SQL } from '../common/search';
+import { CONTACT_SEARCH_TEXT_SQL } from './contact.search';
 
 /** A person an organization can message. */
 @Entity({ tableName: 'contact' })

@@ -1,7 +1,19 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { joinSql, queryAs, queryRows, RowShape, type Sql, sql, sqlText } from '../database/sql';
+import type { ClientBase } from 'pg';
+import {
+  joinSql,
+  nativeSql,
+  queryAs,
+  queryRows,
+  RowShape,
+  type Sql,
+  sql,
+  sqlText,
+  WRITE_TIME,
+} from '../database/sql';
 import type { PageWindow } from '../common/pagination';
-import { CONTACT_SEARCH_FIELDS, type SearchTerm, searchTextMatches } from '../common/search';
+import { type SearchTerm, searchTextMatches } from '../common/search';
+import { CONTACT_SEARCH_FIELDS } from './contact.search';
 import { searchedIds, searchPlan } from '../common/search-plan';
 import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from './contact.args';
@@ -177,7 +189,7 @@ export async function updateContact(
     CONTACT_ROW,
     sql.named(
       'contact.update',
-    )`update contact c set ${joinSql(assignments, ', ')}, updated_at = now()
+    )`update contact c set ${joinSql(assignments, ', ')}, updated_at = ${WRITE_TIME}
         where c.organization_id = ${organizationId} and c.id = ${id} and (${joinSql(differs, ' or ')})
         returning ${CONTACT_ROW.select('c')}`,
   );
@@ -273,4 +285,71 @@ export async function findContactsByIds(
     sql.named('contact.byIds')`select ${CONTACT_ROW.select('c')} from contact c
         where c.organization_id = ${organizationId} and c.id = any(cast(${[...ids]} as uuid[]))`,
   );
+}
+
+// The CSV import's statements (contact-import.ts), on the import's own connection of the pool:
+// COPY needs one. The same rules as the other contact writes: contacts locked in id order first,
+// the phone rule, WRITE_TIME.
+
+/** The staging table the import's rows are copied into; it goes with the transaction. */
+export async function createImportStaging(connection: ClientBase): Promise<void> {
+  await connection.query(
+    nativeSql(sql.named('contact.importStaging')`create temporary table contact_import (
+      line int not null, first_name text not null, last_name text not null,
+      primary_phone text not null, primary_email text) on commit drop`),
+  );
+}
+
+/** The COPY that fills the staging table from CSV lines (line, first, last, phone, e-mail). */
+export const IMPORT_COPY =
+  '/* contact.importCopy */ copy contact_import (line, first_name, last_name, primary_phone, primary_email) from stdin with (format csv)';
+
+/** Staged lines whose phone an earlier line has, with that line, in line order. */
+export async function repeatedImportPhones(
+  connection: ClientBase,
+): Promise<{ line: number; primaryPhone: string; first: number }[]> {
+  const { rows } = await connection.query<{ line: number; primaryPhone: string; first: number }>(
+    nativeSql(sql.named(
+      'contact.importRepeatedPhones',
+    )`select line, primary_phone as "primaryPhone",
+      first from (
+        select line, primary_phone,
+               first_value(line) over (partition by primary_phone order by line) as first
+        from contact_import
+      ) lines where line <> first order by line`),
+  );
+  return rows;
+}
+
+/**
+ * Moves the staged rows into the organization's contacts, upserting by phone: a phone a contact
+ * has updates its names and e-mail (when they differ), any other creates a contact. The contacts
+ * that will be updated are locked first, in id order, as every writer of contacts locks them.
+ */
+export async function upsertImported(
+  connection: ClientBase,
+  organizationId: string,
+): Promise<{ created: number; updated: number }> {
+  await connection.query(
+    nativeSql(sql.named('contact.importLock')`select c.id from contact c
+      join contact_import i on i.primary_phone = c.primary_phone
+      where c.organization_id = ${organizationId} order by c.id for no key update of c`),
+  );
+  const { rows } = await connection.query<{ created: number; updated: number }>(
+    nativeSql(sql.named('contact.importUpsert')`with written as (
+        insert into contact (organization_id, first_name, last_name, primary_phone, primary_email)
+        select ${organizationId}, first_name, last_name, primary_phone, primary_email
+        from contact_import order by primary_phone
+        on conflict (organization_id, primary_phone) do update
+          set first_name = excluded.first_name, last_name = excluded.last_name,
+              primary_email = excluded.primary_email, updated_at = ${WRITE_TIME}
+          where (contact.first_name, contact.last_name, contact.primary_email)
+                is distinct from (excluded.first_name, excluded.last_name, excluded.primary_email)
+        returning xmax = 0 as created
+      )
+      select count(*) filter (where created)::int as created,
+             count(*) filter (where not created)::int as updated
+      from written`),
+  );
+  return rows[0]!;
 }

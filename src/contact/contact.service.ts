@@ -158,6 +158,11 @@ function phonesTaken(taken: readonly string[]): ConflictError {
 }
 
 /** Two contacts of one batch with the same phone: bad input, naming both places. */
+/** What is said of a phone given twice in one write (a batch, an import): both places. */
+export function repeatedPhone(at: string, phone: string, earlier: string): string {
+  return `${at} ${phone} is also ${earlier}'s`;
+}
+
 function assertDistinctPhones(inputs: readonly CreateContactInput[], field: string): void {
   const first = new Map<string, number>();
   const problems = inputs.flatMap(({ primaryPhone }, index) => {
@@ -167,7 +172,7 @@ function assertDistinctPhones(inputs: readonly CreateContactInput[], field: stri
       return [];
     }
     const at = `${field}[${index}].primaryPhone`;
-    return [{ field: at, messages: [`${at} ${primaryPhone} is also ${field}[${earlier}]'s`] }];
+    return [{ field: at, messages: [repeatedPhone(at, primaryPhone, `${field}[${earlier}]`)] }];
   });
   if (problems.length > 0) throw new ValidationError(problems);
 }

@@ -62,6 +62,13 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
   return new Sql(text, bindings);
 }
 
+/**
+ * When a row is written (`updated_at`, `deleted_at`): the clock at the statement, not the
+ * transaction's start, so that two changes in one transaction (a mutation and what its answer
+ * reads) keep their order.
+ */
+export const WRITE_TIME = new Sql('clock_timestamp()', []);
+
 /** SQL text that holds no value: an identifier or keyword picked from a fixed list. */
 export function sqlText(text: string): Sql {
   return new Sql(escape(text), []);

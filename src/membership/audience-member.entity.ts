@@ -1,5 +1,5 @@
 import { Entity, Index, ManyToOne, Property } from '@mikro-orm/core';
-import { CONTACT_SEARCH_TEXT_SQL } from '../common/search';
+import { CONTACT_SEARCH_TEXT_SQL } from '../contact/contact.search';
 import { ContactEntity } from '../contact/contact.entity';
 import { UserEntity } from '../organization/user.entity';
 import { AudienceEntity } from '../audience/audience.entity';

@@ -12,7 +12,7 @@ import {
   type MembersQuery,
 } from './membership.repository';
 import type { Contact, ContactConnection } from '../contact/contact.type';
-import type { ContactAudiencesArgs } from '../audience/audience.args';
+import type { ContactAudiencesArgs } from './membership.args';
 import type { Audience } from '../audience/audience.type';
 
 export interface MembersKey {

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import { ContactAudiencesArgs } from '../audience/audience.args';
-import { MAX_CONTACTS_PER_ADD } from '../audience/audience.input';
+import { ContactAudiencesArgs } from './membership.args';
+import { MAX_CONTACTS_PER_ADD } from './membership.input';
 import { Audience, AudiencePage } from '../audience/audience.type';
 import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import { Contact, ContactConnection, ContactPage } from '../contact/contact.type';

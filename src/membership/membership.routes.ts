@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ContactAudiencesArgs } from '../audience/audience.args';
-import { ContactIdsInput, MAX_CONTACTS_PER_ADD } from '../audience/audience.input';
+import { ContactAudiencesArgs } from './membership.args';
+import { ContactIdsInput, MAX_CONTACTS_PER_ADD } from './membership.input';
 import { AUDIENCE_LIST_RESPONSE_SCHEMA } from '../audience/audience.schemas';
 import type { AudienceService } from '../audience/audience.service';
 import { inputSchema } from '../common/json-schema';

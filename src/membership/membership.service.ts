@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { ContactAudiencesArgs } from '../audience/audience.args';
-import { ContactIdsInput } from '../audience/audience.input';
+import { ContactAudiencesArgs } from './membership.args';
+import { ContactIdsInput } from './membership.input';
 import { lockLiveAudience } from '../audience/audience.repository';
 import type { Audience } from '../audience/audience.type';
 import { decodeCursor } from '../common/cursor';

@@ -2,7 +2,8 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Actor } from './actor';
-import { findActorByKeyHash, hashApiKey, isWellFormedApiKey } from './api-key.service';
+import { hashApiKey, isWellFormedApiKey } from './api-key.service';
+import { findActorByKeyHash } from './organization.repository';
 
 /** The channel the api_key triggers (api-key.sql) notify with a key's hash. */
 export const API_KEY_CHANNEL = 'api_key_changed';

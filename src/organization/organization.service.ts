@@ -1,5 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { queryRows, sql } from '../database/sql';
+import { findFirstUser, insertOrganization, insertUser } from './organization.repository';
 import { issueApiKey } from './api-key.service';
 
 export interface CreatedOrganization {
@@ -16,34 +16,14 @@ export async function createOrganization(
   userName = 'Owner',
 ): Promise<CreatedOrganization> {
   return db.transaction(async (trx) => {
-    const [organization] = await queryRows<{ id: string }>(
-      trx,
-      sql.named(
-        'organization.insert',
-      )`insert into organization (name) values (${name}) returning id`,
-    );
-    const organizationId = organization!.id;
-    const [user] = await queryRows<{ id: string }>(
-      trx,
-      sql.named(
-        'organization.insertUser',
-      )`insert into app_user (organization_id, name) values (${organizationId}, ${userName})
-          returning id`,
-    );
-    const userId = user!.id;
+    const organizationId = await insertOrganization(trx, name);
+    const userId = await insertUser(trx, organizationId, userName);
     const key = await issueApiKey(trx, organizationId, userId);
     return { organizationId, userId, ...key };
   });
 }
 
 /** The organization's first user, who acts for command-line operations; undefined if no such org. */
-export async function findOwner(db: Knex, organizationId: string): Promise<string | undefined> {
-  const [owner] = await queryRows<{ id: string }>(
-    db,
-    sql.named(
-      'organization.owner',
-    )`select id from app_user where organization_id = ${organizationId}
-        order by created_at, id limit 1`,
-  );
-  return owner?.id;
+export function findOwner(db: Knex, organizationId: string): Promise<string | undefined> {
+  return findFirstUser(db, organizationId);
 }
