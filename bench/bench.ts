@@ -17,7 +17,7 @@ import { connectOrm } from '../src/database/database';
 import { nativeSql } from '../src/database/sql';
 import { issueApiKey } from '../src/organization/api-key.service';
 import { BENCH_ORG_ID, BENCH_USER_ID, benchDatabase } from './bench-database';
-import { findFreePort as freePort } from '../src/common/free-port';
+import { findFreePort as freePort } from '../src/database/free-port';
 import { readMatrix } from './read-matrix';
 import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 

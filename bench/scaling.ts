@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { findFreePort as freePort } from '../src/common/free-port';
+import { findFreePort as freePort } from '../src/database/free-port';
 import { connectOrm } from '../src/database/database';
 import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 import { issueApiKey } from '../src/organization/api-key.service';

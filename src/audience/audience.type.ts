@@ -1,7 +1,7 @@
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
-import { Node } from '../common/node.type';
-import { PageType } from '../common/page.type';
+import { Node } from '../common/types/node.type';
+import { PageType } from '../common/types/page.type';
 
 @ObjectType({
   simpleResolvers: true,

@@ -1,6 +1,6 @@
 import { IsOptional, IsString } from 'class-validator';
 import { joinSql, type Sql, sql, sqlText } from '../database/sql';
-import { hasTrigram } from './search-plan';
+import { hasTrigram } from '../database/search-plan';
 import { Characters, HasNoNul } from './validation';
 
 const MAX_SEARCH_LENGTH = 256;

@@ -14,7 +14,7 @@ import {
 import type { PageWindow } from '../common/pagination';
 import { type SearchTerm, searchTextMatches } from '../common/search';
 import { CONTACT_SEARCH_FIELDS } from './contact.search';
-import { searchedIds, searchPlan } from '../common/search-plan';
+import { searchedIds, searchPlan } from '../database/search-plan';
 import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from './contact.args';
 import type { CreateContactInput } from './contact.input';

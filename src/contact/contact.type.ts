@@ -1,8 +1,8 @@
 import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { PageInfo } from '../common/connection.type';
-import { Node } from '../common/node.type';
-import { PageType } from '../common/page.type';
+import { PageInfo } from '../common/types/connection.type';
+import { Node } from '../common/types/node.type';
+import { PageType } from '../common/types/page.type';
 
 @ObjectType({
   simpleResolvers: true,

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { findFreePort } from '../common/free-port';
+import { findFreePort } from './free-port';
 import { assertPostgresUserCanReach } from './postgres-user-access';
 
 /** A running PostgreSQL server: its connection URL and how to stop it (if we started it). */

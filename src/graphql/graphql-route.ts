@@ -10,7 +10,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { toAppError } from '../common/database-errors';
 import { errorCodeOfStatus, httpErrorOf } from '../common/http-errors';
-import { wantsPlayground } from '../common/page-request';
+import { wantsPlayground } from '../server/page-request';
 import type { ApiKeyCache } from '../organization/api-key-cache';
 import type { ReadRouting } from '../server/read-routing';
 import {

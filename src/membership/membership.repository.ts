@@ -5,7 +5,7 @@ import type { Audience } from '../audience/audience.type';
 import type { PageWindow } from '../common/pagination';
 import { type SearchTerm, searchTextMatches } from '../common/search';
 import { CONTACT_SEARCH_FIELDS } from '../contact/contact.search';
-import { searchedIds, searchPlan } from '../common/search-plan';
+import { searchedIds, searchPlan } from '../database/search-plan';
 import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from '../contact/contact.args';
 import { CONTACT_ROW } from '../contact/contact.repository';

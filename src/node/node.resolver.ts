@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { Node } from '../common/node.type';
+import { Node } from '../common/types/node.type';
 import { findNodes, MAX_NODES, type NodeServices } from './nodes';
 
 /** Relay's root fields of global object identification: any audience or contact by its id. */

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { wantsPlayground } from '../common/page-request';
+import { wantsPlayground } from './page-request';
 import { hashApiKey } from '../organization/api-key.service';
 import { API_KEY_HEADER } from './request-context';
 import { sharedRateLimitStore } from './shared-rate-limit-store';

@@ -90,4 +90,4 @@ export function installed(program: string): boolean {
   }
 }
 
-export { findFreePort as freePort } from '../../src/common/free-port';
+export { findFreePort as freePort } from '../../src/database/free-port';

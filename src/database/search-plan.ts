@@ -1,4 +1,4 @@
-import { type Sql, sql, sqlText } from '../database/sql';
+import { type Sql, sql, sqlText } from './sql';
 
 /**
  * How a searched page is read, chosen from exact figures rather than from PostgreSQL's estimates

@@ -1,5 +1,5 @@
 import { type ClassType, Field, ObjectType } from 'type-graphql';
-import { PaginationMeta } from './pagination';
+import { PaginationMeta } from '../pagination';
 
 /** The one page shape of every paginated list: `{ data, meta }`, as in the REST contract. */
 export function PageType<T extends object>(itemType: ClassType<T>) {
