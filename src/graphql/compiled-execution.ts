@@ -23,56 +23,7 @@ import { PerOperation } from './per-operation';
  * the one local schema.
  */
 export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
-  // The compiled query, or null when it could not be compiled.
-  const compiled = new PerOperation<CompiledQuery | null>();
-
-  const compiledFor = (document: DocumentNode, operationName: string | null) => {
-    let query = compiled.get(document, operationName);
-    if (query === undefined) {
-      const result = compileQuery(schema, document, operationName ?? undefined, {
-        // The schema's scalars serialize as graphql-js would serialize them.
-        disableLeafSerialization: false,
-      });
-      query = isCompiledQuery(result) ? result : null;
-      compiled.set(document, operationName, query);
-    }
-    return query;
-  };
-
-  const executor: GatewayExecutor = async ({
-    document,
-    operation,
-    operationName,
-    request,
-    context,
-  }) => {
-    if (operation.operation === 'query') {
-      const query = compiledFor(document, operationName);
-      if (query) {
-        const result = await query.query(undefined, context, request.variables ?? {});
-        return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
-      }
-    }
-    const run = (contextValue: unknown) =>
-      execute({
-        schema,
-        document,
-        contextValue,
-        variableValues: request.variables,
-        operationName,
-      });
-    if (operation.operation === 'mutation') {
-      // The mutation and every read of its answer in one transaction, kept only when the answer
-      // has the mutation's result: an error in its answer that nulls it (a database failure
-      // reading the new audience's members, say) undoes the write the answer does not show.
-      return (context as RequestContext).inTransaction(async (transactional) => {
-        const result = await run(transactional);
-        return { value: result, commit: result.data !== null && result.data !== undefined };
-      });
-    }
-    return run(context);
-  };
-
+  const executor = executorFor(schema);
   let listener: GatewaySchemaLoadOrUpdateCallback | undefined;
   return {
     onSchemaLoadOrUpdate(callback) {
@@ -86,6 +37,45 @@ export function compiledExecution(schema: GraphQLSchema): GatewayInterface {
       return { executor };
     },
     async stop() {},
+  };
+}
+
+/** Runs queries compiled when they can be, and mutations in their request's transaction. */
+function executorFor(schema: GraphQLSchema): GatewayExecutor {
+  // The compiled query, or null when it could not be compiled.
+  const compiled = new PerOperation<CompiledQuery | null>();
+  const compiledFor = (document: DocumentNode, operationName: string | null) => {
+    let query = compiled.get(document, operationName);
+    if (query === undefined) {
+      const result = compileQuery(schema, document, operationName ?? undefined, {
+        // The schema's scalars serialize as graphql-js would serialize them.
+        disableLeafSerialization: false,
+      });
+      query = isCompiledQuery(result) ? result : null;
+      compiled.set(document, operationName, query);
+    }
+    return query;
+  };
+  return async ({ document, operation, operationName, request, context }) => {
+    if (operation.operation === 'query') {
+      const query = compiledFor(document, operationName);
+      if (query) {
+        const result = await query.query(undefined, context, request.variables ?? {});
+        return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
+      }
+    }
+    const run = (contextValue: unknown) =>
+      execute({ schema, document, contextValue, variableValues: request.variables, operationName });
+    if (operation.operation === 'mutation') {
+      // The mutation and every read of its answer in one transaction, kept only when the answer
+      // has the mutation's result: an error in its answer that nulls it (a database failure
+      // reading the new audience's members, say) undoes the write the answer does not show.
+      return (context as RequestContext).inTransaction(async (transactional) => {
+        const result = await run(transactional);
+        return { value: result, commit: result.data !== null && result.data !== undefined };
+      });
+    }
+    return run(context);
   };
 }
 

@@ -7,7 +7,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Knex } from '@mikro-orm/postgresql';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toAppError } from '../common/database-errors';
 import { errorCodeOfStatus, httpErrorOf } from '../common/http-errors';
 import { wantsPlayground } from '../server/page-request';
@@ -62,44 +62,7 @@ export async function registerGraphQL(
   app: FastifyInstance,
   options: GraphQLOptions,
 ): Promise<void> {
-  const armor = new ApolloArmor(OPERATION_LIMITS).protect();
-  const formatError = createErrorFormatter((error) =>
-    app.log.error({ err: error }, 'unexpected GraphQL error'),
-  );
-  const apollo = new ApolloServer<RequestContext>({
-    gateway: compiledExecution(await buildGraphQLSchema()),
-    validationRules: [...armor.validationRules, oneMutationFieldRule],
-    parseOptions: { maxTokens: MAX_TOKENS },
-    allowBatchedHttpRequests: false,
-    // A request that carries the key header is preflighted by any browser, as Apollo's own
-    // headers are: urql and others send queries as GET with no other sign.
-    csrfPrevention: {
-      requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', API_KEY_HEADER],
-    },
-    formatError,
-    includeStacktraceInErrorResponses: false,
-    // Compact JSON: Apollo pretty-prints by default, which costs time and bytes on every response.
-    stringifyResult: (result) => JSON.stringify(result),
-    introspection: options.introspection,
-    plugins: [
-      ...armor.plugins,
-      keyRequiredPlugin(),
-      operationCostPlugin(),
-      nestedArgumentsPlugin(formatError),
-      operationLabelPlugin(),
-      unavailableStatusPlugin(),
-      fastifyApolloDrainPlugin(app),
-      // Apollo's own landing page loads from a CDN; ours is served from here, or not at all.
-      ApolloServerPluginLandingPageDisabled(),
-      // Cache hints are unused here, and the plugin wraps every field's resolver to collect them.
-      ApolloServerPluginCacheControlDisabled(),
-      // As a federation subgraph, Apollo would trace every operation a router asks to (ftv1),
-      // wrapping every field's resolver; usage reporting to GraphOS is not set up here.
-      ApolloServerPluginInlineTraceDisabled(),
-    ],
-  });
-  await apollo.start();
-
+  const apollo = await startApollo(app, options.introspection);
   const handleGraphQL = fastifyApolloHandler(apollo, {
     context: async (request) => {
       try {
@@ -123,28 +86,74 @@ export async function registerGraphQL(
   app.route<{ Reply: string }>({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
-    // What fails around Apollo rather than inside it (a body the JSON parser refuses, a request
-    // not answered within RESPONSE_TIMEOUT_MS) still answers in GraphQL's shape, with a code.
-    errorHandler: (error, request, reply) => {
-      const { statusCode, messages } = httpErrorOf(error);
-      if (statusCode === 500) request.log.error({ err: error }, 'unexpected error');
-      const code =
-        toAppError(error)?.code ??
-        errorCodeOfStatus(statusCode) ??
-        (statusCode === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
-      void reply
-        .status(statusCode)
-        .type(responseMediaType(request.headers.accept))
-        .send(
-          JSON.stringify({
-            errors: [{ message: messages.join('; '), extensions: { code } }],
-          }),
-        );
-    },
+    errorHandler: answerAroundApollo,
     handler: async function (request, reply) {
       if (page && wantsPlayground(request))
         return reply.type('text/html; charset=utf-8').send(page);
       return handleGraphQL.call(this, request, reply);
     },
   });
+}
+
+/** Apollo Server with this service's bounds, error formatting and plugins, started. */
+async function startApollo(
+  app: FastifyInstance,
+  introspection: boolean,
+): Promise<ApolloServer<RequestContext>> {
+  const armor = new ApolloArmor(OPERATION_LIMITS).protect();
+  const formatError = createErrorFormatter((error) =>
+    app.log.error({ err: error }, 'unexpected GraphQL error'),
+  );
+  const apollo = new ApolloServer<RequestContext>({
+    gateway: compiledExecution(await buildGraphQLSchema()),
+    validationRules: [...armor.validationRules, oneMutationFieldRule],
+    parseOptions: { maxTokens: MAX_TOKENS },
+    allowBatchedHttpRequests: false,
+    // A request that carries the key header is preflighted by any browser, as Apollo's own
+    // headers are: urql and others send queries as GET with no other sign.
+    csrfPrevention: {
+      requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', API_KEY_HEADER],
+    },
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // Compact JSON: Apollo pretty-prints by default, which costs time and bytes on every response.
+    stringifyResult: (result) => JSON.stringify(result),
+    introspection,
+    plugins: [
+      ...armor.plugins,
+      keyRequiredPlugin(),
+      operationCostPlugin(),
+      nestedArgumentsPlugin(formatError),
+      operationLabelPlugin(),
+      unavailableStatusPlugin(),
+      fastifyApolloDrainPlugin(app),
+      // Apollo's own landing page loads from a CDN; ours is served from here, or not at all.
+      ApolloServerPluginLandingPageDisabled(),
+      // Cache hints are unused here, and the plugin wraps every field's resolver to collect them.
+      ApolloServerPluginCacheControlDisabled(),
+      // As a federation subgraph, Apollo would trace every operation a router asks to (ftv1),
+      // wrapping every field's resolver; usage reporting to GraphOS is not set up here.
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
+  });
+  await apollo.start();
+  return apollo;
+}
+
+/**
+ * What fails around Apollo rather than inside it (a body the JSON parser refuses, the rate limit,
+ * a request not answered within RESPONSE_TIMEOUT_MS) still answers in GraphQL's shape, with a
+ * code, in the media type the client asked for.
+ */
+function answerAroundApollo(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  const { statusCode, messages } = httpErrorOf(error);
+  if (statusCode === 500) request.log.error({ err: error }, 'unexpected error');
+  const code =
+    toAppError(error)?.code ??
+    errorCodeOfStatus(statusCode) ??
+    (statusCode === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
+  void reply
+    .status(statusCode)
+    .type(responseMediaType(request.headers.accept))
+    .send(JSON.stringify({ errors: [{ message: messages.join('; '), extensions: { code } }] }));
 }

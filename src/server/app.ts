@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { Redis } from 'ioredis';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -6,7 +7,6 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Config } from '../config/config';
-import { ApiKeyCache } from '../organization/api-key-cache';
 import { registerGraphQL } from '../graphql/graphql-route';
 import type { RequestContext } from './request-context';
 import { API_KEY_HEADER } from './request-context';
@@ -15,6 +15,7 @@ import { apiPlugin } from './rest/api-plugin';
 import { answerUnroutedAtOnce, notFoundOrNotAllowed } from './rest/not-found';
 import { toFrameworkError, toRestError } from '../common/rest/rest-errors';
 import { registerOpenApi } from './rest/openapi';
+import { startApiKeyCache } from './api-keys';
 import { registerDraining } from './draining';
 import { registerHealth } from './health';
 import { registerRateLimit } from './rate-limit';
@@ -63,18 +64,6 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 // Node's limit on a request's headers, the URL included (--max-http-header-size).
 const MAX_URL_BYTES = 16 * 1024;
 
-// What the log says, once, when the API-key listener cannot work as set up.
-const HEARING_PROBLEMS = {
-  deaf:
-    'API keys not cached: the listening connection hears no notifications, as happens through a ' +
-    'transaction pooler (PgBouncer). Set LISTEN_DATABASE_URL to a direct connection to the ' +
-    'primary; until then every request looks its key up.',
-  'other-database':
-    'API keys not cached: LISTEN_DATABASE_URL reaches another database than DATABASE_URL (its ' +
-    'listener never hears what is sent through the pool). Point it at the same database; until ' +
-    'then every request looks its key up.',
-} as const;
-
 /**
  * The one log line of a request: method, path, status, time, organization and GraphQL operation
  * (by type and root fields), never the key, the query string or a body.
@@ -101,7 +90,45 @@ export async function buildApp({
   demoApiKey,
   logStream,
 }: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  const app = createFastify(config, logStream);
+  app.decorateRequest('ctx', null);
+  registerDraining(app);
+  registerResponseTimeout(app, config.responseTimeoutMs);
+  registerRestErrors(app);
+  app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
+  // Resolved API keys, per process, forgotten when the database announces a change to them.
+  const apiKeys = await startApiKeyCache(app, db, config);
+  // Before any route, so that every route's methods are known for 405s.
+  const allowedMethods = trackAllowedMethods(app);
+  app.setNotFoundHandler(async (request, reply) =>
+    notFoundOrNotAllowed(request, reply, allowedMethods),
+  );
+  registerSecurityHeaders(app);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
+  if (redis) app.addHook('onClose', () => closeRedis(redis));
+  await registerRateLimit(app, config.rateLimitPerMinute, redis);
+  const routing = registerReadRouting(app, { db, replicas, redis, config });
+  await registerOpenApi(app);
+  await registerGraphQL(app, {
+    db,
+    routing,
+    apiKeys,
+    introspection: config.introspection,
+    playground: config.playground ? { apiKey: demoApiKey } : undefined,
+  });
+  await app.register(apiPlugin(db, apiKeys, routing, allowedMethods), { prefix: '/api' });
+  registerHealth(app, db, config.responseTimeoutMs);
+  registerMetrics(app, db);
+  // Last, so that /api's own hook (after its key check) answers there instead.
+  answerUnroutedAtOnce(app, allowedMethods);
+  return app;
+}
+
+function createFastify(
+  config: AppOptions['config'],
+  logStream: AppOptions['logStream'],
+): FastifyInstance {
+  return Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     // A client that trickles its headers or body (slowloris) holds a socket for at most this long,
     // then gets a 408 and a closed connection. Handlers are bounded by STATEMENT_TIMEOUT_MS.
@@ -123,7 +150,7 @@ export async function buildApp({
       headersTimeout: config.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, config.requestTimeoutMs),
     },
-    // One line per request, written below, instead of Fastify's two.
+    // One line per request, written by logRequest, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     logger: {
       level: config.logLevel,
@@ -131,12 +158,14 @@ export async function buildApp({
       ...(logStream && { stream: logStream }),
     },
   });
-  app.decorateRequest('ctx', null);
-  registerDraining(app);
-  registerResponseTimeout(app, config.responseTimeoutMs);
-  // The one REST error handler, for /api and the routes beside it (health, metrics, docs);
-  // /graphql answers in GraphQL's shape instead. A 503 is the database being away, an expected
-  // condition with its own signal (/readyz); only a 500 is a fault to look into.
+}
+
+/**
+ * The one REST error handler, for /api and the routes beside it (health, metrics, docs); /graphql
+ * answers in GraphQL's shape instead. A 503 is the database being away, an expected condition
+ * with its own signal (/readyz); only a 500 is a fault to look into.
+ */
+function registerRestErrors(app: FastifyInstance): void {
   const warnUnavailable = throttledWarning('database unavailable');
   app.setErrorHandler(async (error, request, reply) => {
     const body = toRestError(error);
@@ -144,49 +173,22 @@ export async function buildApp({
     else if (body.statusCode === 503) warnUnavailable(request.log, { err: error });
     return reply.status(body.statusCode).send(body);
   });
+}
 
-  app.addHook('onResponse', async (request, reply) => logRequest(request, reply));
-
-  // Resolved API keys, per process, forgotten when the database announces a change to them.
-  const warnNotListening = throttledWarning('API keys not cached: not listening for their changes');
-  const warnSilent = throttledWarning(
-    'API keys not cached: their listener stopped hearing its heartbeats',
-  );
-  let silenceLogged = false;
-  const apiKeys = new ApiKeyCache(db, {
-    listenUrl: config.listenDatabaseUrl,
-    onListening: (listening, error) => {
-      if (!listening) warnNotListening(app.log, { err: error });
-    },
-    onHearing: (hearing, why) => {
-      if (hearing) {
-        if (silenceLogged) app.log.info('API keys cached again: their changes are heard');
-        silenceLogged = false;
-      } else if (why === 'silent') {
-        silenceLogged = warnSilent(app.log, {});
-      } else {
-        app.log.warn(HEARING_PROBLEMS[why ?? 'deaf']);
-      }
-    },
-  });
-  await apiKeys.start();
-  app.addHook('onClose', () => apiKeys.close());
-
-  // Before any route, so that every route's methods are known for 405s.
-  const allowedMethods = trackAllowedMethods(app);
-  app.setNotFoundHandler(async (request, reply) =>
-    notFoundOrNotAllowed(request, reply, allowedMethods),
-  );
-  registerSecurityHeaders(app);
-  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
-  if (redis)
-    app.addHook('onClose', () =>
-      redis.quit().then(
-        () => undefined,
-        () => redis.disconnect(),
-      ),
-    );
-  await registerRateLimit(app, config.rateLimitPerMinute, redis);
+/**
+ * Where reads go: the replicas when there are any, with each one's health in the log; and a
+ * write's key reads from the primary for a while, noted before its answer leaves, so that the
+ * client's next read, on whichever instance, sees the write.
+ */
+function registerReadRouting(
+  app: FastifyInstance,
+  {
+    db,
+    replicas,
+    redis,
+    config,
+  }: { db: Knex; replicas: readonly Knex[]; redis?: Redis; config: AppOptions['config'] },
+): ReadRouting {
   const routing: ReadRouting =
     replicas.length > 0
       ? toReplicas({
@@ -201,27 +203,18 @@ export async function buildApp({
         })
       : primaryOnly(db);
   app.addHook('onClose', async () => routing.close?.());
-  // A write's key reads from the primary for a while, noted before its answer leaves: the
-  // client's next read, on whichever instance, sees the write.
   app.addHook('onSend', async (request) => {
     const context = request.ctx;
     if (context?.keyHash !== undefined && context.trace.wrote) {
       await routing.wrote(context.keyHash);
     }
   });
-  await registerOpenApi(app);
-  await registerGraphQL(app, {
-    db,
-    routing,
-    apiKeys,
-    introspection: config.introspection,
-    playground: config.playground ? { apiKey: demoApiKey } : undefined,
-  });
-  await app.register(apiPlugin(db, apiKeys, routing, allowedMethods), { prefix: '/api' });
-  registerHealth(app, db, config.responseTimeoutMs);
-  registerMetrics(app, db);
-  // Last, so that /api's own hook (after its key check) answers there instead.
-  answerUnroutedAtOnce(app, allowedMethods);
+  return routing;
+}
 
-  return app;
+function closeRedis(redis: Redis): Promise<void> {
+  return redis.quit().then(
+    () => undefined,
+    () => redis.disconnect(),
+  );
 }

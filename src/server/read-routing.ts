@@ -44,35 +44,9 @@ export function toReplicas(options: {
 }): ReadRouting {
   const { primary, replicas, afterWriteMs, redis, onHealth } = options;
   const local = new RecentWriters(afterWriteMs);
-  const healthy = replicas.map(() => true);
-  const probing = replicas.map(() => false);
-  const probe = setInterval(() => {
-    replicas.forEach((replica, index) => {
-      if (probing[index]) return;
-      probing[index] = true;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no answer within 1 s')), PROBE_TIMEOUT_MS);
-      });
-      Promise.race([replica.raw('/* health.replicaPing */ select 1'), timeout])
-        .then(
-          () => setHealth(index, true),
-          (error: unknown) => setHealth(index, false, error),
-        )
-        .finally(() => {
-          clearTimeout(timer);
-          probing[index] = false;
-        });
-    });
-  }, PROBE_EVERY_MS);
-  probe.unref();
-  const setHealth = (index: number, next: boolean, error?: unknown) => {
-    if (healthy[index] === next) return;
-    healthy[index] = next;
-    onHealth?.(index + 1, next, error);
-  };
+  const health = probeReplicas(replicas, onHealth);
   const replica = (): Knex => {
-    const answering = replicas.filter((_, index) => healthy[index]);
+    const answering = replicas.filter((_, index) => health.healthy[index]);
     if (answering.length === 0) return primary;
     return answering[Math.floor(Math.random() * answering.length)]!;
   };
@@ -100,9 +74,44 @@ export function toReplicas(options: {
       }
     },
     close() {
-      clearInterval(probe);
+      health.stop();
     },
   };
+}
+
+/** Asks every replica each PROBE_EVERY_MS whether it answers; `healthy` says which do. */
+function probeReplicas(
+  replicas: readonly Knex[],
+  onHealth: ((replica: number, healthy: boolean, error?: unknown) => void) | undefined,
+): { healthy: boolean[]; stop: () => void } {
+  const healthy = replicas.map(() => true);
+  const probing = replicas.map(() => false);
+  const setHealth = (index: number, next: boolean, error?: unknown) => {
+    if (healthy[index] === next) return;
+    healthy[index] = next;
+    onHealth?.(index + 1, next, error);
+  };
+  const probe = setInterval(() => {
+    replicas.forEach((replica, index) => {
+      if (probing[index]) return;
+      probing[index] = true;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 1 s')), PROBE_TIMEOUT_MS);
+      });
+      Promise.race([replica.raw('/* health.replicaPing */ select 1'), timeout])
+        .then(
+          () => setHealth(index, true),
+          (error: unknown) => setHealth(index, false, error),
+        )
+        .finally(() => {
+          clearTimeout(timer);
+          probing[index] = false;
+        });
+    });
+  }, PROBE_EVERY_MS);
+  probe.unref();
+  return { healthy, stop: () => clearInterval(probe) };
 }
 
 // Past this many keys, the expired ones are swept out on the next write.
