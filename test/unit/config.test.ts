@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ConfigError, loadConfig } from '../src/config/config';
+import { ConfigError, loadConfig } from '../../src/config/config';
 
 test('defaults need no environment at all', () => {
   expect(loadConfig({})).toEqual({
@@ -156,8 +156,8 @@ test.each([
 test('a bad value stops start-up with that message and exit code 1', async () => {
   const run = promisify(execFile);
   const failure = await run(
-    path.join(__dirname, '..', 'node_modules', '.bin', 'ts-node'),
-    [path.join(__dirname, '..', 'src', 'main.ts')],
+    path.join(__dirname, '..', '..', 'node_modules', '.bin', 'ts-node'),
+    [path.join(__dirname, '..', '..', 'src', 'main.ts')],
     { env: { ...process.env, PORT: 'abc' } },
   ).catch((error: { code: number; stderr: string }) => error);
   expect(failure).toMatchObject({ code: 1 });
