@@ -4,11 +4,25 @@ import { buildSchema, isEnumType, isInputObjectType, isObjectType } from 'graphq
 import { connectOrm } from '../src/database/database';
 import { subgraphSdlOf } from '../src/federation/subgraph-sdl';
 import { buildGraphQLSchema, printGraphQLSchema } from '../src/graphql/schema';
+import { operationsTable, withOperationsTable } from '../src/graphql/operations-table';
 import { DATABASE_LOGIC, ENTITIES } from '../src/features';
 
 test('schema.graphql is what the code generates (run `npm run schema` after changing the API)', async () => {
   const committed = await readFile(path.join(__dirname, '..', 'schema.graphql'), 'utf8');
   expect(committed).toBe(await printGraphQLSchema());
+});
+
+test('the table of operations in docs/graphql.md is what the schema says (npm run schema)', async () => {
+  const docs = await readFile(path.join(__dirname, '..', 'docs', 'graphql.md'), 'utf8');
+  const table = await operationsTable();
+  // As Prettier lays tables out: the same cells, whatever the padding.
+  const cells = (text: string) =>
+    text
+      .split('\n')
+      .map((line) => line.replace(/ {2,}/g, ' ').replace(/-{3,}/g, '---').trim())
+      .join('\n');
+  expect(cells(docs)).toBe(cells(withOperationsTable(docs, table)));
+  expect(table).toContain('`addContactsToAudience(id, contacts): [ID!]!`');
 });
 
 test('schema.subgraph.graphql is what the code generates', async () => {

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { AudienceService } from './audience.service';
 import { AudiencesArgs } from './audience.args';
 import { CreateAudienceInput, UpdateAudienceInput } from './audience.input';
+import { AUDIENCE_OPERATIONS } from './audience.operations';
 import { Audience, AudiencePage } from './audience.type';
 
 /** What these resolvers need of a request's context (built by the app's assembly). */
@@ -12,7 +13,7 @@ interface AudienceContext {
 @Resolver(() => Audience)
 export class AudienceResolver {
   @Query(() => AudiencePage, {
-    description: 'The live audiences of your organization, one page at a time.',
+    description: AUDIENCE_OPERATIONS.list,
   })
   audiences(@Args() args: AudiencesArgs, @Ctx() { audiences }: AudienceContext) {
     return audiences.list(args);
@@ -20,7 +21,7 @@ export class AudienceResolver {
 
   @Query(() => Audience, {
     nullable: true,
-    description: 'One live audience; null with a NOT_FOUND error when it is unknown or deleted.',
+    description: AUDIENCE_OPERATIONS.get,
   })
   audience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
@@ -29,7 +30,7 @@ export class AudienceResolver {
     return audiences.get(id);
   }
 
-  @Mutation(() => Audience, { description: 'Creates an audience.' })
+  @Mutation(() => Audience, { description: AUDIENCE_OPERATIONS.create })
   createAudience(
     @Arg('input', () => CreateAudienceInput, { description: 'The new audience.' })
     input: CreateAudienceInput,
@@ -39,8 +40,7 @@ export class AudienceResolver {
   }
 
   @Mutation(() => Audience, {
-    description:
-      'Changes the name and/or description of a live audience; an empty input changes nothing, updatedAt included.',
+    description: AUDIENCE_OPERATIONS.update,
   })
   updateAudience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
@@ -52,8 +52,7 @@ export class AudienceResolver {
   }
 
   @Mutation(() => Audience, {
-    description:
-      'Soft-deletes a live audience and returns it with deletedAt and deletedBy set; deleting it again is NOT_FOUND.',
+    description: AUDIENCE_OPERATIONS.delete,
   })
   deleteAudience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,

@@ -4,6 +4,7 @@ import { parseQuery, QUERY_RULES, requireJsonObject } from '../common/rest/query
 import { idParams } from '../common/rest/id-params';
 import { errorResponses } from '../common/rest/rest-errors';
 import { AudiencesArgs } from './audience.args';
+import { AUDIENCE_OPERATIONS } from './audience.operations';
 import type { AudienceService } from './audience.service';
 import { CreateAudienceInput, UpdateAudienceInput } from './audience.input';
 import { AUDIENCE_LIST_RESPONSE_SCHEMA, AUDIENCE_RESPONSE_SCHEMA } from './audience.schemas';
@@ -34,9 +35,7 @@ export async function audienceRoutes(
       schema: {
         summary: 'Get all audiences',
         operationId: 'listAudiences',
-        description:
-          'Searchable fields: name, description. Sortable fields: name, createdAt, updatedAt. ' +
-          QUERY_RULES,
+        description: `${AUDIENCE_OPERATIONS.list} Sortable fields: name, createdAt, updatedAt. ${QUERY_RULES}`,
         tags: ['audience'],
         querystring: inputSchema(AudiencesArgs),
         response: { 200: AUDIENCE_LIST_RESPONSE_SCHEMA, ...errorResponses() },
@@ -51,8 +50,7 @@ export async function audienceRoutes(
       schema: {
         summary: 'Get audience by ID',
         operationId: 'getAudience',
-        description:
-          "A live audience of your organization; 404 when it is unknown, deleted or another organization's.",
+        description: AUDIENCE_OPERATIONS.get,
         tags: ['audience'],
         params: ID_PARAMS,
         response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(404) },
@@ -67,7 +65,7 @@ export async function audienceRoutes(
       schema: {
         summary: 'Create a new audience',
         operationId: 'createAudience',
-        description: 'Answers 201 with the audience as created.',
+        description: `${AUDIENCE_OPERATIONS.create} Answers 201 with the audience.`,
         tags: ['audience'],
         body: inputSchema(CreateAudienceInput),
         response: { 201: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(413) },
@@ -88,7 +86,7 @@ export async function audienceRoutes(
       schema: {
         summary: 'Update audience',
         operationId: 'updateAudience',
-        description: 'Fields left out keep their value; an empty body changes nothing.',
+        description: `${AUDIENCE_OPERATIONS.update} An empty body changes nothing.`,
         tags: ['audience'],
         params: ID_PARAMS,
         body: inputSchema(UpdateAudienceInput),
@@ -104,7 +102,7 @@ export async function audienceRoutes(
       schema: {
         summary: 'Delete audience',
         operationId: 'deleteAudience',
-        description: 'Soft delete: the audience is returned with deletedAt and deletedBy set.',
+        description: AUDIENCE_OPERATIONS.delete,
         tags: ['audience'],
         params: ID_PARAMS,
         response: { 200: AUDIENCE_RESPONSE_SCHEMA, ...errorResponses(404) },

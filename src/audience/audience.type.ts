@@ -46,7 +46,10 @@ export class Audience {
 
   // Kept on the audience's row by the database (AudienceEntity.contactCount): reading it costs no
   // statement, whatever the page size.
-  @Field(() => Int, { description: 'How many contacts the audience holds.' })
+  @Field(() => Int, {
+    description:
+      'How many contacts the audience holds: kept on its row by the database, so a page of 100 audiences costs no statement more.',
+  })
   contactCount!: number;
 }
 

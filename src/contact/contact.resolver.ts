@@ -1,7 +1,8 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { ContactService } from './contact.service';
 import { ContactsArgs } from './contact.args';
-import { CreateContactInput, MAX_CONTACTS_PER_CREATE, UpdateContactInput } from './contact.input';
+import { CONTACT_OPERATIONS } from './contact.operations';
+import { CreateContactInput, UpdateContactInput } from './contact.input';
 import { Contact, ContactPage } from './contact.type';
 
 /** What these resolvers need of a request's context (built by the app's assembly). */
@@ -12,7 +13,7 @@ interface ContactContext {
 @Resolver(() => Contact)
 export class ContactResolver {
   @Query(() => ContactPage, {
-    description: 'The contacts of your organization, one page at a time.',
+    description: CONTACT_OPERATIONS.list,
   })
   contacts(@Args() args: ContactsArgs, @Ctx() { contacts }: ContactContext) {
     return contacts.list(args);
@@ -20,8 +21,7 @@ export class ContactResolver {
 
   @Query(() => Contact, {
     nullable: true,
-    description:
-      "One contact of your organization; null with a NOT_FOUND error when it is unknown or another organization's.",
+    description: CONTACT_OPERATIONS.get,
   })
   contact(
     @Arg('id', () => ID, { description: 'The contact id.' }) id: string,
@@ -31,7 +31,7 @@ export class ContactResolver {
   }
 
   @Mutation(() => [Contact], {
-    description: `Creates 1 to ${MAX_CONTACTS_PER_CREATE} contacts, all or none, and returns them in input order. A phone another contact of your organization has is a CONFLICT listing every such phone (extensions.takenPhones); a phone twice in the input is BAD_USER_INPUT.`,
+    description: CONTACT_OPERATIONS.create,
   })
   createContacts(
     @Arg('input', () => [CreateContactInput], { description: 'The new contacts.' })
@@ -42,8 +42,7 @@ export class ContactResolver {
   }
 
   @Mutation(() => Contact, {
-    description:
-      "Changes a contact with the rules of creation; fields left out keep their value. NOT_FOUND when it is unknown or another organization's; CONFLICT (extensions.takenPhones) when another contact has the new phone.",
+    description: CONTACT_OPERATIONS.update,
   })
   updateContact(
     @Arg('id', () => ID, { description: 'The contact id.' }) id: string,
@@ -55,8 +54,7 @@ export class ContactResolver {
   }
 
   @Mutation(() => Contact, {
-    description:
-      'Erases a contact: it and its memberships are gone for good, and its audiences’ contactCount follows. Returns the contact as it was; a second delete is NOT_FOUND.',
+    description: CONTACT_OPERATIONS.delete,
   })
   deleteContact(
     @Arg('id', () => ID, { description: 'The contact id.' }) id: string,

@@ -4,12 +4,12 @@ import { parseQuery, QUERY_RULES, requireJsonObject } from '../common/rest/query
 import { idParams } from '../common/rest/id-params';
 import { errorResponses } from '../common/rest/rest-errors';
 import { ContactsArgs } from './contact.args';
+import { CONTACT_OPERATIONS } from './contact.operations';
 import type { ContactService } from './contact.service';
 import { CreateContactInput, UpdateContactInput } from './contact.input';
 import { CONTACT_PAGE_SCHEMA, CONTACT_SCHEMA } from './contact.schemas';
 
 const ID_PARAMS = idParams('The contact id.');
-const PHONE_UNIQUE = 'A phone is unique within an organization.';
 
 /** What the app's assembly gives these routes: the services of a request (its key's actor). */
 export interface ContactRouteOptions {
@@ -27,9 +27,7 @@ export async function contactRoutes(
       schema: {
         summary: 'Get all contacts',
         operationId: 'listContacts',
-        description:
-          'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt. ' +
-          QUERY_RULES,
+        description: `${CONTACT_OPERATIONS.list} Sortable fields: firstName, lastName, primaryPhone, createdAt. ${QUERY_RULES}`,
         tags: ['contacts'],
         querystring: inputSchema(ContactsArgs),
         response: { 200: CONTACT_PAGE_SCHEMA, ...errorResponses() },
@@ -44,7 +42,7 @@ export async function contactRoutes(
       schema: {
         summary: 'Get contact by ID',
         operationId: 'getContact',
-        description: "404 when the contact is unknown or another organization's.",
+        description: CONTACT_OPERATIONS.get,
         tags: ['contacts'],
         params: ID_PARAMS,
         response: { 200: CONTACT_SCHEMA, ...errorResponses(404) },
@@ -59,7 +57,7 @@ export async function contactRoutes(
       schema: {
         summary: 'Create a contact',
         operationId: 'createContact',
-        description: `409 when another contact of your organization has the phone. ${PHONE_UNIQUE}`,
+        description: `${CONTACT_OPERATIONS.create} Answers 201 with the contact.`,
         tags: ['contacts'],
         body: inputSchema(CreateContactInput),
         response: { 201: CONTACT_SCHEMA, ...errorResponses(409, 413) },
@@ -78,7 +76,7 @@ export async function contactRoutes(
       schema: {
         summary: 'Update contact',
         operationId: 'updateContact',
-        description: `Fields left out keep their value; an empty body changes nothing. 409 when another contact of your organization has the new phone. ${PHONE_UNIQUE}`,
+        description: `${CONTACT_OPERATIONS.update} An empty body changes nothing.`,
         tags: ['contacts'],
         params: ID_PARAMS,
         body: inputSchema(UpdateContactInput),
@@ -95,8 +93,7 @@ export async function contactRoutes(
       schema: {
         summary: 'Delete contact',
         operationId: 'deleteContact',
-        description:
-          'Erasure: the contact and its memberships are gone for good, and the contactCount of its audiences follows. Returns the contact as it was; a second delete is 404.',
+        description: CONTACT_OPERATIONS.delete,
         tags: ['contacts'],
         params: ID_PARAMS,
         response: { 200: CONTACT_SCHEMA, ...errorResponses(404) },

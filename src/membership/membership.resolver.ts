@@ -1,9 +1,9 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { ContactAudiencesArgs } from './membership.args';
-import { MAX_CONTACTS_PER_ADD } from './membership.input';
 import { Audience, AudiencePage } from '../audience/audience.type';
 import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import { Contact, ContactConnection, ContactPage } from '../contact/contact.type';
+import { MEMBERSHIP_OPERATIONS } from './membership.operations';
 import type { MembershipService } from './membership.service';
 
 /** What these resolvers need of a request's context (built by the app's assembly). */
@@ -14,10 +14,7 @@ interface MembershipContext {
 /** Membership seen from the contact's side: the audiences a contact is in. */
 @Resolver(() => Contact)
 export class ContactAudiencesResolver {
-  @FieldResolver(() => AudiencePage, {
-    description:
-      'The live audiences the contact is a member of, one page at a time; a page of contacts asks for all of theirs in one statement.',
-  })
+  @FieldResolver(() => AudiencePage, { description: MEMBERSHIP_OPERATIONS.contactAudiences })
   audiences(
     @Root() contact: Contact,
     @Args() args: ContactAudiencesArgs,
@@ -30,12 +27,7 @@ export class ContactAudiencesResolver {
 /** Membership seen from the audience's side: its members, and adding and removing them. */
 @Resolver(() => Audience)
 export class AudienceMembersResolver {
-  @Mutation(() => [ID], {
-    description:
-      `Adds up to ${MAX_CONTACTS_PER_ADD} contacts to a live audience and returns their ids, de-duplicated, in request order. ` +
-      'Existing members are no error. If any id is not a contact of your organization, nothing is added ' +
-      'and the error lists those ids.',
-  })
+  @Mutation(() => [ID], { description: MEMBERSHIP_OPERATIONS.add })
   addContactsToAudience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
     @Arg('contacts', () => [ID], { description: 'Contact ids (UUIDs).' }) contacts: string[],
@@ -44,12 +36,7 @@ export class AudienceMembersResolver {
     return memberships.addContacts(id, { contacts });
   }
 
-  @Mutation(() => [ID], {
-    description:
-      `Takes up to ${MAX_CONTACTS_PER_ADD} contacts out of a live audience and returns their ids, de-duplicated, in request order. ` +
-      'Contacts that are not members are no error; the contacts themselves stay. If any id is not a contact of your ' +
-      'organization, nothing is removed and the error lists those ids (extensions.unknownContactIds).',
-  })
+  @Mutation(() => [ID], { description: MEMBERSHIP_OPERATIONS.remove })
   removeContactsFromAudience(
     @Arg('id', () => ID, { description: 'The audience id.' }) id: string,
     @Arg('contacts', () => [ID], { description: 'Contact ids (UUIDs).' }) contacts: string[],
@@ -58,9 +45,7 @@ export class AudienceMembersResolver {
     return memberships.removeContacts(id, { contacts });
   }
 
-  @FieldResolver(() => ContactPage, {
-    description: 'The contacts of the audience, one page at a time.',
-  })
+  @FieldResolver(() => ContactPage, { description: MEMBERSHIP_OPERATIONS.members })
   contacts(
     @Root() audience: Audience,
     @Args() args: ContactsArgs,
@@ -69,11 +54,7 @@ export class AudienceMembersResolver {
     return memberships.contacts(audience, args);
   }
 
-  @FieldResolver(() => ContactConnection, {
-    description:
-      'The contacts of the audience by cursor: pass pageInfo.endCursor as `after` (with the same `search`) for the next page. ' +
-      'Every page costs the same, however deep, where `contacts(page)` skips the entries before its page.',
-  })
+  @FieldResolver(() => ContactConnection, { description: MEMBERSHIP_OPERATIONS.membersByCursor })
   contactsConnection(
     @Root() audience: Audience,
     @Args() args: ContactsConnectionArgs,

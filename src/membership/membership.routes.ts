@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ContactAudiencesArgs } from './membership.args';
-import { ContactIdsInput, MAX_CONTACTS_PER_ADD } from './membership.input';
+import { ContactIdsInput } from './membership.input';
 import { AUDIENCE_LIST_RESPONSE_SCHEMA } from '../audience/audience.schemas';
 import type { AudienceService } from '../audience/audience.service';
 import { inputSchema } from '../common/json-schema';
@@ -10,6 +10,7 @@ import { errorResponses } from '../common/rest/rest-errors';
 import { ContactsArgs } from '../contact/contact.args';
 import { CONTACT_PAGE_SCHEMA } from '../contact/contact.schemas';
 import type { ContactService } from '../contact/contact.service';
+import { MEMBERSHIP_OPERATIONS } from './membership.operations';
 import type { MembershipService } from './membership.service';
 
 const AUDIENCE_ID_PARAMS = idParams('The audience id.');
@@ -38,9 +39,7 @@ export async function membershipRoutes(
       schema: {
         summary: 'Get paginated list of contacts belonging to an audience',
         operationId: 'listAudienceContacts',
-        description:
-          'Searchable fields: firstName, lastName, primaryPhone. Sortable fields: firstName, lastName, primaryPhone, createdAt. ' +
-          QUERY_RULES,
+        description: `${MEMBERSHIP_OPERATIONS.members} Sortable fields: firstName, lastName, primaryPhone, createdAt. ${QUERY_RULES}`,
         tags: ['audience'],
         params: AUDIENCE_ID_PARAMS,
         querystring: inputSchema(ContactsArgs),
@@ -58,9 +57,7 @@ export async function membershipRoutes(
     path: '/audience/:id/add-contacts',
     operationId: 'addContactsToAudience',
     summary: 'Add multiple contacts to an audience segment',
-    description:
-      'Returns the ids, de-duplicated, in request order. Contacts already in the audience are no error. ' +
-      'If any id is not a contact of your organization, nothing is added and the message lists those ids.',
+    description: MEMBERSHIP_OPERATIONS.add,
     answer: 'The contact ids added.',
     change: (memberships, id, body) => memberships.addContacts(id, body),
   });
@@ -69,10 +66,7 @@ export async function membershipRoutes(
     path: '/audience/:id/remove-contacts',
     operationId: 'removeContactsFromAudience',
     summary: 'Remove multiple contacts from an audience segment',
-    description:
-      `Takes 1 to ${MAX_CONTACTS_PER_ADD.toLocaleString('en')} contact ids out of the audience; returns them, de-duplicated, in request order. ` +
-      'Contacts that are not members are no error. If any id is not a contact of your organization, ' +
-      'nothing is removed and the message lists those ids. The contacts themselves stay.',
+    description: MEMBERSHIP_OPERATIONS.remove,
     answer: 'The contact ids taken out (members or not).',
     change: (memberships, id, body) => memberships.removeContacts(id, body),
   });
@@ -83,9 +77,7 @@ export async function membershipRoutes(
       schema: {
         summary: 'Get the audiences a contact belongs to',
         operationId: 'listContactAudiences',
-        description:
-          "The live audiences the contact is a member of. Sortable fields: name, createdAt, updatedAt. 404 when the contact is unknown or another organization's. " +
-          QUERY_RULES,
+        description: `${MEMBERSHIP_OPERATIONS.contactAudiences} Sortable fields: name, createdAt, updatedAt. Not found when the contact is unknown or another organization's. ${QUERY_RULES}`,
         tags: ['contacts'],
         params: CONTACT_ID_PARAMS,
         querystring: inputSchema(ContactAudiencesArgs),

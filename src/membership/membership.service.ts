@@ -26,20 +26,12 @@ export class MembershipService {
     private readonly loaders: MembershipLoaders,
   ) {}
 
-  /**
-   * Adds contacts to a live audience. Returns the requested ids, de-duplicated, in request order;
-   * existing members are no error. Ids that are not contacts of the organization fail the whole
-   * call and nothing is added.
-   */
+  /** MEMBERSHIP_OPERATIONS.add (membership.operations.ts), where what it does is written. */
   async addContacts(id: string, input: ContactIdsInput): Promise<string[]> {
     return this.changeMembers(id, input, addMembers);
   }
 
-  /**
-   * Takes contacts out of a live audience, with addContacts' rules: the requested ids come back
-   * de-duplicated in request order; contacts that are not members are no error; if any id is not
-   * a contact of the organization, nothing is removed and the error lists those ids.
-   */
+  /** MEMBERSHIP_OPERATIONS.remove (membership.operations.ts). */
   async removeContacts(id: string, input: ContactIdsInput): Promise<string[]> {
     return this.changeMembers(id, input, removeMembers);
   }
