@@ -44,14 +44,6 @@ async function main(): Promise<void> {
   });
   const db = orm.em.getKnex();
   const started = Date.now();
-  const step = async (label: string, sql: string) => {
-    const at = Date.now();
-    process.stdout.write(`${label} … `);
-    const result = await db.raw(sql);
-    console.log(
-      `${(result as { rowCount?: number }).rowCount ?? ''} rows in ${((Date.now() - at) / 1000).toFixed(1)} s`,
-    );
-  };
   try {
     const existing = await db('contact')
       .where({ organization_id: BENCH_ORG_ID })
@@ -63,45 +55,56 @@ async function main(): Promise<void> {
       );
       return;
     }
-    await step(
-      'removing earlier benchmark data',
-      `delete from organization where id in ('${BENCH_ORG_ID}', '${OTHER_ORG_ID}')`,
-    );
-    await step(
-      'organizations and users',
-      `with orgs as (
+    for (const [label, sql] of LOAD_STEPS()) {
+      const at = Date.now();
+      process.stdout.write(`${label} … `);
+      const result = await db.raw(sql);
+      console.log(
+        `${(result as { rowCount?: number }).rowCount ?? ''} rows in ${((Date.now() - at) / 1000).toFixed(1)} s`,
+      );
+    }
+    console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await orm.close();
+    await database.stop();
+  }
+}
+
+/** The load, statement by statement: what each step is called, and its SQL. */
+const LOAD_STEPS = (): [string, string][] => [
+  [
+    'removing earlier benchmark data',
+    `delete from organization where id in ('${BENCH_ORG_ID}', '${OTHER_ORG_ID}')`,
+  ],
+  [
+    'organizations and users',
+    `with orgs as (
          insert into organization (id, name) values ('${BENCH_ORG_ID}', 'Bench Organization'), ('${OTHER_ORG_ID}', 'Other Organization') returning id
        )
        insert into app_user (id, organization_id, name)
        values ('${BENCH_USER_ID}', '${BENCH_ORG_ID}', 'Bench User'), ('${OTHER_USER_ID}', '${OTHER_ORG_ID}', 'Other User')`,
-    );
-    await step(
-      `${CONTACTS.toLocaleString('en')} contacts`,
-      contactsSql(BENCH_ORG_ID, 'contact', CONTACTS),
-    );
-    await step(
-      '10,000 contacts of the other organization',
-      contactsSql(OTHER_ORG_ID, 'other-contact', 10_000),
-    );
-    await step(
-      `${AUDIENCES.toLocaleString('en')} audiences`,
-      `insert into audience (id, organization_id, name, description, created_at, updated_at, created_by, updated_by)
+  ],
+  [`${CONTACTS.toLocaleString('en')} contacts`, contactsSql(BENCH_ORG_ID, 'contact', CONTACTS)],
+  ['10,000 contacts of the other organization', contactsSql(OTHER_ORG_ID, 'other-contact', 10_000)],
+  [
+    `${AUDIENCES.toLocaleString('en')} audiences`,
+    `insert into audience (id, organization_id, name, description, created_at, updated_at, created_by, updated_by)
        select md5('audience-' || a)::uuid, '${BENCH_ORG_ID}',
               (array['VIP', 'Newsletter', 'Win-back', 'Spring', 'Loyal', 'Dormant', 'Prospects', 'Event'])[1 + a % 8] || ' ' || a,
               case when a % 4 = 0 then null else 'Audience number ' || a || ' for campaign ' || (a % 97) end,
               timestamptz '2025-01-01' + a * interval '1 minute', timestamptz '2025-01-01' + a * interval '1 minute',
               '${BENCH_USER_ID}', '${BENCH_USER_ID}'
        from generate_series(1, ${AUDIENCES}) a`,
-    );
-    await step(
-      '100 audiences of the other organization',
-      `insert into audience (id, organization_id, name, created_by, updated_by)
+  ],
+  [
+    '100 audiences of the other organization',
+    `insert into audience (id, organization_id, name, created_by, updated_by)
        select md5('other-audience-' || a)::uuid, '${OTHER_ORG_ID}', 'Other ' || a, '${OTHER_USER_ID}', '${OTHER_USER_ID}'
        from generate_series(1, 100) a`,
-    );
-    await step(
-      'memberships (a few large audiences, most small)',
-      `insert into audience_contact (audience_id, contact_id, added_at, added_by, first_name, last_name, primary_phone, contact_created_at)
+  ],
+  [
+    'memberships (a few large audiences, most small)',
+    `insert into audience_contact (audience_id, contact_id, added_at, added_by, first_name, last_name, primary_phone, contact_created_at)
        select member.audience_id, c.id, member.added_at, '${BENCH_USER_ID}', c.first_name, c.last_name, c.primary_phone, c.created_at
        from (
          select md5('audience-' || a)::uuid as audience_id,
@@ -117,15 +120,10 @@ async function main(): Promise<void> {
        ) member
        join contact c on c.id = member.contact_id
        order by member.a, member.g`,
-    );
-    // VACUUM sets the visibility map, without which counts cannot be index-only scans.
-    await step('VACUUM ANALYZE', 'vacuum analyze');
-    console.log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  } finally {
-    await orm.close();
-    await database.stop();
-  }
-}
+  ],
+  // VACUUM sets the visibility map, without which counts cannot be index-only scans.
+  ['VACUUM ANALYZE', 'vacuum analyze'],
+];
 
 function contactsSql(organizationId: string, prefix: string, count: number): string {
   const pick = (list: string, salt: string) =>

@@ -74,7 +74,38 @@ async function main(): Promise<void> {
     entities: ENTITIES,
     logic: DATABASE_LOGIC,
   });
-  const db = orm.em.getKnex();
+  const bench = await benchSetting(orm.em.getKnex(), database.url);
+  const runs: Row[][] = [];
+  for (let run = 1; run <= REPEAT; run += 1) {
+    if (REPEAT > 1) console.log(`\n## Run ${run} of ${REPEAT}`);
+    const rows = await serviceScenarios(bench, run);
+    if (SCENARIOS.has('postgraphile')) rows.push(await postgraphileScenario(database.url));
+    if (SCENARIOS.has('raw-sql')) rows.push(await rawSql(database.url));
+    runs.push(rows);
+  }
+  await orm.close();
+  await database.stop();
+  // A run of the read matrix alone leaves the main results as they were.
+  if (runs[0]!.length > 0) {
+    await report(runs, {
+      contacts: bench.contacts,
+      bigAudience: bench.big.members,
+      serverVersion: bench.serverVersion,
+    });
+  }
+}
+
+/** What every run works on: the data's sizes, its largest audience, a key, the server. */
+interface BenchSetting {
+  db: Knex;
+  databaseUrl: string;
+  apiKey: string;
+  contacts: number;
+  big: { audience_id: string; members: number };
+  serverVersion: string;
+}
+
+async function benchSetting(db: Knex, databaseUrl: string): Promise<BenchSetting> {
   const contacts = Number(
     (
       (await db('contact').where({ organization_id: BENCH_ORG_ID }).count({ n: '*' }).first()) as {
@@ -87,188 +118,152 @@ async function main(): Promise<void> {
   const largest = await db.raw<{ rows: { audience_id: string; members: number }[] }>(
     `select audience_id, count(*)::int as members from audience_contact group by audience_id order by 2 desc limit 1`,
   );
-  const big = largest.rows[0]!;
   const serverVersion = (
     await db.raw<{ rows: { server_version: string }[] }>('show server_version')
   ).rows[0]!.server_version;
+  return { db, databaseUrl, apiKey, contacts, big: largest.rows[0]!, serverVersion };
+}
 
-  const runs: Row[][] = [];
-  for (let run = 1; run <= REPEAT; run += 1) {
-    if (REPEAT > 1) console.log(`\n## Run ${run} of ${REPEAT}`);
-    const rows: Row[] = [];
-    const port = await freePort();
-    const service = await startProcess(
-      'node',
-      [path.join(ROOT, 'dist', 'src', 'main.js')],
-      // No rate limit: one key sends every request of the benchmark.
-      {
-        DATABASE_URL: database.url,
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'production',
-        RATE_LIMIT_PER_MINUTE: '0',
-      },
-      /listening on/,
-    );
-    const base = `http://127.0.0.1:${port}`;
-    const headers = { 'content-type': 'application/json', 'x-api-key': apiKey };
-    const graphql = (query: string) => ({
+/** The scenarios that drive the service itself, on a freshly started one; the slow ones in run 1. */
+async function serviceScenarios(bench: BenchSetting, run: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  const port = await freePort();
+  const service = await startProcess(
+    'node',
+    [path.join(ROOT, 'dist', 'src', 'main.js')],
+    // No rate limit: one key sends every request of the benchmark.
+    {
+      DATABASE_URL: bench.databaseUrl,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      RATE_LIMIT_PER_MINUTE: '0',
+    },
+    /listening on/,
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const headers = { 'content-type': 'application/json', 'x-api-key': bench.apiKey };
+  const graphql = (query: string) => ({
+    method: 'POST' as const,
+    path: '/graphql',
+    headers,
+    body: JSON.stringify({ query }),
+  });
+  try {
+    if (SCENARIOS.has('graphql-list')) {
+      rows.push(
+        await load(
+          '1. GraphQL: 20 audiences with contactCount and meta',
+          base,
+          graphql(LIST_QUERY),
+          service,
+        ),
+      );
+    }
+    if (SCENARIOS.has('rest-list')) {
+      rows.push(
+        await load(
+          '2. REST: GET /api/audience?limit=20',
+          base,
+          { method: 'GET', path: '/api/audience?limit=20', headers },
+          service,
+        ),
+      );
+    }
+    if (SCENARIOS.has('contacts') && run === 1) {
+      for (const [label, query] of await memberQueries(bench)) {
+        rows.push(await load(label, base, graphql(query), service));
+      }
+    }
+    if (SCENARIOS.has('add-contacts') && run === 1)
+      rows.push(...(await addContacts(base, headers, bench.db, service)));
+    if (SCENARIOS.has('read-matrix') && run === 1) {
+      await readMatrix(
+        bench.db,
+        base,
+        headers,
+        path.join(ROOT, 'bench', 'results'),
+        `${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, PostgreSQL ${bench.serverVersion}; ${bench.contacts.toLocaleString('en')} contacts.`,
+        bench.serverVersion,
+      );
+    }
+  } finally {
+    service.process.kill('SIGTERM');
+  }
+  return rows;
+}
+
+/** Scenario 3: the largest audience's members, by page (deep too), searched, and by cursor. */
+async function memberQueries({ db, big }: BenchSetting): Promise<[string, string][]> {
+  const members = (args: string) =>
+    `{ audience(id: "${big.audience_id}") { contacts(${args}) { data { id firstName lastName primaryPhone } meta { total } } } }`;
+  const deepPage = Math.floor(big.members / 2 / 20);
+  const deep = await db.raw<{ rows: { id: string; created_at: string }[] }>(
+    `select c.id, to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
+     from audience_contact ac join contact c on c.id = ac.contact_id where ac.audience_id = ?
+     order by c.created_at desc, c.id desc offset ? limit 1`,
+    [big.audience_id, deepPage * 20],
+  );
+  const cursor = encodeCursor(
+    { sortBy: 'createdAt', sortOrder: 'desc', search: undefined },
+    { value: deep.rows[0]!.created_at, id: deep.rows[0]!.id },
+  );
+  const connection = (after: string) =>
+    `{ audience(id: "${big.audience_id}") { contactsConnection(first: 20${after}) { edges { node { id firstName lastName } } pageInfo { hasNextPage endCursor } totalCount } } }`;
+  const size = big.members.toLocaleString('en');
+  return [
+    [`3a. contacts of a ${size}-member audience, page 1`, members('page: 1, limit: 20')],
+    [
+      `3b. same, page ${deepPage} (offset ${deepPage * 20})`,
+      members(`page: ${deepPage}, limit: 20`),
+    ],
+    ['3c. same, page 1, search "john"', members('page: 1, limit: 20, search: "john"')],
+    ['3d. same, search "john", page 10', members('page: 10, limit: 20, search: "john"')],
+    ['3e. contactsConnection, first page', connection('')],
+    [
+      `3f. contactsConnection, after the ${(deepPage * 20).toLocaleString('en')}th contact`,
+      connection(`, after: "${cursor}"`),
+    ],
+  ];
+}
+
+/** Scenario 5: PostGraphile v5 on the same database, the same logical read as scenario 1. */
+async function postgraphileScenario(databaseUrl: string): Promise<Row> {
+  const pglPort = await freePort();
+  const postgraphile = await startProcess(
+    'node',
+    [path.join(ROOT, 'bench', 'postgraphile-server.cjs'), databaseUrl, String(pglPort)],
+    {},
+    /listening/,
+  );
+  try {
+    const pglBase = `http://127.0.0.1:${pglPort}`;
+    const body = {
       method: 'POST' as const,
       path: '/graphql',
-      headers,
-      body: JSON.stringify({ query }),
-    });
-
-    try {
-      if (SCENARIOS.has('graphql-list')) {
-        rows.push(
-          await load(
-            '1. GraphQL: 20 audiences with contactCount and meta',
-            base,
-            graphql(LIST_QUERY),
-            service,
-          ),
-        );
-      }
-      if (SCENARIOS.has('rest-list')) {
-        rows.push(
-          await load(
-            '2. REST: GET /api/audience?limit=20',
-            base,
-            { method: 'GET', path: '/api/audience?limit=20', headers },
-            service,
-          ),
-        );
-      }
-      if (SCENARIOS.has('contacts') && run === 1) {
-        const members = (args: string) =>
-          `{ audience(id: "${big.audience_id}") { contacts(${args}) { data { id firstName lastName primaryPhone } meta { total } } } }`;
-        const deepPage = Math.floor(big.members / 2 / 20);
-        const deep = await db.raw<{ rows: { id: string; created_at: string }[] }>(
-          `select c.id, to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at
-           from audience_contact ac join contact c on c.id = ac.contact_id where ac.audience_id = ?
-           order by c.created_at desc, c.id desc offset ? limit 1`,
-          [big.audience_id, deepPage * 20],
-        );
-        const cursor = encodeCursor(
-          { sortBy: 'createdAt', sortOrder: 'desc', search: undefined },
-          { value: deep.rows[0]!.created_at, id: deep.rows[0]!.id },
-        );
-        const connection = (after: string) =>
-          `{ audience(id: "${big.audience_id}") { contactsConnection(first: 20${after}) { edges { node { id firstName lastName } } pageInfo { hasNextPage endCursor } totalCount } } }`;
-        const size = big.members.toLocaleString('en');
-        rows.push(
-          await load(
-            `3a. contacts of a ${size}-member audience, page 1`,
-            base,
-            graphql(members('page: 1, limit: 20')),
-            service,
-          ),
-        );
-        rows.push(
-          await load(
-            `3b. same, page ${deepPage} (offset ${deepPage * 20})`,
-            base,
-            graphql(members(`page: ${deepPage}, limit: 20`)),
-            service,
-          ),
-        );
-        rows.push(
-          await load(
-            '3c. same, page 1, search "john"',
-            base,
-            graphql(members('page: 1, limit: 20, search: "john"')),
-            service,
-          ),
-        );
-        rows.push(
-          await load(
-            '3d. same, search "john", page 10',
-            base,
-            graphql(members('page: 10, limit: 20, search: "john"')),
-            service,
-          ),
-        );
-        rows.push(
-          await load('3e. contactsConnection, first page', base, graphql(connection('')), service),
-        );
-        rows.push(
-          await load(
-            `3f. contactsConnection, after the ${(deepPage * 20).toLocaleString('en')}th contact`,
-            base,
-            graphql(connection(`, after: "${cursor}"`)),
-            service,
-          ),
-        );
-      }
-      if (SCENARIOS.has('add-contacts') && run === 1)
-        rows.push(...(await addContacts(base, headers, db, service)));
-      if (SCENARIOS.has('read-matrix') && run === 1) {
-        await readMatrix(
-          db,
-          base,
-          headers,
-          path.join(ROOT, 'bench', 'results'),
-          `${os.cpus().length} cores (${os.cpus()[0]?.model}), Node ${process.version}, PostgreSQL ${serverVersion}; ${contacts.toLocaleString('en')} contacts.`,
-          serverVersion,
-        );
-      }
-    } finally {
-      service.process.kill('SIGTERM');
-    }
-
-    if (SCENARIOS.has('postgraphile')) {
-      const pglPort = await freePort();
-      const postgraphile = await startProcess(
-        'node',
-        [path.join(ROOT, 'bench', 'postgraphile-server.cjs'), database.url, String(pglPort)],
-        {},
-        /listening/,
-      );
-      try {
-        const pglBase = `http://127.0.0.1:${pglPort}`;
-        const body = {
-          method: 'POST' as const,
-          path: '/graphql',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: POSTGRAPHILE_QUERY }),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: POSTGRAPHILE_QUERY }),
+    };
+    const probe = await (
+      await fetch(`${pglBase}/graphql`, { method: 'POST', headers: body.headers, body: body.body })
+    ).json();
+    if ((probe as { errors?: unknown }).errors)
+      throw new Error(`PostGraphile refused the query: ${JSON.stringify(probe)}`);
+    return await load(
+      '5. PostGraphile v5: the same read as 1',
+      pglBase,
+      body,
+      postgraphile,
+      async () => {
+        const stats = (await (await fetch(`${pglBase}/__statements`)).json()) as {
+          statements: number;
         };
-        const probe = await (
-          await fetch(`${pglBase}/graphql`, {
-            method: 'POST',
-            headers: body.headers,
-            body: body.body,
-          })
-        ).json();
-        if ((probe as { errors?: unknown }).errors)
-          throw new Error(`PostGraphile refused the query: ${JSON.stringify(probe)}`);
-        rows.push(
-          await load(
-            '5. PostGraphile v5: the same read as 1',
-            pglBase,
-            body,
-            postgraphile,
-            async () => {
-              const stats = (await (await fetch(`${pglBase}/__statements`)).json()) as {
-                statements: number;
-              };
-              return stats.statements;
-            },
-          ),
-        );
-      } finally {
-        postgraphile.process.kill('SIGTERM');
-      }
-    }
-
-    if (SCENARIOS.has('raw-sql')) rows.push(await rawSql(database.url));
-    runs.push(rows);
+        return stats.statements;
+      },
+    );
+  } finally {
+    postgraphile.process.kill('SIGTERM');
   }
-  await orm.close();
-  await database.stop();
-  // A run of the read matrix alone leaves the main results as they were.
-  if (runs[0]!.length > 0)
-    await report(runs, { contacts, bigAudience: big.members, serverVersion });
 }
 
 interface Managed {
@@ -383,78 +378,110 @@ async function addContacts(
       .limit(50_000)
       .select('id')
   ).map((row: { id: string }) => row.id);
-  const timings: number[] = [];
-  const removals: number[] = [];
-  let statements = 0;
-  let left = 0;
-  let duplicates = 0;
   await resetPeakRss(target.pid);
+  const calls: AddAndRemove[] = [];
   for (let call = 0; call < 5; call += 1) {
-    const created = await fetch(`${base}/api/audience`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ name: `Bench add ${randomUUID().slice(0, 8)}` }),
-    });
-    const audience = (await created.json()) as { id: string };
-    const batch = ids.slice(call * 10_000, (call + 1) * 10_000);
-    const before = await serviceStatements(base);
-    const started = performance.now();
-    const response = await fetch(`${base}/api/audience/${audience.id}/add-contacts`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ contacts: batch }),
-    });
-    timings.push(performance.now() - started);
-    if (response.status !== 200)
-      throw new Error(`add-contacts answered ${response.status}: ${await response.text()}`);
-    statements = (await serviceStatements(base)) - before;
-    const count = await db('audience_contact')
-      .where({ audience_id: audience.id })
-      .count({ n: '*' })
-      .first();
-    duplicates += 10_000 - Number((count as { n: string }).n);
-    // Then the same 10,000 out again (scenario 4b).
-    const removeStarted = performance.now();
-    const removed = await fetch(`${base}/api/audience/${audience.id}/remove-contacts`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ contacts: batch }),
-    });
-    removals.push(performance.now() - removeStarted);
-    if (removed.status !== 200)
-      throw new Error(`remove-contacts answered ${removed.status}: ${await removed.text()}`);
-    const remaining = await db('audience_contact')
-      .where({ audience_id: audience.id })
-      .count({ n: '*' })
-      .first();
-    left += Number((remaining as { n: string }).n);
-    await fetch(`${base}/api/audience/${audience.id}`, { method: 'DELETE', headers });
+    calls.push(
+      await addAndRemove(base, headers, db, ids.slice(call * 10_000, (call + 1) * 10_000)),
+    );
   }
-  timings.sort((a, b) => a - b);
-  const row: Row = {
-    scenario: '4. addContactsToAudience with 10,000 ids (5 calls)',
-    requestsPerSecond: round(1000 / (timings.reduce((a, b) => a + b, 0) / timings.length), 2),
-    p50: Math.round(timings[2]!),
-    p99: Math.round(timings[4]!),
-    statementsPerRequest: statements,
-    peakRssMb: await peakRssMb(target.pid),
-    errors: 0,
-    note: `${duplicates === 0 ? 'no duplicates' : `${duplicates} rows missing or duplicated`}; one INSERT (statements: BEGIN, lock contacts, lock audience, insert, COMMIT)`,
-  };
-  removals.sort((a, b) => a - b);
-  const removal: Row = {
-    scenario: '4b. removeContactsFromAudience with 10,000 ids (5 calls)',
-    requestsPerSecond: round(1000 / (removals.reduce((a, b) => a + b, 0) / removals.length), 2),
-    p50: Math.round(removals[2]!),
-    p99: Math.round(removals[4]!),
-    statementsPerRequest: null,
-    peakRssMb: await peakRssMb(target.pid),
-    errors: 0,
-    note: `${left === 0 ? 'every member removed' : `${left} members left`}; one DELETE`,
-  };
+  const duplicates = calls.reduce((sum, call) => sum + call.duplicates, 0);
+  const left = calls.reduce((sum, call) => sum + call.left, 0);
+  const peakRss = await peakRssMb(target.pid);
+  const row = fiveCalls(
+    '4. addContactsToAudience with 10,000 ids (5 calls)',
+    calls.map((call) => call.addMs),
+    {
+      statementsPerRequest: calls.at(-1)!.statements,
+      peakRssMb: peakRss,
+      note: `${duplicates === 0 ? 'no duplicates' : `${duplicates} rows missing or duplicated`}; one INSERT (statements: BEGIN, lock contacts, lock audience, insert, COMMIT)`,
+    },
+  );
+  const removal = fiveCalls(
+    '4b. removeContactsFromAudience with 10,000 ids (5 calls)',
+    calls.map((call) => call.removeMs),
+    {
+      statementsPerRequest: null,
+      peakRssMb: peakRss,
+      note: `${left === 0 ? 'every member removed' : `${left} members left`}; one DELETE`,
+    },
+  );
   console.log(formatRow(row));
   console.log(formatRow(removal));
   return [row, removal];
+}
+
+interface AddAndRemove {
+  addMs: number;
+  removeMs: number;
+  statements: number;
+  /** Ids added but not found as members, or found twice. */
+  duplicates: number;
+  /** Members left after the removal. */
+  left: number;
+}
+
+/** One call of scenario 4: a new audience, the batch added, then taken out again (4b). */
+async function addAndRemove(
+  base: string,
+  headers: Record<string, string>,
+  db: Knex,
+  batch: string[],
+): Promise<AddAndRemove> {
+  const created = await fetch(`${base}/api/audience`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ name: `Bench add ${randomUUID().slice(0, 8)}` }),
+  });
+  const audience = (await created.json()) as { id: string };
+  const members = async () =>
+    Number(
+      (
+        (await db('audience_contact')
+          .where({ audience_id: audience.id })
+          .count({ n: '*' })
+          .first()) as {
+          n: string;
+        }
+      ).n,
+    );
+  const timed = async (change: 'add-contacts' | 'remove-contacts') => {
+    const started = performance.now();
+    const response = await fetch(`${base}/api/audience/${audience.id}/${change}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ contacts: batch }),
+    });
+    const ms = performance.now() - started;
+    if (response.status !== 200)
+      throw new Error(`${change} answered ${response.status}: ${await response.text()}`);
+    return ms;
+  };
+  const before = await serviceStatements(base);
+  const addMs = await timed('add-contacts');
+  const statements = (await serviceStatements(base)) - before;
+  const duplicates = batch.length - (await members());
+  const removeMs = await timed('remove-contacts');
+  const left = await members();
+  await fetch(`${base}/api/audience/${audience.id}`, { method: 'DELETE', headers });
+  return { addMs, removeMs, statements, duplicates, left };
+}
+
+/** A row of five timed calls: their mean rate, the median as p50 and the slowest as p99. */
+function fiveCalls(
+  scenario: string,
+  timings: number[],
+  rest: Pick<Row, 'statementsPerRequest' | 'peakRssMb' | 'note'>,
+): Row {
+  const sorted = [...timings].sort((a, b) => a - b);
+  return {
+    scenario,
+    requestsPerSecond: round(1000 / (sorted.reduce((a, b) => a + b, 0) / sorted.length), 2),
+    p50: Math.round(sorted[2]!),
+    p99: Math.round(sorted[4]!),
+    errors: 0,
+    ...rest,
+  };
 }
 
 /**
@@ -468,7 +495,7 @@ async function rawSql(url: string): Promise<Row> {
       sortBy: AudienceSortField.createdAt,
       sortOrder: SortOrder.desc,
       window: { limit: 20, offset: 0 },
-    }),
+    }).named('audience.page'),
   );
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // Warmed up as the HTTP scenarios are.
@@ -517,32 +544,7 @@ async function report(
   runs: Row[][],
   data: { contacts: number; bigAudience: number; serverVersion: string },
 ): Promise<void> {
-  const environment = {
-    date: new Date().toISOString(),
-    cores: os.cpus().length,
-    cpu: os.cpus()[0]?.model,
-    memoryGb: Math.round(os.totalmem() / 2 ** 30),
-    node: process.version,
-    postgres: data.serverVersion,
-    packages: Object.fromEntries(
-      [
-        '@apollo/server',
-        'graphql',
-        'graphql-jit',
-        'type-graphql',
-        'fastify',
-        '@mikro-orm/core',
-        'pg',
-        'postgraphile',
-        'autocannon',
-      ].map((name) => [name, versionOf(name)]),
-    ),
-    contacts: data.contacts,
-    largestAudience: data.bigAudience,
-    durationSeconds: DURATION,
-    connections: CONNECTIONS,
-    runs: runs.length,
-  };
+  const environment = environmentOf(data, runs.length);
   const perRun = runs.map((rows) => ({
     rows,
     ratios: ratiosOf(rows),
@@ -555,23 +557,6 @@ async function report(
   ];
   const ratioLine = (ratios: Ratios) =>
     `Ours / PostGraphile (requests/s): ${ratios.oursToPostGraphile ?? '–'}; ours / raw SQL: ${ratios.oursToRawSql ?? '–'}; REST / GraphQL: ${ratios.restToGraphQL ?? '–'}.`;
-  const targetTable = (targets: Target[][]) => [
-    `| target | ${targets.length > 1 ? targets.map((_, index) => `run ${index + 1}`).join(' | ') : 'figure'} | met |`,
-    `| --- | ${targets.map(() => '---').join(' | ')} | --- |`,
-    ...targets[0]!.map((target, index) => {
-      const verdicts = targets.map((run) => run[index]!.met);
-      const judged = verdicts.filter((met) => met !== null);
-      const met =
-        judged.length === 0
-          ? 'not run'
-          : judged.every(Boolean)
-            ? targets.length > 1
-              ? `met in all ${judged.length} runs`
-              : 'met'
-            : `**missed**${targets.length > 1 ? ` in ${judged.filter((verdict) => !verdict).length} of ${judged.length} runs` : ''}`;
-      return `| ${target.target} | ${targets.map((run) => run[index]!.figure).join(' | ')} | ${met} |`;
-    }),
-  ];
   const markdown = [
     `# Benchmark results, ${environment.date.slice(0, 10)}`,
     '',
@@ -608,6 +593,60 @@ async function report(
     `${JSON.stringify({ environment, runs: perRun }, null, 2)}\n`,
   );
   console.log(`\n${markdown}\nwritten to bench/results/${values.results}.md and .json`);
+}
+
+/** The machine, the versions and the sizes a result was measured with. */
+function environmentOf(
+  data: { contacts: number; bigAudience: number; serverVersion: string },
+  runs: number,
+) {
+  return {
+    date: new Date().toISOString(),
+    cores: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: data.serverVersion,
+    packages: Object.fromEntries(
+      [
+        '@apollo/server',
+        'graphql',
+        'graphql-jit',
+        'type-graphql',
+        'fastify',
+        '@mikro-orm/core',
+        'pg',
+        'postgraphile',
+        'autocannon',
+      ].map((name) => [name, versionOf(name)]),
+    ),
+    contacts: data.contacts,
+    largestAudience: data.bigAudience,
+    durationSeconds: DURATION,
+    connections: CONNECTIONS,
+    runs,
+  };
+}
+
+/** Each target, judged run by run, with whether it was met in all of them. */
+function targetTable(targets: Target[][]): string[] {
+  return [
+    `| target | ${targets.length > 1 ? targets.map((_, index) => `run ${index + 1}`).join(' | ') : 'figure'} | met |`,
+    `| --- | ${targets.map(() => '---').join(' | ')} | --- |`,
+    ...targets[0]!.map((target, index) => {
+      const verdicts = targets.map((run) => run[index]!.met);
+      const judged = verdicts.filter((met) => met !== null);
+      const met =
+        judged.length === 0
+          ? 'not run'
+          : judged.every(Boolean)
+            ? targets.length > 1
+              ? `met in all ${judged.length} runs`
+              : 'met'
+            : `**missed**${targets.length > 1 ? ` in ${judged.filter((verdict) => !verdict).length} of ${judged.length} runs` : ''}`;
+      return `| ${target.target} | ${targets.map((run) => run[index]!.figure).join(' | ')} | ${met} |`;
+    }),
+  ];
 }
 
 interface Ratios {
