@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import v8 from 'node:v8';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { connectOrm, resolveDatabase } from './database/database';
+import { EmbeddedPostgresAccessError } from './database/postgres-user-access';
 import { EmbeddedServerBusyError } from './database/embedded-postgres';
 import { pooledTimeoutMismatch } from './database/pooled-timeout';
 import { replicaKnexes } from './database/replicas';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     log,
     notice: (message) => console.log(message),
   });
-  const { orm, applied } = await connectOrm({
+  const { orm, applied, logicChanged } = await connectOrm({
     url: database.url,
     migrationsUrl: config.migrationsDatabaseUrl,
     entities: ENTITIES,
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     if (mismatch) console.warn(`warning: ${mismatch}`);
   }
   if (applied.length > 0) console.log(`applied migrations: ${applied.join(', ')}`);
+  if (logicChanged.length > 0) console.log(`applied database logic: ${logicChanged.join(', ')}`);
   const db = orm.em.getKnex();
   const demoApiKey = database.embedded
     ? await ensureDemo(db, database.dataDir ?? config.dataDir)
@@ -118,7 +120,11 @@ function banner(
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof EmbeddedServerBusyError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof EmbeddedServerBusyError ||
+    error instanceof EmbeddedPostgresAccessError
+  ) {
     console.error(error.message);
   } else {
     console.error('audience-gateway failed to start:', error);

@@ -1,4 +1,6 @@
 import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {
   applyDatabaseLogic,
@@ -36,7 +38,7 @@ test('every .sql file under src/ is a feature’s, and each defines functions an
   }
 });
 
-test('the live database has exactly the functions and triggers the files define, as they define them', async () => {
+test('the live database has exactly the functions and triggers the files define, as they define them (what a start applied)', async () => {
   expect(await logicDrift(server.db, DATABASE_LOGIC)).toEqual([]);
   // 13 functions and 12 triggers when this was written.
   const names = new Set(DATABASE_LOGIC.flatMap(readLogicFile).map(logicName));
@@ -53,24 +55,28 @@ test('drift is found: a function changed by hand, a trigger missing, one no file
     expect(await logicDrift(trx, DATABASE_LOGIC)).toEqual([
       'function membership_removed',
       'function stray',
-      'trigger audience_added',
+      'trigger audience.audience_added',
     ]);
   } finally {
     await trx.rollback();
   }
 });
 
-test('applying the files replaces only the triggers that differ, and a second time nothing', async () => {
+test('applying the files replaces only what differs (a trigger, a function changed by hand), and a second time nothing', async () => {
   const trx = await server.db.transaction();
   try {
     expect(await applyDatabaseLogic(trx, DATABASE_LOGIC)).toEqual([]);
     await trx.raw('drop trigger contact_added on contact');
+    // A function changed by hand is made again too, though its file did not change.
+    await trx.raw(`create or replace function audience_added() returns trigger
+      language plpgsql as $$ begin return null; end $$`);
     await trx.raw(
       'create or replace trigger membership_added after insert on audience_contact for each statement execute function contact_added()',
     );
     expect((await applyDatabaseLogic(trx, DATABASE_LOGIC)).sort()).toEqual([
-      'contact_added',
-      'membership_added',
+      'function audience_added',
+      'trigger audience_contact.membership_added',
+      'trigger contact.contact_added',
     ]);
     expect(
       await liveTriggerDefinition(trx, { name: 'membership_added', table: 'audience_contact' }),
@@ -79,6 +85,51 @@ test('applying the files replaces only the triggers that differ, and a second ti
     );
     expect(await applyDatabaseLogic(trx, DATABASE_LOGIC)).toEqual([]);
     expect(await logicDrift(trx, DATABASE_LOGIC)).toEqual([]);
+  } finally {
+    await trx.rollback();
+  }
+});
+
+test('a statement is split where SQL splits it: not inside quotes, dollar quotes or comments', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'logic-file-'));
+  try {
+    const file = path.join(dir, 'sample.sql');
+    await writeFile(
+      file,
+      [
+        '-- a comment; with a semicolon',
+        "create or replace function one() returns text language sql as $$ select 'a;b' $$;",
+        '/* a block; comment */',
+        'create or replace function two() returns text language plpgsql as $body$',
+        "begin return $$x;y$$ || 'it''s;' || \"q;\"(); end $body$;",
+      ].join('\n'),
+    );
+    expect(readLogicFile(file).map((statement) => statement.function)).toEqual(['one', 'two']);
+    await writeFile(
+      file,
+      'create or replace function three() returns int language sql as $$ select 1',
+    );
+    expect(() => readLogicFile(file)).toThrow(/unterminated \$\$ quote/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("a question mark in a file (jsonb's operator) reaches PostgreSQL as it is written, not as a binding", async () => {
+  const trx = await server.db.transaction();
+  try {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'logic-file-'));
+    const file = path.join(dir, 'question.sql');
+    await writeFile(
+      file,
+      `create or replace function has_key(j jsonb) returns boolean language sql as $$ select j ? 'k' $$;`,
+    );
+    await applyDatabaseLogic(trx, [file]);
+    await rm(dir, { recursive: true, force: true });
+    const { rows } = await trx.raw<{ rows: { yes: boolean }[] }>(
+      `select has_key('{"k": 1}'::jsonb) as yes`,
+    );
+    expect(rows).toEqual([{ yes: true }]);
   } finally {
     await trx.rollback();
   }

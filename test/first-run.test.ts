@@ -1,6 +1,6 @@
 import { exec } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -72,6 +72,8 @@ test('first start seeds the demo and prints a curl line that answers; a second s
     // The same key: the demo organization of the first start, not a new one.
     expect(apiKey).toBe(firstKey);
     expect(again.output).not.toContain('applied migrations');
+    // Nothing of the database's logic changed, so no DDL ran.
+    expect(again.output).not.toContain('applied database logic');
     const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': apiKey! },
@@ -125,8 +127,9 @@ const asRoot = process.getuid?.() === 0;
     const locked = await mkdtemp(path.join(os.tmpdir(), 'audience-gateway-locked-'));
     await chmod(locked, 0o700);
     const service = new ServiceProcess({ ...env(), DATA_DIR: path.join(locked, 'data') });
+    let placed: string | undefined;
     try {
-      const [, placed] = await service.waitFor(/Database: +embedded PostgreSQL in (\S+)/, 120_000);
+      [, placed] = await service.waitFor(/Database: +embedded PostgreSQL in (\S+)/, 120_000);
       expect(placed!.startsWith(`${ROOT_PLACE}/data/`)).toBe(true);
       expect(service.output).toContain(`cannot enter ${locked} (mode 700)`);
       const [, key] = await service.waitFor(/Demo key: +(agk_\S+)/);
@@ -136,8 +139,21 @@ const asRoot = process.getuid?.() === 0;
       });
       expect(page.status).toBe(200);
       expect(((await page.json()) as { meta: { total: number } }).meta.total).toBe(3);
+      // A cluster left in such a DATA_DIR (made before its directory was closed) is not left
+      // behind unseen: the start stops, saying so.
+      await service.stop('SIGTERM');
+      await mkdir(path.join(locked, 'data', 'pg'), { recursive: true });
+      await writeFile(path.join(locked, 'data', 'pg', 'PG_VERSION'), '18\n');
+      const refused = new ServiceProcess({ ...env(), DATA_DIR: path.join(locked, 'data') });
+      expect(await refused.exited).toBe(1);
+      expect(refused.output.trim()).toMatch(
+        new RegExp(
+          `cannot enter ${locked} \\(mode 700\\), above DATA_DIR .* where a cluster already is`,
+        ),
+      );
+      await rm(placed!, { recursive: true, force: true });
     } finally {
-      expect(await service.stop('SIGTERM')).toBe(0);
+      if (service.alive) expect(await service.stop('SIGTERM')).toBe(0);
       await rm(locked, { recursive: true, force: true });
     }
   },

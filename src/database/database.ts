@@ -42,13 +42,13 @@ export async function resolveDatabase(
 /**
  * Connects MikroORM and brings the schema up to date with the committed migrations, then the
  * database's logic with its files (`logic`: DATABASE_LOGIC of src/features.ts; see logic.ts);
- * returns the names of the migrations it applied. Migrations run on `migrationsUrl` (a direct connection when
+ * returns the names of the migrations it applied and what of the logic it changed. Migrations run on `migrationsUrl` (a direct connection when
  * `url` goes through a pooler) and never with the statement timeout (an index on a million rows,
  * say): the connection this returns is then a second one, on `url`.
  */
 export async function connectOrm(
   settings: OrmSettings & { migrationsUrl?: string; logic: readonly string[] },
-): Promise<{ orm: MikroORM; applied: string[] }> {
+): Promise<{ orm: MikroORM; applied: string[]; logicChanged: string[] }> {
   const { url, migrationsUrl = url, statementTimeoutMs = 0 } = settings;
   // No timeout for migrations, whatever the role's, unless they go through the pooler (which
   // takes no startup parameter: MIGRATIONS_DATABASE_URL is then worth setting).
@@ -62,11 +62,12 @@ export async function connectOrm(
     }),
   );
   let applied: string[];
+  let logicChanged: string[];
   try {
-    applied = await withMigrationLock(migrationsUrl, async () => {
+    [applied, logicChanged] = await withMigrationLock(migrationsUrl, async () => {
       const migrations = await migrating.getMigrator().up();
-      await applyDatabaseLogic(migrating.em.getKnex(), settings.logic);
-      return migrations.map((migration) => migration.name);
+      const changed = await applyDatabaseLogic(migrating.em.getKnex(), settings.logic);
+      return [migrations.map((migration) => migration.name), changed] as const;
     });
   } catch (error) {
     await migrating.close();
@@ -75,10 +76,10 @@ export async function connectOrm(
   const reusable =
     statementTimeoutMs === 0 && migrationsUrl === url && !settings.replicaUrls?.length;
   // (The service's connections send STATEMENT_TIMEOUT_MS, 0 included, unless pooled.)
-  if (reusable) return { orm: migrating, applied };
+  if (reusable) return { orm: migrating, applied, logicChanged };
   await migrating.close();
   const orm = await MikroORM.init(ormOptions(settings));
-  return { orm, applied };
+  return { orm, applied, logicChanged };
 }
 
 // Any constant will do; it only has to be the same in every process that migrates this database.

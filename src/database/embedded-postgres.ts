@@ -97,11 +97,19 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<R
   });
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     log(`initialising an embedded PostgreSQL cluster in ${clusterDir}`);
-    await server.initialise().catch((error: Error) => {
-      throw new Error(
-        `Could not initialise the embedded PostgreSQL in ${clusterDir}: ${error.message}`,
-      );
-    });
+    // As root, initdb runs as the postgres user and reads a password file root writes: root's
+    // umask (077 on many boxes) must not shut it out.
+    const umask = isRoot ? process.umask(0o022) : undefined;
+    await server
+      .initialise()
+      .catch((error: Error) => {
+        throw new Error(
+          `Could not initialise the embedded PostgreSQL in ${clusterDir}: ${error.message}`,
+        );
+      })
+      .finally(() => {
+        if (umask !== undefined) process.umask(umask);
+      });
   }
   try {
     await server.start();

