@@ -101,7 +101,7 @@ test('every bad line is reported with its line number, a phone on two lines incl
   expect(error.message).toContain('line 3: primaryPhone must be a phone number in E.164 form');
   expect(error.message).toContain('line 4: firstName must be longer than or equal to 1 characters');
   expect(error.message).toContain('line 6: primaryEmail must be an email');
-  expect(error.message).toContain(`line 7: primaryPhone ${phone} is also line 5's`);
+  expect(error.message).toContain(`line 7: primaryPhone ${phone} is also on line 5`);
   expect(await server.countRows('contact', { organization_id: org.organizationId })).toBe(0);
 });
 

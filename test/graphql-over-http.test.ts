@@ -3,7 +3,7 @@ import { TestServer } from './support/test-server';
 
 /**
  * The SHOULDs of the GraphQL-over-HTTP spec this service does not meet, each with its reason in
- * the README ("GraphQL over HTTP"). Apollo Server answers a request that cannot run (parse,
+ * docs/graphql.md ("GraphQL over HTTP"). Apollo Server answers a request that cannot run (parse,
  * validation or variable errors) with 400 even under `accept: application/json`, where the spec's
  * legacy mode recommends 200; clients that ask for application/graphql-response+json get what the
  * spec wants.

@@ -41,8 +41,10 @@ test('pieces splice their values in order, wherever they sit', async () => {
 
 test('nativeSql numbers the values for pg, and a literal question mark stays one', async () => {
   const statement = sql`select ${'x'}::text as a, '?' as mark, ${[1, 2]}::int[] as list`;
-  const native = nativeSql(statement);
-  expect(native.text).toBe(`select $1::text as a, '?' as mark, $2::int[] as list`);
+  const native = nativeSql(statement.named('test.native'));
+  expect(native.text).toBe(
+    `/* test.native */ select $1::text as a, '?' as mark, $2::int[] as list`,
+  );
   const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
   await client.connect();
   try {

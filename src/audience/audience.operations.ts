@@ -10,5 +10,5 @@ export const AUDIENCE_OPERATIONS = {
   update:
     'Changes the name and/or the description of a live audience: fields left out (or a null name) keep their value, a null description removes it. An input that changes nothing writes nothing (updatedAt and updatedBy stay).',
   delete:
-    'Soft-deletes a live audience and returns it with deletedAt and deletedBy set; deleting it again is not found.',
+    'Soft-deletes a live audience and returns it with deletedAt and deletedBy set; deleting it again is NOT_FOUND (REST 404).',
 } as const;

@@ -166,12 +166,6 @@ export async function insertAudience(
   return audience!;
 }
 
-/**
- * The time a write stamps on a row: the moment it holds the row's lock, not (as now() would be)
- * when its statement began. Of two writers that wait on each other, the one that writes last
- * then always carries the later updatedAt.
- */
-
 /** Applies changes to a live audience in one statement; undefined when there is none to change. */
 export async function updateAudience(
   db: Knex,

@@ -108,7 +108,7 @@ async function importInTransaction(
   for (const row of await repeatedImportPhones(connection)) {
     problems.add({
       line: row.line,
-      messages: [repeatedPhone('primaryPhone', row.primaryPhone, `line ${row.first}`)],
+      messages: [repeatedPhone('primaryPhone', row.primaryPhone, `on line ${row.first}`)],
     });
   }
   problems.throwIfAny();

@@ -57,7 +57,7 @@ export async function contactRoutes(
       schema: {
         summary: 'Create a contact',
         operationId: 'createContact',
-        description: `${CONTACT_OPERATIONS.create} Answers 201 with the contact.`,
+        description: CONTACT_OPERATIONS.createOne,
         tags: ['contacts'],
         body: inputSchema(CreateContactInput),
         response: { 201: CONTACT_SCHEMA, ...errorResponses(409, 413) },

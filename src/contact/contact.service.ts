@@ -157,12 +157,15 @@ function phonesTaken(taken: readonly string[]): ConflictError {
   return new ConflictError(message, { takenPhones: taken });
 }
 
-/** Two contacts of one batch with the same phone: bad input, naming both places. */
-/** What is said of a phone given twice in one write (a batch, an import): both places. */
+/**
+ * What is said of a phone given twice in one write: both places, in the words of each door (a
+ * batch: "input[2].primaryPhone … is also input[0]'s"; an import: "… is also on line 5").
+ */
 export function repeatedPhone(at: string, phone: string, earlier: string): string {
-  return `${at} ${phone} is also ${earlier}'s`;
+  return `${at} ${phone} is also ${earlier}`;
 }
 
+/** Two contacts of one batch with the same phone: bad input, naming both places. */
 function assertDistinctPhones(inputs: readonly CreateContactInput[], field: string): void {
   const first = new Map<string, number>();
   const problems = inputs.flatMap(({ primaryPhone }, index) => {
@@ -172,7 +175,7 @@ function assertDistinctPhones(inputs: readonly CreateContactInput[], field: stri
       return [];
     }
     const at = `${field}[${index}].primaryPhone`;
-    return [{ field: at, messages: [repeatedPhone(at, primaryPhone, `${field}[${earlier}]`)] }];
+    return [{ field: at, messages: [repeatedPhone(at, primaryPhone, `${field}[${earlier}]'s`)] }];
   });
   if (problems.length > 0) throw new ValidationError(problems);
 }

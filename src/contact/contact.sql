@@ -33,8 +33,7 @@ begin
 end $$;
 create or replace trigger contact_added after insert on contact referencing new table as added_contacts for each statement execute function contact_added();
 
--- Contacts gone leave those counts, in piece order (the lock order). An organization deleted with
--- its contacts (a cascade) takes its piece rows with it.
+-- Contacts gone leave those counts, in piece order (the lock order).
 create or replace function contact_removed() returns trigger language plpgsql as $$
 begin
   update organization o set contact_count = o.contact_count - r.contacts

@@ -1,5 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
-import { toDate } from '../common/timestamps';
+import { toDate } from './timestamps';
 
 /**
  * A statement, or a piece of one: SQL text with its values kept apart. The one way this service
@@ -63,9 +63,9 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
 }
 
 /**
- * When a row is written (`updated_at`, `deleted_at`): the clock at the statement, not the
- * transaction's start, so that two changes in one transaction (a mutation and what its answer
- * reads) keep their order.
+ * The time a write stamps on a row (`updated_at`, `deleted_at`): clock_timestamp(), the moment
+ * the row is written, once its lock is held, not (as now() would be) when the transaction began.
+ * Of two writers that wait on each other, the one that writes last carries the later time.
  */
 export const WRITE_TIME = new Sql('clock_timestamp()', []);
 
@@ -147,7 +147,7 @@ export async function queryAs<T>(db: Knex, shape: RowShape<T>, statement: NamedS
  * The statement as PostgreSQL takes it, with `$1`, `$2`, … for its values: for a `pg` connection
  * used directly (the CSV import's, which COPY needs), and the benchmark's raw-SQL scenario.
  */
-export function nativeSql(statement: Sql): { text: string; values: unknown[] } {
+export function nativeSql(statement: NamedSql): { text: string; values: unknown[] } {
   let index = 0;
   const text = statement.text.replace(/\\\?|\?/g, (mark) => (mark === '?' ? `$${++index}` : '?'));
   return { text, values: [...statement.values] };

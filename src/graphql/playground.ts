@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../common/project-root';
+import { PROJECT_ROOT } from './project-root';
 import { API_KEY_HEADER } from '../server/request-context';
 
 export interface PlaygroundOptions {

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { ConfigError, loadConfig } from '../../src/config/config';
 
 test('defaults need no environment at all', () => {
@@ -150,18 +148,5 @@ test.each([
   expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
   expect(() => loadConfig({ [variable]: value })).toThrow(
     new RegExp(`^Invalid configuration: ${variable} `),
-  );
-});
-
-test('a bad value stops start-up with that message and exit code 1', async () => {
-  const run = promisify(execFile);
-  const failure = await run(
-    path.join(__dirname, '..', '..', 'node_modules', '.bin', 'ts-node'),
-    [path.join(__dirname, '..', '..', 'src', 'main.ts')],
-    { env: { ...process.env, PORT: 'abc' } },
-  ).catch((error: { code: number; stderr: string }) => error);
-  expect(failure).toMatchObject({ code: 1 });
-  expect((failure as { stderr: string }).stderr.trim()).toBe(
-    'Invalid configuration: PORT must be an integer from 1 to 65535, got "abc"',
   );
 });

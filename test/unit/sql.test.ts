@@ -13,7 +13,9 @@ test('text that holds a question mark keeps it literal, in the tag, sqlText and 
   expect(sqlText("'?'").text).toBe("'\\?'");
   const joined = joinSql([sql`${1}`, sql`${2}`], ' ? ');
   expect(joined).toMatchObject({ text: '? \\? ?', values: [1, 2] });
-  expect(nativeSql(sql`select ${'a'}, '?', ${'b'}`).text).toBe("select $1, '?', $2");
+  expect(nativeSql(sql.named('test.native')`select ${'a'}, '?', ${'b'}`).text).toBe(
+    "/* test.native */ select $1, '?', $2",
+  );
 });
 
 test('a named statement leads with its name; a name is feature.what', () => {

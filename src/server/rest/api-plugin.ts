@@ -7,7 +7,7 @@ import { requireActor } from '../../organization/actor';
 import type { ApiKeyCache } from '../../organization/api-key-cache';
 import type { ReadRouting } from '../read-routing';
 import { API_KEY_HEADER, createRequestContext } from '../request-context';
-import { assertKnownInput } from '../../common/rest/known-input';
+import { assertKnownInput } from './known-input';
 import { answerUnroutedAtOnce, notFoundOrNotAllowed } from './not-found';
 import { contextOf } from './rest-context';
 

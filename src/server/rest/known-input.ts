@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { type FieldProblem, ValidationError } from '../errors';
+import { type FieldProblem, ValidationError } from '../../common/errors';
 
 interface RouteSchema {
   querystring?: { properties?: Record<string, unknown> };
