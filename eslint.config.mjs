@@ -18,6 +18,7 @@ const FEATURE_LAYERS = {
   membership: ['organization', 'audience', 'contact'],
   node: ['organization', 'audience', 'contact'],
   federation: ['organization', 'audience', 'contact'],
+  consent: ['organization', 'contact'],
 };
 
 // Every feature folder, and the folder itself (an index import), for the toolkits' rule.

@@ -3,6 +3,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ClassType } from 'type-graphql';
 import { audienceFeature } from './audience';
+import { consentFeature } from './consent';
 import { contactFeature } from './contact';
 import { federationFeature } from './federation';
 import { membershipFeature } from './membership';
@@ -20,6 +21,7 @@ export const FEATURES = [
   contactFeature,
   audienceFeature,
   membershipFeature,
+  consentFeature,
   nodeFeature,
   federationFeature,
 ] as const;
@@ -50,7 +52,7 @@ export const ENTITIES = FEATURES.flatMap<EntityClass<object>>((feature) => featu
 export const DATABASE_LOGIC: readonly string[] = FEATURES.flatMap<string>(
   (feature) => feature.database,
 );
-export const ROUTES: FeatureRoutes[] = FEATURES.flatMap((feature) => feature.routes);
+export const ROUTES: FeatureRoutes[] = FEATURES.flatMap<FeatureRoutes>((feature) => feature.routes);
 
 /** The resolvers of the schema; without federation, the client API alone (schema.graphql). */
 export function resolversOf({ federation }: { federation: boolean }): [ClassType, ...ClassType[]] {

@@ -39,6 +39,10 @@ export const AUDIENCE_ROW = new RowShape<Audience>({
   updatedBy: 'updated_by',
   deletedBy: 'deleted_by',
   contactCount: 'contact_count',
+  smsSubscribedCount: 'sms_subscribed_count',
+  smsUnsubscribedCount: 'sms_unsubscribed_count',
+  emailSubscribedCount: 'email_subscribed_count',
+  emailUnsubscribedCount: 'email_unsubscribed_count',
 });
 
 export interface AudienceQuery {

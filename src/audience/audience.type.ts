@@ -51,6 +51,28 @@ export class Audience {
       'How many contacts the audience holds: kept on its row by the database, so a page of 100 audiences costs no statement more.',
   })
   contactCount!: number;
+
+  // Kept on the row as contactCount is, by the same triggers: exact, and free to read.
+  @Field(() => Int, {
+    description:
+      'How many of its contacts are SUBSCRIBED to text messages: exact, kept on its row as contactCount is.',
+  })
+  smsSubscribedCount!: number;
+
+  @Field(() => Int, {
+    description: 'How many of its contacts are UNSUBSCRIBED from text messages, kept likewise.',
+  })
+  smsUnsubscribedCount!: number;
+
+  @Field(() => Int, {
+    description: 'How many of its contacts are SUBSCRIBED to e-mail, kept likewise.',
+  })
+  emailSubscribedCount!: number;
+
+  @Field(() => Int, {
+    description: 'How many of its contacts are UNSUBSCRIBED from e-mail, kept likewise.',
+  })
+  emailUnsubscribedCount!: number;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A page of audiences with its pagination meta.' })

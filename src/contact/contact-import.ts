@@ -6,6 +6,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VALIDATION_OPTIONS } from '../common/validation';
+import { nativeSql } from '../database/sql';
 import type { Actor } from '../organization/actor';
 import { CreateContactInput } from './contact.input';
 import {
@@ -15,8 +16,12 @@ import {
   upsertImported,
 } from './contact.repository';
 import { repeatedPhone } from './contact.service';
+import { consentActorSql, emailConsentNeedsEmail } from './consent.columns';
+import { ConsentStatus } from './consent.type';
 
 const CSV_COLUMNS = ['firstName', 'lastName', 'primaryPhone', 'primaryEmail'] as const;
+// Columns a file may have beside those: a consent left out (or empty) keeps the contact's.
+const OPTIONAL_COLUMNS = ['smsConsent', 'emailConsent'] as const;
 // The rejections a report lists; past them it only counts (a wrong file can have a million).
 const LISTED_PROBLEMS = 100;
 const COPY_BATCH_CHARS = 64 * 1024;
@@ -60,9 +65,10 @@ export class ImportRejectedError extends Error {
 }
 
 /**
- * Imports contacts from a CSV stream with the header firstName,lastName,primaryPhone,primaryEmail,
- * upserting by phone: a row whose phone a contact of the organization has updates that contact
- * (its names and e-mail), any other creates one. All or nothing: every row is checked with the
+ * Imports contacts from a CSV stream with the header firstName,lastName,primaryPhone,primaryEmail
+ * (and, optionally, smsConsent and emailConsent), upserting by phone: a row whose phone a contact
+ * of the organization has updates that contact (its names, e-mail and the consents the row gives),
+ * any other creates one. All or nothing: every row is checked with the
  * API's own rules (CreateContactInput) and a phone on two lines is refused, every bad line is
  * reported, and only a file without one is written, in one transaction.
  *
@@ -102,6 +108,7 @@ async function importInTransaction(
   onProgress: (progress: ImportProgress) => void,
 ): Promise<ImportReport> {
   await createImportStaging(connection);
+  await connection.query(nativeSql(consentActorSql(actor)));
   const problems = new Problems();
   const rows = await stageRows(connection, input, problems, onProgress);
   // A phone on two lines: the later ones are refused, naming the first.
@@ -204,15 +211,16 @@ function checkedLine(
 ): string | undefined {
   const contact = toInput(record);
   const errors = validateSync(contact, VALIDATION_OPTIONS);
-  if (errors.length > 0) {
-    problems.add({
-      line,
-      messages: errors.flatMap((error) => Object.values(error.constraints ?? {})),
-    });
+  const messages = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+  if (contact.emailConsent === ConsentStatus.SUBSCRIBED && !contact.primaryEmail) {
+    messages.push(emailConsentNeedsEmail('emailConsent'));
+  }
+  if (messages.length > 0) {
+    problems.add({ line, messages });
     return undefined;
   }
-  const email = contact.primaryEmail ? csvField(contact.primaryEmail) : '';
-  return `${line},${csvField(contact.firstName)},${csvField(contact.lastName)},${csvField(contact.primaryPhone)},${email}\n`;
+  const optional = (value: string | null | undefined) => (value ? csvField(value) : '');
+  return `${line},${csvField(contact.firstName)},${csvField(contact.lastName)},${csvField(contact.primaryPhone)},${optional(contact.primaryEmail)},${optional(contact.smsConsent)},${optional(contact.emailConsent)}\n`;
 }
 
 /** The parser's own errors (an unclosed quote, a row with too many fields) name their line. */
@@ -232,13 +240,14 @@ interface ParsedRow {
 
 function assertHeader(names: string[]): void {
   const missing = CSV_COLUMNS.filter((column) => !names.includes(column));
-  const unknown = names.filter((column) => !(CSV_COLUMNS as readonly string[]).includes(column));
+  const known: readonly string[] = [...CSV_COLUMNS, ...OPTIONAL_COLUMNS];
+  const unknown = names.filter((column) => !known.includes(column));
   if (missing.length > 0 || unknown.length > 0) {
     throw new ImportRejectedError([
       {
         line: 1,
         messages: [
-          `the header must be ${CSV_COLUMNS.join(',')}` +
+          `the header must be ${CSV_COLUMNS.join(',')} (and optionally ${OPTIONAL_COLUMNS.join(', ')})` +
             (missing.length ? `; missing: ${missing.join(', ')}` : '') +
             (unknown.length ? `; unknown: ${unknown.join(', ')}` : ''),
         ],
@@ -247,13 +256,16 @@ function assertHeader(names: string[]): void {
   }
 }
 
-/** A CSV row as the API's input: an empty e-mail cell is no e-mail. */
+/** A CSV row as the API's input: an empty e-mail cell is no e-mail, an empty consent none given. */
 function toInput(record: Record<string, string>): CreateContactInput {
   const contact = new CreateContactInput();
   contact.firstName = record.firstName!;
   contact.lastName = record.lastName!;
   contact.primaryPhone = record.primaryPhone!;
   if (record.primaryEmail) contact.primaryEmail = record.primaryEmail;
+  // An empty consent cell, or no such column, is none given: the contact's stays.
+  if (record.smsConsent) contact.smsConsent = record.smsConsent as ConsentStatus;
+  if (record.emailConsent) contact.emailConsent = record.emailConsent as ConsentStatus;
   return contact;
 }
 

@@ -3,6 +3,8 @@ import { ArgsType, Field, Int, registerEnumType } from 'type-graphql';
 import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, PageArgs } from '../common/pagination';
 import { SearchRules } from '../common/search';
 import { SortBy, SortDirection, SortOrder } from '../common/sorting';
+import { ConsentFilterArg } from './consent.args';
+import type { ConsentStatus } from './consent.type';
 
 /** The columns contacts sort by, named as in the REST contract. */
 export enum ContactSortField {
@@ -38,6 +40,12 @@ export class ContactsArgs extends PageArgs {
 
   @SortDirection()
   sortOrder: SortOrder = SortOrder.desc;
+
+  @ConsentFilterArg('SMS')
+  smsConsent?: ConsentStatus | null;
+
+  @ConsentFilterArg('e-mail')
+  emailConsent?: ConsentStatus | null;
 }
 
 /** Cursor pagination over an audience's contacts: every page costs the same, however deep. */
@@ -74,4 +82,10 @@ export class ContactsConnectionArgs {
 
   @SortDirection()
   sortOrder: SortOrder = SortOrder.desc;
+
+  @ConsentFilterArg('SMS')
+  smsConsent?: ConsentStatus | null;
+
+  @ConsentFilterArg('e-mail')
+  emailConsent?: ConsentStatus | null;
 }

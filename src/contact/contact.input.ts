@@ -1,7 +1,8 @@
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsEnum, IsOptional, IsString, Matches } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Field, InputType } from 'type-graphql';
 import { Characters, HasNoNul, IsNotBlank } from '../common/validation';
+import { ConsentStatus } from './consent.type';
 
 export const MAX_CONTACTS_PER_CREATE = 1000;
 
@@ -38,6 +39,17 @@ export const EMAIL_PATTERN = new RegExp(
   String.raw`^(?=[^@]{1,64}@)${ATOM}(?:\.${ATOM})*@(?:${LABEL}\.)+${TOP_LEVEL}$`,
 );
 
+const ConsentGiven = (rule: string) =>
+  all(
+    Field(() => ConsentStatus, { nullable: true, description: rule }),
+    IsOptional(),
+    IsEnum(ConsentStatus),
+    JSONSchema({ nullable: true }) as PropertyDecorator,
+  );
+
+const EMAIL_CONSENT_RULE =
+  'SUBSCRIBED only with a primaryEmail (bad input otherwise); removing the e-mail address makes it NEVER_SUBSCRIBED';
+
 const Email = () =>
   all(
     IsString(),
@@ -69,6 +81,16 @@ export class CreateContactInput {
   @Email()
   @JSONSchema({ nullable: true })
   primaryEmail?: string | null;
+
+  @ConsentGiven(
+    'Marketing consent to text messages, recorded as the API’s, now; null or left out: NEVER_SUBSCRIBED.',
+  )
+  smsConsent?: ConsentStatus | null;
+
+  @ConsentGiven(
+    `Marketing consent to e-mail, ${EMAIL_CONSENT_RULE.split(';')[0]}; null or left out: NEVER_SUBSCRIBED.`,
+  )
+  emailConsent?: ConsentStatus | null;
 }
 
 @InputType({
@@ -105,10 +127,21 @@ export class UpdateContactInput {
 
   @Field(() => String, {
     nullable: true,
-    description: 'New e-mail address, with the rules of creation; null removes it; left out: kept.',
+    description:
+      'New e-mail address, with the rules of creation; null removes it (and makes emailConsent NEVER_SUBSCRIBED); left out: kept.',
   })
   @IsOptional()
   @Email()
   @JSONSchema({ nullable: true })
   primaryEmail?: string | null;
+
+  @ConsentGiven(
+    'New marketing consent to text messages, recorded as the API’s; the same status again changes and records nothing; null or left out: kept.',
+  )
+  smsConsent?: ConsentStatus | null;
+
+  @ConsentGiven(
+    `New marketing consent to e-mail, ${EMAIL_CONSENT_RULE}, and with primaryEmail null only NEVER_SUBSCRIBED; null or left out: kept.`,
+  )
+  emailConsent?: ConsentStatus | null;
 }

@@ -19,6 +19,19 @@ import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from './contact.args';
 import type { CreateContactInput } from './contact.input';
 import type { Contact } from './contact.type';
+import type { ConsentFilter } from './consent.args';
+import {
+  consentAssignments,
+  consentColumns,
+  consentMatches,
+  hasConsentFilter,
+  type KeptConsentCounts,
+  keptConsentCountsSelect,
+  keptConsentMatches,
+  keptCountsAnswer,
+  statusValue,
+} from './consent.columns';
+import { ConsentSource, ConsentStatus } from './consent.type';
 
 const SORT_COLUMNS: Record<ContactSortField, string> = {
   [ContactSortField.firstName]: 'first_name',
@@ -40,10 +53,13 @@ export const CONTACT_ROW = new RowShape<Contact>({
   primaryEmail: 'primary_email',
   createdAt: { timestamp: 'created_at' },
   updatedAt: { timestamp: 'updated_at' },
+  smsConsent: consentColumns('sms'),
+  emailConsent: consentColumns('email'),
 });
 
 export interface ContactQuery {
   search: SearchTerm | undefined;
+  consent: ConsentFilter;
   sortBy: ContactSortField;
   sortOrder: SortOrder;
   window: PageWindow;
@@ -56,32 +72,40 @@ export interface ContactCounts {
 }
 
 /**
- * The organization's contact count and the search's matches, in one statement that reads no
- * contact unless it must: the count is kept on the organization, a one- or two-letter term's
+ * The organization's contact count and the matches of the search and consent filter, in one
+ * statement that reads no contact unless it must: the counts are kept on the organization (all
+ * contacts, and the subscribed and unsubscribed of each channel), a one- or two-letter term's
  * matches in organization_search_gram, and a term with a trigram is counted from the trigram index
- * (count_contacts_matching, contact.sql).
+ * (count_contacts_matching, contact.sql). A search with a consent filter, or a filter on both
+ * channels, is counted from the contacts, at a cost that follows the matches.
  */
 export async function countContacts(
   db: Knex,
   organizationId: string,
   search: SearchTerm | undefined,
+  consent: ConsentFilter = {},
 ): Promise<ContactCounts> {
-  let matches: Sql = sqlText('o.contact_count');
-  if (search?.piece !== undefined) {
+  let matches: Sql = sqlText('null');
+  if (search?.trigram) {
+    matches = sql`count_contacts_matching(o.id, ${search.pattern}, cast(${consent.sms ?? null} as consent_status), cast(${consent.email ?? null} as consent_status))`;
+  } else if (search?.piece !== undefined && !hasConsentFilter(consent)) {
     matches = sql`coalesce((select s.contacts from organization_search_gram s
       where s.organization_id = o.id and s.gram = lower(${search.piece})), 0)`;
-  } else if (search?.trigram) {
-    matches = sql`count_contacts_matching(o.id, ${search.pattern})`;
-  } else if (search) {
+  } else if (search || !keptCountsAnswer(consent)) {
+    const match = search ? searchTextMatches('c', search, CONTACT_SEARCH_FIELDS) : sqlText('true');
     matches = sql`(select count(*)::int from contact c
-      where c.organization_id = o.id and ${searchTextMatches('c', search, CONTACT_SEARCH_FIELDS)})`;
+      where c.organization_id = o.id and ${match} and ${consentMatches('c', consent)})`;
   }
-  const [counts] = await queryRows<ContactCounts>(
+  const [counts] = await queryRows<KeptConsentCounts & { matches: number | null }>(
     db,
-    sql.named('contact.count')`select o.contact_count as contacts, ${matches} as matches
+    sql.named('contact.count')`select ${keptConsentCountsSelect('o')}, ${matches} as matches
         from organization o where o.id = ${organizationId}`,
   );
-  return counts ?? { contacts: 0, matches: 0 };
+  if (!counts) return { contacts: 0, matches: 0 };
+  return {
+    contacts: counts.contactCount,
+    matches: counts.matches ?? keptConsentMatches(counts, consent)!,
+  };
 }
 
 /**
@@ -101,19 +125,21 @@ export async function findContacts(
   const order = sql`order by ${column} ${direction}, c.id ${direction}
     limit ${query.window.limit} offset ${query.window.offset}`;
   let ids = sql`select c.id from contact c where c.organization_id = ${organizationId} ${order}`;
-  if (query.search) {
+  if (query.search || hasConsentFilter(query.consent)) {
+    // A consent filter alone finds its matches from the index its status leads.
     const plan = searchPlan({
       rows: counts.contacts,
       matches: counts.matches,
       ...query.window,
-      trigram: query.search.trigram,
+      trigram: query.search?.trigram ?? true,
     });
-    const match = searchTextMatches('c', query.search, CONTACT_SEARCH_FIELDS, {
-      unindexed: plan === 'walk',
-    });
+    const match = query.search
+      ? searchTextMatches('c', query.search, CONTACT_SEARCH_FIELDS, { unindexed: plan === 'walk' })
+      : sqlText('true');
     ids = searchedIds(
       plan,
-      sql`select c.id, ${column} from contact c where c.organization_id = ${organizationId} and ${match}`,
+      sql`select c.id, ${column} from contact c where c.organization_id = ${organizationId}
+          and ${match} and ${consentMatches('c', query.consent)}`,
       'c',
       order,
     );
@@ -133,40 +159,53 @@ export function sortValueOf(contact: Contact, sortBy: ContactSortField): string 
   return value instanceof Date ? value.toISOString() : value;
 }
 
-/** Inserts the contacts in one statement; a phone the organization has fails it (23505). */
+/**
+ * Inserts the contacts in one statement; a phone the organization has fails it (23505). A consent
+ * given (other than NEVER_SUBSCRIBED) is the API's, as of now.
+ */
 export async function insertContacts(
   db: Knex,
   organizationId: string,
   inputs: readonly CreateContactInput[],
 ): Promise<Contact[]> {
   if (inputs.length === 0) return [];
+  const consent = (status: ConsentStatus | null | undefined) => {
+    const given = status ?? ConsentStatus.NEVER_SUBSCRIBED;
+    const changed = given !== ConsentStatus.NEVER_SUBSCRIBED;
+    return sql`${statusValue(given)}, ${changed ? WRITE_TIME : null},
+      cast(${changed ? ConsentSource.API : null} as consent_source)`;
+  };
   const values = inputs.map(
     (input) =>
-      sql`(${organizationId}, ${input.firstName}, ${input.lastName}, ${input.primaryPhone}, ${input.primaryEmail ?? null})`,
+      sql`(${organizationId}, ${input.firstName}, ${input.lastName}, ${input.primaryPhone}, ${input.primaryEmail ?? null},
+        ${consent(input.smsConsent)}, ${consent(input.emailConsent)})`,
   );
   return queryAs(
     db,
     CONTACT_ROW,
-    sql.named(
-      'contact.insert',
-    )`insert into contact as c (organization_id, first_name, last_name, primary_phone, primary_email)
+    sql.named('contact.insert')`insert into contact as c (organization_id, first_name, last_name,
+          primary_phone, primary_email, sms_consent, sms_consent_updated_at, sms_consent_source,
+          email_consent, email_consent_updated_at, email_consent_source)
         values ${joinSql(values, ', ')}
         returning ${CONTACT_ROW.select('c')}`,
   );
 }
 
-/** What an update sets; undefined keeps a field, a null e-mail removes it. */
+/** What an update sets; undefined keeps a field, a null e-mail removes it (and its consent). */
 export interface ContactChanges {
   firstName?: string;
   lastName?: string;
   primaryPhone?: string;
   primaryEmail?: string | null;
+  smsConsent?: ConsentStatus;
+  emailConsent?: ConsentStatus;
 }
 
 /**
  * Changes the contact, unless nothing would change: a write only when a value differs, so that
  * updatedAt keeps naming the last real change. Undefined when the organization has no such
- * contact; the contact as it is when nothing changed.
+ * contact; the contact as it is when nothing changed. Removing the e-mail address makes e-mail
+ * consent NEVER_SUBSCRIBED, whatever it was (an address gone has nobody to consent).
  */
 export async function updateContact(
   db: Knex,
@@ -181,9 +220,20 @@ export async function updateContact(
     primary_email: changes.primaryEmail,
   };
   const set = Object.entries(columns).filter(([, value]) => value !== undefined);
-  if (set.length === 0) return findContact(db, organizationId, id);
   const assignments = set.map(([column, value]) => sql`${sqlText(column)} = ${value}`);
   const differs = set.map(([column, value]) => sql`${sqlText(column)} is distinct from ${value}`);
+  const consent = {
+    sms: changes.smsConsent,
+    email: changes.primaryEmail === null ? ConsentStatus.NEVER_SUBSCRIBED : changes.emailConsent,
+  };
+  for (const channel of ['sms', 'email'] as const) {
+    const status = consent[channel];
+    if (status === undefined) continue;
+    const write = { status: statusValue(status), source: ConsentSource.API };
+    assignments.push(consentAssignments(channel, 'c', write));
+    differs.push(sql`${sqlText(`c.${channel}_consent`)} is distinct from ${write.status}`);
+  }
+  if (assignments.length === 0) return findContact(db, organizationId, id);
   const [changed] = await queryAs(
     db,
     CONTACT_ROW,
@@ -296,13 +346,17 @@ export async function createImportStaging(connection: ClientBase): Promise<void>
   await connection.query(
     nativeSql(sql.named('contact.importStaging')`create temporary table contact_import (
       line int not null, first_name text not null, last_name text not null,
-      primary_phone text not null, primary_email text) on commit drop`),
+      primary_phone text not null, primary_email text, sms_consent consent_status,
+      email_consent consent_status) on commit drop`),
   );
 }
 
-/** The COPY that fills the staging table from CSV lines (line, first, last, phone, e-mail). */
+/**
+ * The COPY that fills the staging table from CSV lines (line, first, last, phone, e-mail, SMS and
+ * e-mail consent; an empty consent is none given).
+ */
 export const IMPORT_COPY =
-  '/* contact.importCopy */ copy contact_import (line, first_name, last_name, primary_phone, primary_email) from stdin with (format csv)';
+  '/* contact.importCopy */ copy contact_import (line, first_name, last_name, primary_phone, primary_email, sms_consent, email_consent) from stdin with (format csv)';
 
 /** Staged lines whose phone an earlier line has, with that line, in line order. */
 export async function repeatedImportPhones(
@@ -321,10 +375,22 @@ export async function repeatedImportPhones(
   return rows;
 }
 
+/** A contact created with a phone of the file while it was imported: import it again. */
+export class ImportRaceError extends Error {
+  constructor(readonly phones: number) {
+    super(
+      `${phones} contact${phones === 1 ? ' was' : 's were'} created with phones of this file while it was imported; nothing was imported, import it again`,
+    );
+    this.name = 'ImportRaceError';
+  }
+}
+
 /**
- * Moves the staged rows into the organization's contacts, upserting by phone: a phone a contact
- * has updates its names and e-mail (when they differ), any other creates a contact. The contacts
- * that will be updated are locked first, in id order, as every writer of contacts locks them.
+ * Moves the staged rows into the organization's contacts, by phone, in one statement: a phone a
+ * contact has updates its names, e-mail and the consents the line gives (when they differ), any
+ * other creates a contact. A consent left empty keeps the contact's (NEVER_SUBSCRIBED for a new
+ * one); an e-mail left empty removes it, and with it e-mail consent. The contacts that will be
+ * updated are locked first, in id order, as every writer of contacts locks them.
  */
 export async function upsertImported(
   connection: ClientBase,
@@ -335,21 +401,46 @@ export async function upsertImported(
       join contact_import i on i.primary_phone = c.primary_phone
       where c.organization_id = ${organizationId} order by c.id for no key update of c`),
   );
-  const { rows } = await connection.query<{ created: number; updated: number }>(
-    nativeSql(sql.named('contact.importUpsert')`with written as (
-        insert into contact (organization_id, first_name, last_name, primary_phone, primary_email)
-        select ${organizationId}, first_name, last_name, primary_phone, primary_email
-        from contact_import order by primary_phone
-        on conflict (organization_id, primary_phone) do update
-          set first_name = excluded.first_name, last_name = excluded.last_name,
-              primary_email = excluded.primary_email, updated_at = ${WRITE_TIME}
-          where (contact.first_name, contact.last_name, contact.primary_email)
-                is distinct from (excluded.first_name, excluded.last_name, excluded.primary_email)
-        returning xmax = 0 as created
-      )
-      select count(*) filter (where created)::int as created,
-             count(*) filter (where not created)::int as updated
-      from written`),
+  const sms = sqlText(`coalesce(i.sms_consent, c.sms_consent)`);
+  const email = sqlText(
+    `case when i.primary_email is null then 'NEVER_SUBSCRIBED' else coalesce(i.email_consent, c.email_consent) end`,
   );
-  return rows[0]!;
+  const imported = (status: Sql) => ({ status, source: ConsentSource.IMPORT });
+  const given = (column: string) =>
+    sqlText(`coalesce(i.${column}, 'NEVER_SUBSCRIBED'), case when i.${column} <> 'NEVER_SUBSCRIBED' then clock_timestamp() end,
+      case when i.${column} <> 'NEVER_SUBSCRIBED' then 'IMPORT'::consent_source end`);
+  const { rows } = await connection.query<{ created: number; updated: number; raced: number }>(
+    nativeSql(sql.named('contact.importUpsert')`with updated as (
+        update contact c
+        set first_name = i.first_name, last_name = i.last_name, primary_email = i.primary_email,
+            ${consentAssignments('sms', 'c', imported(sms))},
+            ${consentAssignments('email', 'c', imported(email))},
+            updated_at = ${WRITE_TIME}
+        from contact_import i
+        where c.organization_id = ${organizationId} and c.primary_phone = i.primary_phone
+          and (c.first_name, c.last_name, c.primary_email, c.sms_consent, c.email_consent)
+              is distinct from (i.first_name, i.last_name, i.primary_email, ${sms}, ${email})
+        returning 1
+      ), fresh as (
+        select i.* from contact_import i where not exists (
+          select 1 from contact c where c.organization_id = ${organizationId} and c.primary_phone = i.primary_phone)
+      ), created as (
+        insert into contact (organization_id, first_name, last_name, primary_phone, primary_email,
+          sms_consent, sms_consent_updated_at, sms_consent_source,
+          email_consent, email_consent_updated_at, email_consent_source)
+        select ${organizationId}, i.first_name, i.last_name, i.primary_phone, i.primary_email,
+          ${given('sms_consent')}, ${given('email_consent')}
+        from fresh i order by i.primary_phone
+        -- A contact another transaction created with one of these phones since this one began:
+        -- counted below, and the import refused.
+        on conflict (organization_id, primary_phone) do nothing
+        returning 1
+      )
+      select (select count(*)::int from created) as created,
+             (select count(*)::int from updated) as updated,
+             (select count(*)::int from fresh) - (select count(*)::int from created) as raced`),
+  );
+  const { created, updated, raced } = rows[0]!;
+  if (raced > 0) throw new ImportRaceError(raced);
+  return { created, updated };
 }

@@ -18,6 +18,13 @@ import {
   updateContact,
 } from './contact.repository';
 import type { Contact } from './contact.type';
+import { consentFilterOf } from './consent.args';
+import {
+  actForConsent,
+  emailConsentNeedsEmail,
+  isEmailConsentWithoutEmail,
+} from './consent.columns';
+import { ConsentStatus } from './consent.type';
 
 /** Every rule about an organization's contacts; the GraphQL, REST and CLI doors all call this. */
 export class ContactService {
@@ -30,13 +37,15 @@ export class ContactService {
     const { organizationId } = requireActor(this.actor);
     const valid = await validateInput(ContactsArgs, args);
     const search = searchTerm(valid.search);
+    const consent = consentFilterOf(valid);
     const query = {
       search,
+      consent,
       sortBy: valid.sortBy,
       sortOrder: valid.sortOrder,
       window: pageWindow(valid),
     };
-    const counts = await countContacts(this.db, organizationId, search);
+    const counts = await countContacts(this.db, organizationId, search, consent);
     const data = await findContacts(this.db, organizationId, query, counts);
     return toPage(data, counts.matches, valid);
   }
@@ -74,20 +83,25 @@ export class ContactService {
     }
     const valid = await validateInputs(CreateContactInput, inputs, field);
     assertDistinctPhones(valid, field);
+    assertEmailConsents(valid, (index) => `${field}[${index}].emailConsent`);
     return this.insert(valid);
   }
 
   /** Creates one contact (REST's POST /api/contacts), with the rules of `create`. */
   async createOne(input: CreateContactInput): Promise<Contact> {
-    const [contact] = await this.insert([await validateInput(CreateContactInput, input)]);
+    const valid = await validateInput(CreateContactInput, input);
+    assertEmailConsents([valid], () => 'emailConsent');
+    const [contact] = await this.insert([valid]);
     return contact!;
   }
 
   private insert(valid: CreateContactInput[]): Promise<Contact[]> {
     const { organizationId } = requireActor(this.actor);
+    const consents = valid.some((input) => input.smsConsent || input.emailConsent);
     return this.withPhoneRule(
       valid.map((input) => input.primaryPhone),
       (db) => insertContacts(db, organizationId, valid),
+      { consents },
     );
   }
 
@@ -102,10 +116,28 @@ export class ContactService {
       lastName: valid.lastName ?? undefined,
       primaryPhone: valid.primaryPhone ?? undefined,
       primaryEmail: valid.primaryEmail,
+      smsConsent: valid.smsConsent ?? undefined,
+      emailConsent: valid.emailConsent ?? undefined,
     };
+    if (
+      changes.primaryEmail === null &&
+      changes.emailConsent !== undefined &&
+      changes.emailConsent !== ConsentStatus.NEVER_SUBSCRIBED
+    ) {
+      throw ValidationError.of(
+        'emailConsent',
+        'emailConsent must be NEVER_SUBSCRIBED or left out when primaryEmail is removed',
+      );
+    }
     const phones = changes.primaryPhone === undefined ? [] : [changes.primaryPhone];
-    const contact = await this.withPhoneRule(phones, (db) =>
-      updateContact(db, organizationId, contactId, changes),
+    const consents =
+      changes.smsConsent !== undefined ||
+      changes.emailConsent !== undefined ||
+      changes.primaryEmail === null;
+    const contact = await this.withPhoneRule(
+      phones,
+      (db) => updateContact(db, organizationId, contactId, changes),
+      { consents },
     );
     if (!contact) throw new NotFoundError('Contact', contactId);
     return contact;
@@ -128,17 +160,26 @@ export class ContactService {
   /**
    * Runs a write that may give a contact one of `phones`, in a transaction of its own (a
    * savepoint inside the caller's), and turns the database's phone rule into a CONFLICT that
-   * lists every one of them another contact of the organization has.
+   * lists every one of them another contact of the organization has, and its e-mail consent rule
+   * into bad input. A write that `consents` names its actor for the record of consent first.
    */
   private async withPhoneRule<T>(
     phones: readonly string[],
     write: (db: Knex) => Promise<T>,
+    { consents }: { consents: boolean },
   ): Promise<T> {
-    const { organizationId } = requireActor(this.actor);
+    const actor = requireActor(this.actor);
+    const { organizationId } = actor;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.db.transaction((trx) => write(trx));
+        return await this.db.transaction(async (trx) => {
+          if (consents) await actForConsent(trx, actor);
+          return write(trx);
+        });
       } catch (error) {
+        if (isEmailConsentWithoutEmail(error)) {
+          throw ValidationError.of('emailConsent', emailConsentNeedsEmail('emailConsent'));
+        }
         if (!isPhoneTaken(error)) throw error;
         const taken = await takenPhones(this.db, organizationId, phones);
         // The clashing contact was another transaction's, which then rolled back: try again.
@@ -177,5 +218,18 @@ function assertDistinctPhones(inputs: readonly CreateContactInput[], field: stri
     const at = `${field}[${index}].primaryPhone`;
     return [{ field: at, messages: [repeatedPhone(at, primaryPhone, `${field}[${earlier}]'s`)] }];
   });
+  if (problems.length > 0) throw new ValidationError(problems);
+}
+
+/** E-mail consent SUBSCRIBED on a new contact without an e-mail address: bad input, per place. */
+function assertEmailConsents(
+  inputs: readonly CreateContactInput[],
+  fieldOf: (index: number) => string,
+): void {
+  const problems = inputs.flatMap((input, index) =>
+    input.emailConsent === ConsentStatus.SUBSCRIBED && !input.primaryEmail
+      ? [{ field: fieldOf(index), messages: [emailConsentNeedsEmail(fieldOf(index))] }]
+      : [],
+  );
   if (problems.length > 0) throw new ValidationError(problems);
 }

@@ -19,10 +19,23 @@ language sql immutable parallel safe as $$
 $$;
 
 -- New contacts count in their organization's contact count and piece counts.
+-- Their consent counts in the organization's subscribed and unsubscribed counts (consent.sql
+-- records the change itself).
 create or replace function contact_added() returns trigger language plpgsql as $$
 begin
-  update organization o set contact_count = o.contact_count + n.contacts
-  from (select organization_id, count(*)::int as contacts from added_contacts group by 1) n
+  update organization o set contact_count = o.contact_count + n.contacts,
+    sms_subscribed_count = o.sms_subscribed_count + n.sms_subscribed,
+    sms_unsubscribed_count = o.sms_unsubscribed_count + n.sms_unsubscribed,
+    email_subscribed_count = o.email_subscribed_count + n.email_subscribed,
+    email_unsubscribed_count = o.email_unsubscribed_count + n.email_unsubscribed
+  from (
+    select organization_id, count(*)::int as contacts,
+      count(*) filter (where sms_consent = 'SUBSCRIBED')::int as sms_subscribed,
+      count(*) filter (where sms_consent = 'UNSUBSCRIBED')::int as sms_unsubscribed,
+      count(*) filter (where email_consent = 'SUBSCRIBED')::int as email_subscribed,
+      count(*) filter (where email_consent = 'UNSUBSCRIBED')::int as email_unsubscribed
+    from added_contacts group by 1
+  ) n
   where o.id = n.organization_id;
   insert into organization_search_gram (organization_id, gram, contacts)
   select n.organization_id, g.gram, count(*)::int
@@ -36,8 +49,19 @@ create or replace trigger contact_added after insert on contact referencing new 
 -- Contacts gone leave those counts, in piece order (the lock order).
 create or replace function contact_removed() returns trigger language plpgsql as $$
 begin
-  update organization o set contact_count = o.contact_count - r.contacts
-  from (select organization_id, count(*)::int as contacts from removed_contacts group by 1) r
+  update organization o set contact_count = o.contact_count - r.contacts,
+    sms_subscribed_count = o.sms_subscribed_count - r.sms_subscribed,
+    sms_unsubscribed_count = o.sms_unsubscribed_count - r.sms_unsubscribed,
+    email_subscribed_count = o.email_subscribed_count - r.email_subscribed,
+    email_unsubscribed_count = o.email_unsubscribed_count - r.email_unsubscribed
+  from (
+    select organization_id, count(*)::int as contacts,
+      count(*) filter (where sms_consent = 'SUBSCRIBED')::int as sms_subscribed,
+      count(*) filter (where sms_consent = 'UNSUBSCRIBED')::int as sms_unsubscribed,
+      count(*) filter (where email_consent = 'SUBSCRIBED')::int as email_subscribed,
+      count(*) filter (where email_consent = 'UNSUBSCRIBED')::int as email_unsubscribed
+    from removed_contacts group by 1
+  ) r
   where o.id = r.organization_id;
   insert into organization_search_gram (organization_id, gram, contacts)
   select r.organization_id, g.gram, -count(*)::int
@@ -50,10 +74,27 @@ begin
 end $$;
 create or replace trigger contact_removed after delete on contact referencing old table as removed_contacts for each statement execute function contact_removed();
 
--- A changed contact moves between its organization's pieces (its memberships' follow in
--- membership.sql).
+-- A changed contact moves between its organization's consent counts and pieces. It fires after
+-- contact_changed_1_memberships (membership.sql; triggers of one event fire in name order), which
+-- moves its memberships' copies and counts: audiences are locked before the organization row.
 create or replace function contact_changed() returns trigger language plpgsql as $$
 begin
+  update organization o set
+    sms_subscribed_count = o.sms_subscribed_count + d.sms_subscribed,
+    sms_unsubscribed_count = o.sms_unsubscribed_count + d.sms_unsubscribed,
+    email_subscribed_count = o.email_subscribed_count + d.email_subscribed,
+    email_unsubscribed_count = o.email_unsubscribed_count + d.email_unsubscribed
+  from (
+    select n.organization_id,
+      sum((n.sms_consent = 'SUBSCRIBED')::int - (o.sms_consent = 'SUBSCRIBED')::int)::int as sms_subscribed,
+      sum((n.sms_consent = 'UNSUBSCRIBED')::int - (o.sms_consent = 'UNSUBSCRIBED')::int)::int as sms_unsubscribed,
+      sum((n.email_consent = 'SUBSCRIBED')::int - (o.email_consent = 'SUBSCRIBED')::int)::int as email_subscribed,
+      sum((n.email_consent = 'UNSUBSCRIBED')::int - (o.email_consent = 'UNSUBSCRIBED')::int)::int as email_unsubscribed
+    from changed_contacts n join previous_contacts o on o.id = n.id
+    where (o.sms_consent, o.email_consent) is distinct from (n.sms_consent, n.email_consent)
+    group by 1
+  ) d
+  where o.id = d.organization_id;
   insert into organization_search_gram (organization_id, gram, contacts)
   select n.organization_id, g.gram, sum(g.delta)::int
   from changed_contacts n join previous_contacts o on o.id = n.id
@@ -68,13 +109,15 @@ begin
   on conflict (organization_id, gram) do update set contacts = organization_search_gram.contacts + excluded.contacts;
   return null;
 end $$;
-create or replace trigger contact_changed after update on contact referencing old table as previous_contacts new table as changed_contacts for each statement execute function contact_changed();
+create or replace trigger contact_changed_2_organization after update on contact referencing old table as previous_contacts new table as changed_contacts for each statement execute function contact_changed();
 
 -- The total of a search with a trigram in it, counted from the trigram index, whose cost follows
 -- the matches, never by reading every contact: PostgreSQL's estimate of how common the term is
 -- must not flip the plan (the settings hold inside the function only). EXECUTE plans the count
--- anew for each term; a cached, generic plan would not know the term.
-create or replace function count_contacts_matching(organization uuid, pattern text)
+-- anew for each term; a cached, generic plan would not know the term. A status given (not null)
+-- keeps only the contacts with that consent on its channel.
+create or replace function count_contacts_matching(organization uuid, pattern text,
+  sms consent_status, email consent_status)
 returns int language plpgsql stable
 set enable_seqscan = off set enable_indexscan = off set enable_indexonlyscan = off as $$
 declare
@@ -84,7 +127,8 @@ begin
     'select count(*)::int from contact c
      where c.organization_id = $1 and c.search_text like lower($2)
        and (strpos($2, chr(10)) = 0
-            or c.first_name ilike $2 or c.last_name ilike $2 or c.primary_phone ilike $2)'
-  into total using organization, pattern;
+            or c.first_name ilike $2 or c.last_name ilike $2 or c.primary_phone ilike $2)
+       and ($3 is null or c.sms_consent = $3) and ($4 is null or c.email_consent = $4)'
+  into total using organization, pattern, sms, email;
   return total;
 end $$;

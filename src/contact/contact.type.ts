@@ -3,6 +3,7 @@ import { DateTimeISOResolver } from 'graphql-scalars';
 import { PageInfo } from '../common/types/connection.type';
 import { Node } from '../common/types/node.type';
 import { PageType } from '../common/types/page.type';
+import { Consent } from './consent.type';
 
 @ObjectType({
   simpleResolvers: true,
@@ -35,6 +36,15 @@ export class Contact {
 
   @Field(() => DateTimeISOResolver, { description: 'When the contact last changed.' })
   updatedAt!: Date;
+
+  @Field(() => Consent, { description: 'Marketing consent to text messages (to primaryPhone).' })
+  smsConsent!: Consent;
+
+  @Field(() => Consent, {
+    description:
+      'Marketing consent to e-mail (to primaryEmail): never SUBSCRIBED without an e-mail address.',
+  })
+  emailConsent!: Consent;
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A page of contacts with its pagination meta.' })

@@ -96,7 +96,18 @@ export async function queryRows<Row>(db: Knex, statement: NamedSql): Promise<Row
 }
 
 /** A column of a row shape: its name, and whether it is a timestamp to read as a Date. */
-type Column = string | { timestamp: string };
+type Leaf = string | { timestamp: string };
+/** A field of a row shape: one column, or an object made of several (a contact's `smsConsent`). */
+type Column = Leaf | { object: Readonly<Record<string, Leaf>> };
+
+function leafName(column: Leaf): string {
+  return typeof column === 'string' ? column : column.timestamp;
+}
+
+function readLeaf(column: Leaf, value: unknown): unknown {
+  if (typeof column === 'string' || value === null || value === undefined) return value ?? null;
+  return toDate(value as Date | string);
+}
 
 /**
  * How the columns of a table make a value of type T: declared once per type, keyed by T's own
@@ -105,22 +116,19 @@ type Column = string | { timestamp: string };
  * MikroORM's connection and become Dates here.
  */
 export class RowShape<T> {
-  private readonly timestamps: string[];
-
-  constructor(private readonly columns: { readonly [K in keyof T]-?: Column }) {
-    this.timestamps = Object.entries<Column>(columns)
-      .filter(([, column]) => typeof column !== 'string')
-      .map(([field]) => field);
-  }
+  constructor(private readonly columns: { readonly [K in keyof T]-?: Column }) {}
 
   /** `a.organization_id as "organizationId", …`: every field, from the table aliased `alias`. */
   select(alias: string): Sql {
     return sqlText(
       Object.entries<Column>(this.columns)
-        .map(([field, column]) => {
-          const name = typeof column === 'string' ? column : column.timestamp;
-          return `${alias}.${name} as "${field}"`;
-        })
+        .flatMap(([field, column]) =>
+          typeof column === 'object' && 'object' in column
+            ? Object.entries(column.object).map(
+                ([part, leaf]) => `${alias}.${leafName(leaf)} as "${field}.${part}"`,
+              )
+            : [`${alias}.${leafName(column)} as "${field}"`],
+        )
         .join(', '),
     );
   }
@@ -128,10 +136,17 @@ export class RowShape<T> {
   /** The fields of a row selected with `select` (other columns it has are left out). */
   read(row: Record<string, unknown>): T {
     const value: Record<string, unknown> = {};
-    for (const field in this.columns) value[field] = row[field];
-    for (const field of this.timestamps) {
-      const text = value[field] as Date | string | null;
-      value[field] = text === null ? null : toDate(text);
+    for (const [field, column] of Object.entries<Column>(this.columns)) {
+      if (typeof column === 'object' && 'object' in column) {
+        value[field] = Object.fromEntries(
+          Object.entries(column.object).map(([part, leaf]) => [
+            part,
+            readLeaf(leaf, row[`${field}.${part}`]),
+          ]),
+        );
+      } else {
+        value[field] = readLeaf(column, row[field]);
+      }
     }
     return value as T;
   }

@@ -5,6 +5,8 @@ import { type Page, pageWindow, toPage } from '../common/pagination';
 import { type SearchTerm, searchTerm } from '../common/search';
 import type { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import { sortValueOf } from '../contact/contact.repository';
+import { type ConsentFilter, consentFilterOf, consentFilterTag } from '../contact/consent.args';
+import { keptConsentMatches } from '../contact/consent.columns';
 import {
   countMatchingMembers,
   findContactAudiences,
@@ -45,7 +47,16 @@ export interface MembershipLoaders {
 
 function membersKey({ audience, args }: MembersKey): string {
   const { page, limit, search, sortBy, sortOrder } = args;
-  return JSON.stringify([audience.organizationId, page, limit, search ?? null, sortBy, sortOrder]);
+  const filter = consentFilterTag(consentFilterOf(args));
+  return JSON.stringify([
+    audience.organizationId,
+    page,
+    limit,
+    search ?? null,
+    sortBy,
+    sortOrder,
+    filter,
+  ]);
 }
 
 function contactAudiencesKey({ contact, args }: ContactAudiencesKey): string {
@@ -61,6 +72,7 @@ function connectionKey({ audience, args }: ConnectionKey): string {
     args.search ?? null,
     args.sortBy,
     args.sortOrder,
+    consentFilterTag(consentFilterOf(args)),
   ]);
 }
 
@@ -86,25 +98,30 @@ export function createMembershipLoaders(db: Knex): MembershipLoaders {
 async function readMembers(
   db: Knex,
   audiences: readonly Audience[],
-  search: SearchTerm | undefined,
-  query: Omit<MembersQuery, 'search'>,
+  filter: { search: SearchTerm | undefined; consent: ConsentFilter },
+  query: Omit<MembersQuery, 'search' | 'consent'>,
 ): Promise<{ totals: Map<string, number>; members: Map<string, Contact[]> }> {
+  const { search, consent } = filter;
   const unique = [...new Map(audiences.map((audience) => [audience.id, audience])).values()];
-  const matches = search
-    ? await countMatchingMembers(
+  // Unsearched, the audience rows the resolver has keep the matches (no statement), unless the
+  // filter is on both channels.
+  const kept = (audience: Audience) => (search ? undefined : keptConsentMatches(audience, consent));
+  const matches = unique.every((audience) => kept(audience) !== undefined)
+    ? undefined
+    : await countMatchingMembers(
         db,
         unique.map((audience) => audience.id),
         search,
-      )
-    : undefined;
+        consent,
+      );
   const scopes = unique.map((audience) => ({
     audienceId: audience.id,
     members: audience.contactCount,
-    matches: matches ? (matches.get(audience.id) ?? 0) : audience.contactCount,
+    matches: matches ? (matches.get(audience.id) ?? 0) : kept(audience)!,
   }));
   const members = await findMembers(db, audiences[0]!.organizationId, scopes, {
     ...query,
-    search,
+    ...filter,
   });
   return { totals: new Map(scopes.map((scope) => [scope.audienceId, scope.matches])), members };
 }
@@ -118,7 +135,7 @@ function loadMemberPages(db: Knex) {
         const { totals, members } = await readMembers(
           db,
           group.map((key) => key.audience),
-          searchTerm(args.search),
+          { search: searchTerm(args.search), consent: consentFilterOf(args) },
           { sortBy: args.sortBy, sortOrder: args.sortOrder, ...pageWindow(args) },
         );
         for (const key of group) {
@@ -138,12 +155,13 @@ function loadConnections(db: Knex) {
       groupBy(keys, connectionKey).map(async (group) => {
         const { args } = group[0]!;
         const sort = { sortBy: args.sortBy, sortOrder: args.sortOrder };
-        const scope = { ...sort, search: args.search };
+        const consent = consentFilterOf(args);
+        const scope = { ...sort, search: args.search, filter: consentFilterTag(consent) };
         const after = args.after ? decodeCursor('after', args.after, scope) : undefined;
         const { totals, members } = await readMembers(
           db,
           group.map((key) => key.audience),
-          searchTerm(args.search),
+          { search: searchTerm(args.search), consent },
           { ...sort, after, limit: args.first + 1, offset: 0 },
         );
         for (const key of group) {

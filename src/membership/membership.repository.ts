@@ -12,6 +12,8 @@ import { CONTACT_ROW } from '../contact/contact.repository';
 import type { Contact } from '../contact/contact.type';
 import { joinSql, type NamedSql, queryRows, type Sql, sql, sqlText } from '../database/sql';
 import type { Actor } from '../organization/actor';
+import type { ConsentFilter } from '../contact/consent.args';
+import { consentMatches, hasConsentFilter } from '../contact/consent.columns';
 
 /**
  * Memberships: which contacts are in which audience. A membership row carries its contact's sort
@@ -93,36 +95,42 @@ export async function removeMembers(
 }
 
 /**
- * Members of each audience that match a search, counted in one grouped statement from the
- * memberships alone. (Without a search, an audience's member count is kept on its row.)
- * - A term of one or two characters is a look-up of the counts the database keeps per audience
- *   and search piece (AudienceSearchGramEntity).
+ * Members of each audience that match a search and a consent filter, counted in one grouped
+ * statement from the memberships alone. (Without a search, an audience's member count and its
+ * subscribed and unsubscribed counts are kept on its row: see matchesKept.)
+ * - A term of one or two characters, without a consent filter, is a look-up of the counts the
+ *   database keeps per audience and search piece (AudienceSearchGramEntity).
  * - A term with a trigram is counted from the trigram index by count_members_matching
  *   (membership.sql), whose cost follows the matches.
- * - Anything else (such as `a-b`) reads the index that carries the search text.
+ * - Anything else (such as `a-b`, or a filter on both channels) reads the index that carries the
+ *   search text and statuses, at a cost that follows the audience (or the first status's matches).
  */
 export async function countMatchingMembers(
   db: Knex,
   audienceIds: readonly string[],
-  search: SearchTerm,
+  search: SearchTerm | undefined,
+  consent: ConsentFilter,
 ): Promise<Map<string, number>> {
   const ids = [...audienceIds];
+  const filtered = hasConsentFilter(consent);
   let statement: NamedSql;
-  if (search.piece !== undefined) {
+  if (search?.piece !== undefined && !filtered) {
     statement = sql.named(
       'membership.countPiece',
     )`select audience_id as "audienceId", members as total from audience_search_gram
                     where audience_id = any(cast(${ids} as uuid[])) and gram = lower(${search.piece})`;
-  } else if (search.trigram) {
+  } else if (search?.trigram) {
     statement = sql.named('membership.countTrigram')`select audience_id as "audienceId", total
-                    from count_members_matching(cast(${ids} as uuid[]), ${search.pattern})`;
+                    from count_members_matching(cast(${ids} as uuid[]), ${search.pattern},
+                      cast(${consent.sms ?? null} as consent_status), cast(${consent.email ?? null} as consent_status))`;
   } else {
-    const match = searchTextMatches('ac', search, CONTACT_SEARCH_FIELDS);
+    const match = search ? searchTextMatches('ac', search, CONTACT_SEARCH_FIELDS) : sql`true`;
     statement = sql.named(
       'membership.countScan',
     )`select ac.audience_id as "audienceId", count(*)::int as total
                     from audience_contact ac
                     where ac.audience_id = any(cast(${ids} as uuid[])) and ${match}
+                      and ${consentMatches('ac', consent)}
                     group by ac.audience_id`;
   }
   const counted = await queryRows<{ audienceId: string; total: number }>(db, statement);
@@ -140,6 +148,7 @@ export interface MemberScope {
 
 export interface MembersQuery {
   search: SearchTerm | undefined;
+  consent: ConsentFilter;
   sortBy: ContactSortField;
   sortOrder: SortOrder;
   limit: number;
@@ -195,24 +204,27 @@ function memberIds(scope: MemberScope, query: MembersQuery): Sql {
     ? sql`and (${column}, ac.contact_id) ${sqlText(direction === 'asc' ? '>' : '<')}
           (cast(${query.after.value} as ${valueType}), cast(${query.after.id} as uuid))`
     : sql``;
-  if (!query.search) {
+  const filtered = hasConsentFilter(query.consent);
+  if (!query.search && !filtered) {
     return sql`select ac.contact_id from audience_contact ac
                where ac.audience_id = ${scope.audienceId} ${keyset} ${order}`;
   }
+  // A consent filter alone finds its matches from the index its status leads.
   const plan = searchPlan({
     rows: scope.members,
     matches: scope.matches,
     offset: query.offset,
     limit: query.limit,
-    trigram: query.search.trigram,
+    trigram: query.search?.trigram ?? true,
   });
-  const match = searchTextMatches('ac', query.search, CONTACT_SEARCH_FIELDS, {
-    unindexed: plan === 'walk',
-  });
+  const match = query.search
+    ? searchTextMatches('ac', query.search, CONTACT_SEARCH_FIELDS, { unindexed: plan === 'walk' })
+    : sql`true`;
   return searchedIds(
     plan,
     sql`select ac.contact_id, ${column} from audience_contact ac
-        where ac.audience_id = ${scope.audienceId} and ${match} ${keyset}`,
+        where ac.audience_id = ${scope.audienceId} and ${match}
+          and ${consentMatches('ac', query.consent)} ${keyset}`,
     'ac',
     order,
   );

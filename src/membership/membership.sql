@@ -4,17 +4,39 @@
 -- start (src/database/logic.ts). Triggers are statement-level over transition tables, and write in
 -- the one lock order (docs/architecture.md).
 
--- A contact's change reaches its memberships, and their audiences' piece counts, in the same
--- statement.
+-- A contact's change reaches its memberships, their audiences' consent counts and their piece
+-- counts, in the same statement and in the lock order: the audiences whose counts move (in id
+-- order), the memberships, the pieces. It fires before contact_changed_2_organization
+-- (contact.sql), which moves the organization's.
 create or replace function contact_copy_to_memberships() returns trigger language plpgsql as $$
 begin
+  perform 1 from audience a where a.id in (
+    select ac.audience_id from changed_contacts n join audience_contact ac on ac.contact_id = n.id
+    where (ac.sms_consent, ac.email_consent) is distinct from (n.sms_consent, n.email_consent)
+  ) order by a.id for no key update;
+  update audience a set
+    sms_subscribed_count = a.sms_subscribed_count + d.sms_subscribed,
+    sms_unsubscribed_count = a.sms_unsubscribed_count + d.sms_unsubscribed,
+    email_subscribed_count = a.email_subscribed_count + d.email_subscribed,
+    email_unsubscribed_count = a.email_unsubscribed_count + d.email_unsubscribed
+  from (
+    select ac.audience_id,
+      sum((n.sms_consent = 'SUBSCRIBED')::int - (ac.sms_consent = 'SUBSCRIBED')::int)::int as sms_subscribed,
+      sum((n.sms_consent = 'UNSUBSCRIBED')::int - (ac.sms_consent = 'UNSUBSCRIBED')::int)::int as sms_unsubscribed,
+      sum((n.email_consent = 'SUBSCRIBED')::int - (ac.email_consent = 'SUBSCRIBED')::int)::int as email_subscribed,
+      sum((n.email_consent = 'UNSUBSCRIBED')::int - (ac.email_consent = 'UNSUBSCRIBED')::int)::int as email_unsubscribed
+    from changed_contacts n join audience_contact ac on ac.contact_id = n.id
+    where (ac.sms_consent, ac.email_consent) is distinct from (n.sms_consent, n.email_consent)
+    group by 1
+  ) d
+  where a.id = d.audience_id;
   update audience_contact ac
   set first_name = n.first_name, last_name = n.last_name, primary_phone = n.primary_phone,
-      contact_created_at = n.created_at
+      contact_created_at = n.created_at, sms_consent = n.sms_consent, email_consent = n.email_consent
   from changed_contacts n
   where ac.contact_id = n.id
-    and (ac.first_name, ac.last_name, ac.primary_phone, ac.contact_created_at)
-        is distinct from (n.first_name, n.last_name, n.primary_phone, n.created_at);
+    and (ac.first_name, ac.last_name, ac.primary_phone, ac.contact_created_at, ac.sms_consent, ac.email_consent)
+        is distinct from (n.first_name, n.last_name, n.primary_phone, n.created_at, n.sms_consent, n.email_consent);
   insert into audience_search_gram (audience_id, gram, members)
   select ac.audience_id, g.gram, sum(g.delta)::int
   from changed_contacts n join previous_contacts o on o.id = n.id
@@ -30,7 +52,7 @@ begin
   on conflict (audience_id, gram) do update set members = audience_search_gram.members + excluded.members;
   return null;
 end $$;
-create or replace trigger contact_copy_to_memberships after update on contact referencing old table as previous_contacts new table as changed_contacts for each statement execute function contact_copy_to_memberships();
+create or replace trigger contact_changed_1_memberships after update on contact referencing old table as previous_contacts new table as changed_contacts for each statement execute function contact_copy_to_memberships();
 
 -- New memberships take their contact's values whatever the inserting statement wrote, and count in
 -- their audience's member count and piece counts. The contacts are share-locked first, in id
@@ -43,18 +65,31 @@ declare
 begin
   perform 1 from contact c where c.id in (select contact_id from added_memberships) order by c.id for share;
   for stale in
-    select n.audience_id, n.contact_id, c.first_name, c.last_name, c.primary_phone, c.created_at
+    select n.audience_id, n.contact_id, c.first_name, c.last_name, c.primary_phone, c.created_at,
+           c.sms_consent, c.email_consent
     from added_memberships n join contact c on c.id = n.contact_id
-    where (n.first_name, n.last_name, n.primary_phone, n.contact_created_at)
-          is distinct from (c.first_name, c.last_name, c.primary_phone, c.created_at)
+    where (n.first_name, n.last_name, n.primary_phone, n.contact_created_at, n.sms_consent, n.email_consent)
+          is distinct from (c.first_name, c.last_name, c.primary_phone, c.created_at, c.sms_consent, c.email_consent)
   loop
     update audience_contact
     set first_name = stale.first_name, last_name = stale.last_name,
-        primary_phone = stale.primary_phone, contact_created_at = stale.created_at
+        primary_phone = stale.primary_phone, contact_created_at = stale.created_at,
+        sms_consent = stale.sms_consent, email_consent = stale.email_consent
     where audience_id = stale.audience_id and contact_id = stale.contact_id;
   end loop;
-  update audience a set contact_count = a.contact_count + n.members
-  from (select audience_id, count(*)::int as members from added_memberships group by 1) n
+  update audience a set contact_count = a.contact_count + n.members,
+    sms_subscribed_count = a.sms_subscribed_count + n.sms_subscribed,
+    sms_unsubscribed_count = a.sms_unsubscribed_count + n.sms_unsubscribed,
+    email_subscribed_count = a.email_subscribed_count + n.email_subscribed,
+    email_unsubscribed_count = a.email_unsubscribed_count + n.email_unsubscribed
+  from (
+    select m.audience_id, count(*)::int as members,
+      count(*) filter (where c.sms_consent = 'SUBSCRIBED')::int as sms_subscribed,
+      count(*) filter (where c.sms_consent = 'UNSUBSCRIBED')::int as sms_unsubscribed,
+      count(*) filter (where c.email_consent = 'SUBSCRIBED')::int as email_subscribed,
+      count(*) filter (where c.email_consent = 'UNSUBSCRIBED')::int as email_unsubscribed
+    from added_memberships m join contact c on c.id = m.contact_id group by 1
+  ) n
   where a.id = n.audience_id;
   insert into audience_search_gram (audience_id, gram, members)
   select n.audience_id, g.gram, count(*)::int
@@ -72,8 +107,19 @@ create or replace trigger membership_added after insert on audience_contact refe
 -- membership's own copy of the search text where it is gone (a contact deleted, by cascade).
 create or replace function membership_removed() returns trigger language plpgsql as $$
 begin
-  update audience a set contact_count = a.contact_count - o.members
-  from (select audience_id, count(*)::int as members from removed_memberships group by 1) o
+  update audience a set contact_count = a.contact_count - o.members,
+    sms_subscribed_count = a.sms_subscribed_count - o.sms_subscribed,
+    sms_unsubscribed_count = a.sms_unsubscribed_count - o.sms_unsubscribed,
+    email_subscribed_count = a.email_subscribed_count - o.email_subscribed,
+    email_unsubscribed_count = a.email_unsubscribed_count - o.email_unsubscribed
+  from (
+    select audience_id, count(*)::int as members,
+      count(*) filter (where sms_consent = 'SUBSCRIBED')::int as sms_subscribed,
+      count(*) filter (where sms_consent = 'UNSUBSCRIBED')::int as sms_unsubscribed,
+      count(*) filter (where email_consent = 'SUBSCRIBED')::int as email_subscribed,
+      count(*) filter (where email_consent = 'UNSUBSCRIBED')::int as email_unsubscribed
+    from removed_memberships group by 1
+  ) o
   where a.id = o.audience_id;
   insert into audience_search_gram (audience_id, gram, members)
   select o.audience_id, g.gram, -count(*)::int
@@ -92,8 +138,9 @@ end $$;
 create or replace trigger membership_removed after delete on audience_contact referencing old table as removed_memberships for each statement execute function membership_removed();
 
 -- The totals of a search with a trigram in it, per audience, counted from the trigram index with a
--- plan made for the term (as count_contacts_matching in contact.sql).
-create or replace function count_members_matching(audience_ids uuid[], pattern text)
+-- plan made for the term (as count_contacts_matching in contact.sql), with its consent filter.
+create or replace function count_members_matching(audience_ids uuid[], pattern text,
+  sms consent_status, email consent_status)
 returns table (audience_id uuid, total int) language plpgsql stable
 set enable_seqscan = off set enable_indexscan = off set enable_indexonlyscan = off as $$
 begin
@@ -102,6 +149,7 @@ begin
      where ac.audience_id = any($1) and ac.search_text like lower($2)
        and (strpos($2, chr(10)) = 0
             or ac.first_name ilike $2 or ac.last_name ilike $2 or ac.primary_phone ilike $2)
+       and ($3 is null or ac.sms_consent = $3) and ($4 is null or ac.email_consent = $4)
      group by ac.audience_id'
-  using audience_ids, pattern;
+  using audience_ids, pattern, sms, email;
 end $$;

@@ -1,9 +1,11 @@
 import { UnauthenticatedError } from '../common/errors';
 
-/** Who is acting: the organization and user an API key belongs to. Every operation is scoped by it. */
+/** Who is acting: the organization and user an API key belongs to, and the key. Every operation is scoped by it. */
 export interface Actor {
   organizationId: string;
   userId: string;
+  /** The API key it acted with; unset for the CLI, which acts as a user without a key. */
+  apiKeyId?: string;
 }
 
 /** The error every scoped operation gives without an API key. */

@@ -58,7 +58,7 @@ export async function findActorByKeyHash(db: Knex, keyHash: string): Promise<Act
   const [actor] = await queryRows<Actor>(
     db,
     sql.named('apiKey.actorByHash')`select organization_id as "organizationId",
-      user_id as "userId" from api_key where key_hash = ${keyHash} and revoked_at is null`,
+      user_id as "userId", id as "apiKeyId" from api_key where key_hash = ${keyHash} and revoked_at is null`,
   );
   return actor ?? null;
 }

@@ -154,7 +154,11 @@ function createFastify(
     logController: new LogController({ disableRequestLogging: true }),
     logger: {
       level: config.logLevel,
-      redact: { paths: [`req.headers["${API_KEY_HEADER}"]`], remove: true },
+      // Keys never reach a log line, whichever header carries them (Basic auth: sms/inbound).
+      redact: {
+        paths: [`req.headers["${API_KEY_HEADER}"]`, 'req.headers.authorization'],
+        remove: true,
+      },
       ...(logStream && { stream: logStream }),
     },
   });

@@ -52,10 +52,10 @@ const REST_ERROR_PROPERTIES = {
 // What each status means on these paths, for the document.
 const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'Bad input: a value that breaks a rule, a query parameter or body field the path does not take, malformed JSON, an id that is not a UUID. `message` names the field; `fields` lists each.',
-  401: 'No x-api-key header, or a key that is unknown or revoked.',
+  401: 'No x-api-key header (or, on POST /api/sms/inbound, HTTP Basic credentials), or a key that is unknown or revoked.',
   404: "Not found: unknown, deleted or another organization's.",
   409: 'A phone another contact of your organization has (`takenPhones` lists them).',
-  413: 'The request body is over 1 MiB.',
+  413: 'The request body is over the path’s limit: 1 MiB, or 4 MiB for an opt-out list.',
   429: "The key's calls this minute are used up: come back after Retry-After seconds.",
   503: 'The database cannot answer right now (down, restarting, overloaded, too slow): try again.',
 };

@@ -27,7 +27,15 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'contacts', description: 'Contacts and the audiences they are in.' },
       ],
       components: {
-        securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: API_KEY_HEADER } },
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: API_KEY_HEADER },
+          // POST /api/sms/inbound only: an SMS provider's webhook sends the key as the password.
+          basicAuth: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'The API key as the password (the user name is not read).',
+          },
+        },
       },
       security: [{ apiKey: [] }],
     },

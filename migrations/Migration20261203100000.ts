@@ -1,0 +1,202 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * Consent per channel (src/consent/): each contact's SMS and e-mail marketing consent, its record
+ * of every change, the counts of subscribed and unsubscribed members each audience and
+ * organization keeps, and the organization's own SMS keywords.
+ *
+ * - `contact` gains each channel's status (NEVER_SUBSCRIBED for every existing contact, so the new
+ *   counts start at 0), when it last changed, its source and the keyword that changed it. A
+ *   contact without an e-mail address is never subscribed to e-mail (a check).
+ * - `audience_contact` gains copies of both statuses, kept by the membership triggers as its other
+ *   copies are, so that an audience's members are filtered and counted from its own index entries.
+ *   Its sort indexes are made again carrying both statuses, so that a filtered page walks an index
+ *   alone; each status also leads an index in creation order (the default sort), for pages and
+ *   counts of few matches. The contact table's sort indexes likewise.
+ * - The two triggers a contact update fires to keep counts and copies get names that order them
+ *   the one lock order (audiences before the organization row, docs/architecture.md): triggers of
+ *   one event fire in name order, and `contact_changed` came before `contact_copy_to_memberships`.
+ *   The logic files create them under their new names.
+ * - `consent_change` is the record: kept for good, even when its contact is erased (proof of
+ *   consent), keyed by organization as every table that Citus would shard.
+ */
+export class Migration20261203100000 extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(
+      `create type consent_status as enum ('NEVER_SUBSCRIBED', 'SUBSCRIBED', 'UNSUBSCRIBED');`,
+    );
+    this.addSql(`create type consent_source as enum ('API', 'IMPORT', 'KEYWORD', 'OPT_OUT_LIST');`);
+    this.addSql(`create type consent_channel as enum ('SMS', 'EMAIL');`);
+
+    this.addSql(`alter table contact
+      add column sms_consent consent_status not null default 'NEVER_SUBSCRIBED',
+      add column sms_consent_updated_at timestamptz(3),
+      add column sms_consent_source consent_source,
+      add column sms_consent_keyword varchar(32),
+      add column email_consent consent_status not null default 'NEVER_SUBSCRIBED',
+      add column email_consent_updated_at timestamptz(3),
+      add column email_consent_source consent_source,
+      add column email_consent_keyword varchar(32),
+      add constraint contact_email_consent_needs_email
+        check (email_consent <> 'SUBSCRIBED' or primary_email is not null);`);
+    this.addSql(`alter table audience_contact
+      add column sms_consent consent_status not null default 'NEVER_SUBSCRIBED',
+      add column email_consent consent_status not null default 'NEVER_SUBSCRIBED';`);
+    for (const table of ['audience', 'organization']) {
+      this.addSql(`alter table "${table}"
+        add column sms_subscribed_count int not null default 0,
+        add column sms_unsubscribed_count int not null default 0,
+        add column email_subscribed_count int not null default 0,
+        add column email_unsubscribed_count int not null default 0;`);
+    }
+
+    // Their searched counts take the consent filter: made again by the logic files, with it.
+    this.addSql(`drop function if exists count_contacts_matching(uuid, text);`);
+    this.addSql(`drop function if exists count_members_matching(uuid[], text);`);
+    this.addSql(`drop trigger if exists contact_changed on contact;`);
+    this.addSql(`drop trigger if exists contact_copy_to_memberships on contact;`);
+
+    // The sort indexes again, carrying the statuses: a filtered walk reads no table row.
+    const remade: [string, string, string, string][] = [
+      ['contact', 'contact_organization_created_idx', '"organization_id", "created_at", "id"', ''],
+      [
+        'contact',
+        'contact_organization_first_name_idx',
+        '"organization_id", "first_name", "id"',
+        '',
+      ],
+      ['contact', 'contact_organization_last_name_idx', '"organization_id", "last_name", "id"', ''],
+      [
+        'contact',
+        'contact_organization_primary_phone_idx',
+        '"organization_id", "primary_phone", "id"',
+        '',
+      ],
+      [
+        'audience_contact',
+        'audience_contact_created_idx',
+        '"audience_id", "contact_created_at", "contact_id"',
+        '"search_text", ',
+      ],
+      [
+        'audience_contact',
+        'audience_contact_first_name_idx',
+        '"audience_id", "first_name", "contact_id"',
+        '',
+      ],
+      [
+        'audience_contact',
+        'audience_contact_last_name_idx',
+        '"audience_id", "last_name", "contact_id"',
+        '',
+      ],
+      [
+        'audience_contact',
+        'audience_contact_primary_phone_idx',
+        '"audience_id", "primary_phone", "contact_id"',
+        '',
+      ],
+    ];
+    for (const [table, index, columns, carried] of remade) {
+      this.addSql(`drop index "${index}";`);
+      this.addSql(
+        `create index "${index}" on "${table}" (${columns}) include (${carried}"sms_consent", "email_consent");`,
+      );
+    }
+    for (const channel of ['sms', 'email']) {
+      const other = channel === 'sms' ? 'email' : 'sms';
+      this.addSql(
+        `create index "contact_organization_${channel}_consent_idx" on "contact" ("organization_id", "${channel}_consent", "created_at", "id") include ("${other}_consent");`,
+      );
+      this.addSql(
+        `create index "audience_contact_${channel}_consent_idx" on "audience_contact" ("audience_id", "${channel}_consent", "contact_created_at", "contact_id") include ("${other}_consent", "search_text");`,
+      );
+    }
+
+    this.addSql(`create table consent_change (
+      organization_id uuid not null references organization (id) on delete cascade,
+      id bigint generated always as identity,
+      contact_id uuid not null,
+      channel consent_channel not null,
+      status consent_status not null,
+      previous_status consent_status not null,
+      source consent_source not null,
+      keyword varchar(32),
+      address varchar(254),
+      occurred_at timestamptz(3) not null,
+      actor_user_id uuid,
+      actor_api_key_id uuid,
+      primary key (organization_id, id)
+    );`);
+    this.addSql(
+      `create index consent_change_contact_idx on consent_change (organization_id, contact_id, id desc);`,
+    );
+
+    this.addSql(`create table sms_keyword (
+      organization_id uuid not null references organization (id) on delete cascade,
+      keyword varchar(32) not null,
+      action text not null check (action in ('OPT_OUT', 'OPT_IN')),
+      created_at timestamptz(3) not null default now(),
+      primary key (organization_id, keyword)
+    );`);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql(`drop table sms_keyword;`);
+    this.addSql(`drop table consent_change;`);
+    this.addSql(`drop trigger if exists consent_recorded_on_insert on contact;`);
+    this.addSql(`drop trigger if exists consent_recorded_on_update on contact;`);
+    this.addSql(`drop trigger if exists contact_changed_1_memberships on contact;`);
+    this.addSql(`drop trigger if exists contact_changed_2_organization on contact;`);
+    this.addSql(
+      `drop function if exists count_contacts_matching(uuid, text, consent_status, consent_status);`,
+    );
+    this.addSql(
+      `drop function if exists count_members_matching(uuid[], text, consent_status, consent_status);`,
+    );
+    this.addSql(`drop function if exists consent_recorded();`);
+    for (const channel of ['sms', 'email']) {
+      this.addSql(`drop index "contact_organization_${channel}_consent_idx";`);
+      this.addSql(`drop index "audience_contact_${channel}_consent_idx";`);
+    }
+    for (const table of ['audience', 'organization']) {
+      this.addSql(`alter table "${table}" drop column sms_subscribed_count,
+        drop column sms_unsubscribed_count, drop column email_subscribed_count,
+        drop column email_unsubscribed_count;`);
+    }
+    // Dropping the status columns drops the indexes that carry them: made again as they were.
+    this.addSql(`alter table audience_contact drop column sms_consent, drop column email_consent;`);
+    this.addSql(`alter table contact drop constraint contact_email_consent_needs_email,
+      drop column sms_consent, drop column sms_consent_updated_at, drop column sms_consent_source,
+      drop column sms_consent_keyword, drop column email_consent, drop column email_consent_updated_at,
+      drop column email_consent_source, drop column email_consent_keyword;`);
+    this.addSql(
+      `create index "contact_organization_created_idx" on "contact" ("organization_id", "created_at", "id");`,
+    );
+    this.addSql(
+      `create index "contact_organization_first_name_idx" on "contact" ("organization_id", "first_name", "id");`,
+    );
+    this.addSql(
+      `create index "contact_organization_last_name_idx" on "contact" ("organization_id", "last_name", "id");`,
+    );
+    this.addSql(
+      `create index "contact_organization_primary_phone_idx" on "contact" ("organization_id", "primary_phone", "id");`,
+    );
+    this.addSql(
+      `create index "audience_contact_created_idx" on "audience_contact" ("audience_id", "contact_created_at", "contact_id") include ("search_text");`,
+    );
+    this.addSql(
+      `create index "audience_contact_first_name_idx" on "audience_contact" ("audience_id", "first_name", "contact_id");`,
+    );
+    this.addSql(
+      `create index "audience_contact_last_name_idx" on "audience_contact" ("audience_id", "last_name", "contact_id");`,
+    );
+    this.addSql(
+      `create index "audience_contact_primary_phone_idx" on "audience_contact" ("audience_id", "primary_phone", "contact_id");`,
+    );
+    this.addSql(`drop type consent_channel;`);
+    this.addSql(`drop type consent_source;`);
+    this.addSql(`drop type consent_status;`);
+    // contact_changed and contact_copy_to_memberships come back from the logic files of before.
+  }
+}
