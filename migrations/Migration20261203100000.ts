@@ -13,10 +13,11 @@ import { Migration } from '@mikro-orm/migrations';
  *   Its sort indexes are made again carrying both statuses, so that a filtered page walks an index
  *   alone; each status also leads an index in creation order (the default sort), for pages and
  *   counts of few matches. The contact table's sort indexes likewise.
- * - The two triggers a contact update fires to keep counts and copies get names that order them
- *   the one lock order (audiences before the organization row, docs/architecture.md): triggers of
- *   one event fire in name order, and `contact_changed` came before `contact_copy_to_memberships`.
- *   The logic files create them under their new names.
+ * - The triggers a contact update fires to keep counts and copies get names that say their order,
+ *   the one lock order (docs/architecture.md; triggers of one event fire in name order): the
+ *   audiences' consent counts (new), the organization's row and pieces, then the memberships and
+ *   their audiences' pieces, as a contact delete takes them. The logic files create them under
+ *   their new names (`contact_changed_1_…`, `_2_…`, `_3_…`).
  * - `consent_change` is the record: kept for good, even when its contact is erased (proof of
  *   consent), keyed by organization as every table that Citus would shard.
  */
@@ -146,8 +147,10 @@ export class Migration20261203100000 extends Migration {
     this.addSql(`drop table consent_change;`);
     this.addSql(`drop trigger if exists consent_recorded_on_insert on contact;`);
     this.addSql(`drop trigger if exists consent_recorded_on_update on contact;`);
-    this.addSql(`drop trigger if exists contact_changed_1_memberships on contact;`);
+    this.addSql(`drop trigger if exists contact_changed_1_audience_counts on contact;`);
     this.addSql(`drop trigger if exists contact_changed_2_organization on contact;`);
+    this.addSql(`drop trigger if exists contact_changed_3_memberships on contact;`);
+    this.addSql(`drop function if exists contact_consent_to_audiences();`);
     this.addSql(
       `drop function if exists count_contacts_matching(uuid, text, consent_status, consent_status);`,
     );

@@ -280,6 +280,7 @@ test(
       counts: [],
       pieces: [],
       organization: [],
+      record: [],
     });
     for (const audience of audiences) {
       const read = await server.graphql(

@@ -76,6 +76,7 @@ test('rows whose phone the organization has update that contact; the others crea
     counts: [],
     pieces: [],
     organization: [],
+    record: [],
   });
 });
 

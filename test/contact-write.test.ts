@@ -355,5 +355,6 @@ test('an organization deleted for good takes its contacts, audiences and counts 
     counts: [],
     pieces: [],
     organization: [],
+    record: [],
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { Contact } from '../src/contact/contact.type';
+import { ConsentChannel, ConsentStatus } from '../src/contact/consent.type';
 import { nextPhone, TestOrganization } from './support/fixtures';
 import { countsDrift } from './support/counts-drift';
 import { TestServer } from './support/test-server';
@@ -27,7 +28,18 @@ type Step =
   | { kind: 'newAudience' }
   | { kind: 'dropAudience'; audience: number }
   | { kind: 'undeleteAudience' }
-  | { kind: 'eraseAudience'; audience: number };
+  | { kind: 'eraseAudience'; audience: number }
+  | { kind: 'consent'; contact: number; sms?: ConsentStatus; email?: ConsentStatus }
+  | { kind: 'sqlConsent'; contacts: number[]; sms: ConsentStatus }
+  | { kind: 'optOut'; contacts: number[]; channel: ConsentChannel }
+  | { kind: 'keyword'; contact: number; body: string }
+  | { kind: 'removeEmail'; contact: number };
+
+const STATUSES = [
+  ConsentStatus.SUBSCRIBED,
+  ConsentStatus.UNSUBSCRIBED,
+  ConsentStatus.NEVER_SUBSCRIBED,
+];
 
 const indexes = fc.array(fc.nat(39), { minLength: 1, maxLength: 12 });
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -51,15 +63,50 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('dropAudience' as const), audience: fc.nat(9) }),
   fc.record({ kind: fc.constant('undeleteAudience' as const) }),
   fc.record({ kind: fc.constant('eraseAudience' as const), audience: fc.nat(9) }),
+  fc.record(
+    {
+      kind: fc.constant('consent' as const),
+      contact: fc.nat(39),
+      sms: fc.constantFrom(...STATUSES),
+      email: fc.constantFrom(...STATUSES),
+    },
+    { requiredKeys: ['kind', 'contact'] },
+  ),
+  fc.record({
+    kind: fc.constant('sqlConsent' as const),
+    contacts: indexes,
+    sms: fc.constantFrom(...STATUSES),
+  }),
+  fc.record({
+    kind: fc.constant('optOut' as const),
+    contacts: indexes,
+    channel: fc.constantFrom(ConsentChannel.SMS, ConsentChannel.EMAIL),
+  }),
+  fc.record({
+    kind: fc.constant('keyword' as const),
+    contact: fc.nat(39),
+    body: fc.constantFrom('STOP', ' start ', 'Arret', 'hello', 'UNSTOP'),
+  }),
+  fc.record({ kind: fc.constant('removeEmail' as const), contact: fc.nat(39) }),
 );
 
-test('copies and counts equal the truth after random sequences of adds, removes, contact changes, deletes and audience changes', async () => {
+test('copies, counts and the consent record equal the truth after random sequences of adds, removes, contact and consent changes, deletes and audience changes', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 25 }), async (steps) => {
+    fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 30 }), async (steps) => {
       const org = await TestOrganization.create(server.db);
-      const contacts: Contact[] = await org.contacts(40);
+      // Every mix of consents from the start, so that each step moves the consent counts.
+      const contacts: Contact[] = await org.contacts(40, (index) => ({
+        primaryEmail: `c${index}@example.com`,
+        smsConsent: STATUSES[index % 3],
+        emailConsent: STATUSES[Math.floor(index / 3) % 3],
+      }));
+      // Half the contacts in each audience from the start: removes and deletes find members.
       const audiences = await Promise.all(
-        ['A', 'B', 'C', 'D'].map((name) => org.audience(`Audience ${name}`)),
+        ['A', 'B', 'C', 'D'].map((name, index) =>
+          org.audience(`Audience ${name}`, {
+            members: contacts.filter((_, contact) => (contact + index) % 2 === 0),
+          }),
+        ),
       );
       const pick = (list: number[]) => [
         ...new Set(list.map((index) => contacts[index % contacts.length]!.id)),
@@ -117,7 +164,39 @@ test('copies and counts equal the truth after random sequences of adds, removes,
               created_at: server.db.raw(`created_at + interval '${change.days} days'`),
             });
         } else if (change.kind === 'create') {
-          contacts.push(...(await org.contacts(change.count)));
+          contacts.push(
+            ...(await org.contacts(change.count, (index) => ({
+              primaryEmail: `new${index}@example.com`,
+              smsConsent: STATUSES[index % 3],
+              emailConsent: STATUSES[(index + 1) % 3],
+            }))),
+          );
+        } else if (change.kind === 'consent') {
+          // Through the service, with an address so that e-mail may be SUBSCRIBED.
+          const [id] = pick([change.contact]);
+          await org.contactService.update(id!, {
+            primaryEmail: 'someone@example.com',
+            smsConsent: change.sms,
+            emailConsent: change.email,
+          });
+        } else if (change.kind === 'sqlConsent') {
+          // One statement changing many contacts' consent, outside the service.
+          await server
+            .db('contact')
+            .whereIn('id', pick(change.contacts))
+            .update({ sms_consent: change.sms });
+        } else if (change.kind === 'optOut') {
+          const phones = contacts.map((contact) => contact.primaryPhone);
+          await org.consent.recordOptOuts(change.channel, [
+            ...change.contacts.map((index) => phones[index % phones.length]!),
+            nextPhone(),
+          ]);
+        } else if (change.kind === 'keyword') {
+          const contact = contacts[change.contact % contacts.length]!;
+          await org.consent.inbound({ from: contact.primaryPhone, body: change.body });
+        } else if (change.kind === 'removeEmail') {
+          const [id] = pick([change.contact]);
+          await org.contactService.update(id!, { primaryEmail: null });
         } else {
           // Erased: its memberships go with it, and leave their audiences' counts.
           const [gone] = contacts.splice(change.contact % contacts.length, 1);
@@ -129,9 +208,10 @@ test('copies and counts equal the truth after random sequences of adds, removes,
         counts: [],
         pieces: [],
         organization: [],
+        record: [],
       });
     }),
-    { numRuns: 15, seed: 20261127 },
+    { numRuns: 25, seed: 20261127 },
   );
 });
 
@@ -182,6 +262,7 @@ test('a contact renamed while it is being added to audiences ends up renamed in 
     counts: [],
     pieces: [],
     organization: [],
+    record: [],
   });
   expect(await server.countRows('audience_contact', { audience_id: audiences[0]!.id })).toBe(200);
 });

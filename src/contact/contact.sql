@@ -74,9 +74,10 @@ begin
 end $$;
 create or replace trigger contact_removed after delete on contact referencing old table as removed_contacts for each statement execute function contact_removed();
 
--- A changed contact moves between its organization's consent counts and pieces. It fires after
--- contact_changed_1_memberships (membership.sql; triggers of one event fire in name order), which
--- moves its memberships' copies and counts: audiences are locked before the organization row.
+-- A changed contact moves between its organization's consent counts and pieces. Its trigger
+-- fires second of a contact's change (triggers of one event fire in name order, the lock order):
+-- after its audiences' consent counts, before its memberships' copies and their audiences' pieces
+-- (membership.sql), as a contact delete takes them.
 create or replace function contact_changed() returns trigger language plpgsql as $$
 begin
   update organization o set

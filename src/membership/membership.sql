@@ -4,11 +4,15 @@
 -- start (src/database/logic.ts). Triggers are statement-level over transition tables, and write in
 -- the one lock order (docs/architecture.md).
 
--- A contact's change reaches its memberships, their audiences' consent counts and their piece
--- counts, in the same statement and in the lock order: the audiences whose counts move (in id
--- order), the memberships, the pieces. It fires before contact_changed_2_organization
--- (contact.sql), which moves the organization's.
-create or replace function contact_copy_to_memberships() returns trigger language plpgsql as $$
+-- The triggers of a contact's change fire in name order, which is the lock order
+-- (docs/architecture.md), the order a contact delete takes its locks in: the audiences whose
+-- consent counts move (contact_changed_1_audience_counts, here), the organization's row and
+-- pieces (contact_changed_2_organization, contact.sql), then the memberships and their audiences'
+-- pieces (contact_changed_3_memberships, here).
+
+-- A contact whose consent changed moves between its audiences' consent counts; the audiences are
+-- locked in id order first. The memberships' copies still hold the statuses before the change.
+create or replace function contact_consent_to_audiences() returns trigger language plpgsql as $$
 begin
   perform 1 from audience a where a.id in (
     select ac.audience_id from changed_contacts n join audience_contact ac on ac.contact_id = n.id
@@ -30,6 +34,14 @@ begin
     group by 1
   ) d
   where a.id = d.audience_id;
+  return null;
+end $$;
+create or replace trigger contact_changed_1_audience_counts after update on contact referencing new table as changed_contacts for each statement execute function contact_consent_to_audiences();
+
+-- A contact's change reaches its memberships' copies and their audiences' piece counts, in the
+-- same statement.
+create or replace function contact_copy_to_memberships() returns trigger language plpgsql as $$
+begin
   update audience_contact ac
   set first_name = n.first_name, last_name = n.last_name, primary_phone = n.primary_phone,
       contact_created_at = n.created_at, sms_consent = n.sms_consent, email_consent = n.email_consent
@@ -52,7 +64,7 @@ begin
   on conflict (audience_id, gram) do update set members = audience_search_gram.members + excluded.members;
   return null;
 end $$;
-create or replace trigger contact_changed_1_memberships after update on contact referencing old table as previous_contacts new table as changed_contacts for each statement execute function contact_copy_to_memberships();
+create or replace trigger contact_changed_3_memberships after update on contact referencing old table as previous_contacts new table as changed_contacts for each statement execute function contact_copy_to_memberships();
 
 -- New memberships take their contact's values whatever the inserting statement wrote, and count in
 -- their audience's member count and piece counts. The contacts are share-locked first, in id

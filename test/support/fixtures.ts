@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { AudienceService } from '../../src/audience/audience.service';
 import type { Audience } from '../../src/audience/audience.type';
 import type { CreateContactInput } from '../../src/contact/contact.input';
+import { ConsentService } from '../../src/consent/consent.service';
 import { ContactService } from '../../src/contact/contact.service';
 import type { Contact } from '../../src/contact/contact.type';
 import { createMembershipLoaders } from '../../src/membership/membership.loaders';
@@ -53,7 +54,16 @@ export class TestOrganization {
   }
 
   get actor(): Actor {
-    return { organizationId: this.organizationId, userId: this.userId };
+    return { organizationId: this.organizationId, userId: this.userId, apiKeyId: this.apiKeyId };
+  }
+
+  /** The contact service, as the organization's key (`contacts` creates contacts). */
+  get contactService(): ContactService {
+    return new ContactService(this.db, this.actor);
+  }
+
+  get consent(): ConsentService {
+    return new ConsentService(this.db, this.actor);
   }
 
   get audiences(): AudienceService {
