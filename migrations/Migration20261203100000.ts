@@ -115,8 +115,8 @@ export class Migration20261203100000 extends Migration {
     }
 
     this.addSql(`create table consent_change (
-      organization_id uuid not null references organization (id) on delete cascade,
-      id bigint generated always as identity,
+      organization_id uuid not null,
+      id bigserial,
       contact_id uuid not null,
       channel consent_channel not null,
       status consent_status not null,
@@ -127,23 +127,29 @@ export class Migration20261203100000 extends Migration {
       occurred_at timestamptz(3) not null,
       actor_user_id uuid,
       actor_api_key_id uuid,
-      primary key (organization_id, id)
+      primary key (organization_id, id),
+      constraint consent_change_organization_id_foreign foreign key (organization_id)
+        references organization (id) on update cascade on delete cascade
     );`);
     this.addSql(
       `create index consent_change_contact_idx on consent_change (organization_id, contact_id, id desc);`,
     );
 
+    this.addSql(`create type sms_keyword_action as enum ('OPT_OUT', 'OPT_IN');`);
     this.addSql(`create table sms_keyword (
-      organization_id uuid not null references organization (id) on delete cascade,
+      organization_id uuid not null,
       keyword varchar(32) not null,
-      action text not null check (action in ('OPT_OUT', 'OPT_IN')),
+      action sms_keyword_action not null,
       created_at timestamptz(3) not null default now(),
-      primary key (organization_id, keyword)
+      primary key (organization_id, keyword),
+      constraint sms_keyword_organization_id_foreign foreign key (organization_id)
+        references organization (id) on update cascade on delete cascade
     );`);
   }
 
   override async down(): Promise<void> {
     this.addSql(`drop table sms_keyword;`);
+    this.addSql(`drop type sms_keyword_action;`);
     this.addSql(`drop table consent_change;`);
     this.addSql(`drop trigger if exists consent_recorded_on_insert on contact;`);
     this.addSql(`drop trigger if exists consent_recorded_on_update on contact;`);

@@ -2,7 +2,7 @@ import { TestOrganization } from './support/fixtures';
 import { onlyError, TestServer } from './support/test-server';
 
 const CONTACT = `query($id: ID!) { contact(id: $id) {
-  id organizationId firstName lastName primaryPhone primaryEmail createdAt updatedAt
+  id organizationId firstName lastName primaryPhone primaryEmail createdAt updatedAt smsConsent { status updatedAt source keyword } emailConsent { status updatedAt source keyword }
 } }`;
 
 let server: TestServer;

@@ -13,6 +13,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from 'graphql';
+import { SmsKeywordAction } from '../src/consent/consent.type';
 import { TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
 
@@ -92,6 +93,8 @@ test.each(examples.map((example) => [example.file, example] as const))(
       firstName: index === 0 ? 'John' : `Person${index}`,
       lastName: 'Doe',
     }));
+    // The keyword delete-sms-keyword.graphql removes.
+    await org.consent.setKeyword({ keyword: 'HALT', action: SmsKeywordAction.OPT_OUT });
     const audience = await org.audience('Example audience', {
       description: 'For the examples',
       members: contacts.slice(0, 1),

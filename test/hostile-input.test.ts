@@ -164,7 +164,11 @@ async function fingerprint(organizationId: string): Promise<string> {
          from audience_contact ac join audience a on a.id = ac.audience_id
          where a.organization_id = :org),
        (select md5(coalesce(string_agg(c::text, '|' order by c.id), '')) from contact c
-         where c.organization_id = :org)) as digest`,
+         where c.organization_id = :org),
+       (select md5(coalesce(string_agg(r::text, '|' order by r.id), '')) from consent_change r
+         where r.organization_id = :org),
+       (select md5(coalesce(string_agg(k::text, '|' order by k.keyword), '')) from sms_keyword k
+         where k.organization_id = :org)) as digest`,
     { org: organizationId },
   );
   return rows[0]!.digest;
@@ -376,7 +380,8 @@ describe('REST: every path refuses malformed input with a 4xx and changes nothin
       Object.entries(methods).map(([method, operation]) => {
         const path = template
           .replace(/^\/api\/audience\/\{id\}/, `/api/audience/${audienceId}`)
-          .replace(/^\/api\/contacts\/\{id\}/, `/api/contacts/${contactIds[29]}`);
+          .replace(/^\/api\/contacts\/\{id\}/, `/api/contacts/${contactIds[29]}`)
+          .replace('{keyword}', 'HALT');
         const declared = (operation.parameters ?? [])
           .filter((parameter) => parameter.in === 'query')
           .map((parameter) => parameter.name);
@@ -387,6 +392,9 @@ describe('REST: every path refuses malformed input with a 4xx and changes nothin
           'post /api/audience/{id}/remove-contacts': { contacts: [contactIds[0]] },
           'post /api/contacts': { firstName: 'A', lastName: 'B', primaryPhone: '+15550000001' },
           'put /api/contacts/{id}': { lastName: 'Changed' },
+          'post /api/contacts/opt-outs': { channel: 'sms', phones: [contactPhones[0]] },
+          'post /api/sms/inbound': { from: contactPhones[0], body: 'STOP' },
+          'put /api/sms/keywords/{keyword}': { action: 'OPT_OUT' },
         };
         return {
           method: method.toUpperCase(),
@@ -396,7 +404,7 @@ describe('REST: every path refuses malformed input with a 4xx and changes nothin
         };
       }),
     );
-    expect(operations.length).toBeGreaterThanOrEqual(14);
+    expect(operations.length).toBeGreaterThanOrEqual(20);
     const name = fc
       .oneof(
         fc.constantFrom(
@@ -1172,5 +1180,224 @@ describe('contacts: every path and argument refuses malformed input and changes 
         ]),
       },
     );
+  });
+});
+
+describe('consent: every path and argument refuses malformed input and changes nothing', () => {
+  const asText = (value: unknown) =>
+    typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+  const STATUSES = ['SUBSCRIBED', 'UNSUBSCRIBED', 'NEVER_SUBSCRIBED'];
+  /** Never a consent status: anything but the three, in any case or type. */
+  const badStatus = fc.oneof(
+    hostileValue.filter((value) => !STATUSES.includes(value as string) && value !== null),
+    fc.constantFrom('subscribed', 'Subscribed', 'SUBSCRIBED ', 'OPTED_IN', ''),
+  );
+  /** Never an E.164 phone, however it is spaced. */
+  const badPhone = fc.oneof(
+    hostileValue.filter((value) => typeof value !== 'string' || !/^[+\d][\d\s.()-]*$/.test(value)),
+    fc.constantFrom('+0123', '+1', '1234567890', '+1234567890123456', '++15550001', '+1 555\u0000'),
+  );
+  /** Never a keyword: not one word of letters or digits, or longer than 32. */
+  const badKeyword = fc.oneof(
+    hostileString.filter((value) => !/^\s*[\p{L}\p{N}]{1,32}\s*$/u.test(value)),
+    fc.constantFrom('ST OP', 'STOP\u0000', 'STOP\u0007', '\u202eSTOP', 'x'.repeat(33), 'STOP!'),
+  );
+
+  test('GET /api/contacts and audience contacts with generated consent filters: 400', async () => {
+    await holds(
+      fc.tuple(badStatus, fc.constantFrom('smsConsent', 'emailConsent')),
+      async ([value, name]) => {
+        const query = `${name}=${encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value))}`;
+        expectRest(await send('GET', `/api/contacts?${query}`), [400]);
+        expectRest(await send('GET', `/api/audience/${audienceId}/contacts?${query}`), [400]);
+      },
+    );
+  });
+
+  test('POST and PUT /api/contacts with generated consents: 400, nothing written', async () => {
+    const body = fc.oneof(
+      fc.record({ smsConsent: badStatus }),
+      fc.record({ emailConsent: badStatus }),
+      fc.record({ smsConsent: fc.constant('SUBSCRIBED'), emailConsent: badStatus }),
+    );
+    await holds(body, async (consent) => {
+      const created = {
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        primaryPhone: '+15559990002',
+        primaryEmail: 'ada@example.com',
+        ...consent,
+      };
+      expectRest(await send('POST', '/api/contacts', JSON.stringify(created)), [400]);
+      const path = `/api/contacts/${contactIds[3]}`;
+      expectRest(await send('PUT', path, JSON.stringify(consent)), [400]);
+    });
+  });
+
+  test('emailConsent SUBSCRIBED without an e-mail address: 400 on both doors, nothing written', async () => {
+    await holds(fc.constantFrom(...contactIds), async (id) => {
+      expectRest(await send('PUT', `/api/contacts/${id}`, '{"emailConsent":"SUBSCRIBED"}'), [400]);
+      await expectGraphQL(
+        'mutation($id: ID!) { updateContact(id: $id, input: { emailConsent: SUBSCRIBED }) { id } }',
+        { id },
+        true,
+      );
+    });
+  });
+
+  test('POST /api/contacts/opt-outs with generated bodies: 400 or 413, nothing unsubscribed', async () => {
+    const body = fc.oneof(
+      fc
+        .record({
+          channel: fc.constant('sms'),
+          phones: fc.array(badPhone, { minLength: 1, maxLength: 5 }),
+        })
+        .map(({ channel, phones }) => ({ channel, phones: [contactPhones[1], ...phones] })),
+      fc.record({
+        channel: hostileValue.filter((v) => v !== 'sms' && v !== 'email'),
+        phones: fc.constant([contactPhones[1]]),
+      }),
+      fc.record({
+        channel: fc.constant('sms'),
+        phones: hostileValue.filter((v) => !Array.isArray(v) || v.length === 0),
+      }),
+      fc.record({
+        channel: fc.constantFrom('SMS', 'Email', ''),
+        phones: fc.constant([contactPhones[1]]),
+      }),
+    );
+    await holds(body, async (value) =>
+      expectRest(await send('POST', '/api/contacts/opt-outs', JSON.stringify(value)), [400]),
+    );
+  });
+
+  test('an opt-out list of 100,001 phones: 400 naming the limit, nothing unsubscribed', async () => {
+    const before = await state();
+    const phones = Array.from(
+      { length: 100_001 },
+      (_, index) => `+1555${String(index).padStart(7, '0')}`,
+    );
+    phones[0] = contactPhones[2]!;
+    const answer = await send(
+      'POST',
+      '/api/contacts/opt-outs',
+      JSON.stringify({ channel: 'sms', phones }),
+    );
+    expectRest(answer, [400]);
+    expect(answer.text).toMatch(/phones must hold 1 to 100,000 phones, got 100,001/);
+    const graphql = await send(
+      'POST',
+      '/graphql',
+      JSON.stringify({
+        query:
+          'mutation($phones: [String!]!) { recordOptOuts(channel: SMS, phones: $phones) { unsubscribed } }',
+        variables: { phones },
+      }),
+    );
+    expect(graphql.text).toMatch(/BAD_USER_INPUT/);
+    // A body past the path's 4 MiB: refused before it is read whole.
+    const huge = await send(
+      'POST',
+      '/api/contacts/opt-outs',
+      JSON.stringify({ channel: 'sms', phones: ['+'.padEnd(5 * 1024 * 1024, '1')] }),
+    );
+    expectRest(huge, [413]);
+    expect(await state()).toBe(before);
+  });
+
+  test('POST /api/sms/inbound with generated messages and phones: 200 unmatched or 4xx, nothing changed', async () => {
+    const message = fc.record({
+      from: fc.oneof(badPhone, fc.constant(contactPhones[4]!), fc.constant('+15550000000')),
+      body: fc.oneof(
+        hostileValue,
+        badKeyword,
+        fc.constantFrom('STOP please', 'S T O P', 'stop.', ''),
+      ),
+    });
+    const asForm = fc.boolean();
+    await holds(fc.tuple(message, asForm), async ([value, form]) => {
+      const answer = form
+        ? await send(
+            'POST',
+            '/api/sms/inbound',
+            new URLSearchParams({ From: asText(value.from), Body: asText(value.body) }).toString(),
+            { 'content-type': 'application/x-www-form-urlencoded' },
+          )
+        : await send('POST', '/api/sms/inbound', JSON.stringify(value));
+      expectRest(answer, [200, 400, 413]);
+      if (answer.status === 200) expect(JSON.parse(answer.text)).toMatchObject({ matched: false });
+    });
+    // A huge message, and a form field sent twice.
+    expectRest(
+      await send(
+        'POST',
+        '/api/sms/inbound',
+        JSON.stringify({ from: contactPhones[4], body: 'STOP'.repeat(50_000) }),
+      ),
+      [413],
+    );
+    expectRest(
+      await send(
+        'POST',
+        '/api/sms/inbound',
+        `From=${encodeURIComponent(contactPhones[4]!)}&Body=STOP&Body=START`,
+        { 'content-type': 'application/x-www-form-urlencoded' },
+      ),
+      [400],
+    );
+  });
+
+  test('SMS keywords with generated words: 400, nothing written; built-in ones cannot change', async () => {
+    await holds(
+      fc.tuple(badKeyword, fc.constantFrom('OPT_OUT', 'OPT_IN')),
+      async ([keyword, action]) => {
+        const path = `/api/sms/keywords/${encodeURIComponent(keyword)}`;
+        expectRest(await send('PUT', path, JSON.stringify({ action })), [400, 404]);
+        expectRest(await send('DELETE', path), [400, 404]);
+        await expectGraphQL(
+          'mutation($keyword: String!, $action: SmsKeywordAction!) { setSmsKeyword(input: { keyword: $keyword, action: $action }) { keyword } }',
+          { keyword, action },
+          true,
+        );
+      },
+    );
+    for (const keyword of ['STOP', 'start', 'Arret']) {
+      expectRest(await send('PUT', `/api/sms/keywords/${keyword}`, '{"action":"OPT_IN"}'), [400]);
+      expectRest(await send('DELETE', `/api/sms/keywords/${keyword}`), [400]);
+    }
+    expectRest(
+      await send('PUT', '/api/sms/keywords/HALT', JSON.stringify({ action: 'STOP' })),
+      [400],
+    );
+  });
+
+  test('GraphQL consent arguments with generated values: coded errors, nothing changed', async () => {
+    await holds(fc.tuple(badStatus, hostileValue, hostileValue), async ([status, first, after]) => {
+      await expectGraphQL(
+        'query($status: ConsentStatus) { contacts(smsConsent: $status) { meta { total } } }',
+        { status },
+        true,
+      );
+      await expectGraphQL(
+        'query($id: ID!, $status: ConsentStatus) { audience(id: $id) { contactsConnection(emailConsent: $status) { totalCount } } }',
+        { id: audienceId, status },
+        true,
+      );
+      await expectGraphQL(
+        'query($id: ID!, $first: Int, $after: String) { contact(id: $id) { consentHistory(first: $first, after: $after) { totalCount } } }',
+        { id: contactIds[5], first, after },
+        false,
+      );
+      await expectGraphQL(
+        'mutation($status: ConsentStatus) { createContacts(input: [{ firstName: "A", lastName: "B", primaryPhone: "+15559990001", smsConsent: $status }]) { id } }',
+        { status },
+        true,
+      );
+      await expectGraphQL(
+        'mutation($channel: ConsentChannel!, $phones: [String!]!) { recordOptOuts(channel: $channel, phones: $phones) { unsubscribed } }',
+        { channel: status, phones: [contactPhones[6]] },
+        true,
+      );
+    });
   });
 });

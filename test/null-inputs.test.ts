@@ -34,6 +34,17 @@ const SENT_NULL_BELOW = [
   'Audience.contacts(search)',
   'Audience.contactsConnection(after)',
   'Audience.contactsConnection(search)',
+  'CreateContactInput.smsConsent',
+  'CreateContactInput.emailConsent',
+  'UpdateContactInput.smsConsent',
+  'UpdateContactInput.emailConsent',
+  'Query.contacts(smsConsent)',
+  'Query.contacts(emailConsent)',
+  'Audience.contacts(smsConsent)',
+  'Audience.contacts(emailConsent)',
+  'Audience.contactsConnection(smsConsent)',
+  'Audience.contactsConnection(emailConsent)',
+  'Contact.consentHistory(after)',
 ];
 
 test('every nullable input of the schema is sent null below', async () => {
@@ -170,6 +181,49 @@ test('search null and after null read as if left out', async () => {
   const withNull = await read('null');
   const without = await read(undefined);
   expect(without.errors).toBeUndefined();
+  expect(withNull.errors).toBeUndefined();
+  expect(withNull.data).toEqual(without.data);
+});
+
+test('consent null: NEVER_SUBSCRIBED on create, kept on update, no filter on a list, the newest changes', async () => {
+  const created = await server.graphql(
+    'mutation { createContacts(input: [{ firstName: "Null", lastName: "Consent", primaryPhone: "+15550009998", primaryEmail: "n@example.com", smsConsent: null, emailConsent: null }]) { id smsConsent { status } emailConsent { status } } }',
+    {},
+    org.apiKey,
+  );
+  expect(created.errors).toBeUndefined();
+  const [contact] = created.data!.createContacts;
+  expect(contact).toMatchObject({
+    smsConsent: { status: 'NEVER_SUBSCRIBED' },
+    emailConsent: { status: 'NEVER_SUBSCRIBED' },
+  });
+  const subscribed = await server.graphql(
+    `mutation { updateContact(id: "${contact.id}", input: { smsConsent: SUBSCRIBED, emailConsent: SUBSCRIBED }) { id } }`,
+    {},
+    org.apiKey,
+  );
+  expect(subscribed.errors).toBeUndefined();
+  const kept = await server.graphql(
+    `mutation { updateContact(id: "${contact.id}", input: { smsConsent: null, emailConsent: null }) { smsConsent { status } emailConsent { status } consentHistory(after: null) { totalCount } } }`,
+    {},
+    org.apiKey,
+  );
+  expect(kept.errors).toBeUndefined();
+  expect(kept.data!.updateContact).toEqual({
+    smsConsent: { status: 'SUBSCRIBED' },
+    emailConsent: { status: 'SUBSCRIBED' },
+    consentHistory: { totalCount: 2 },
+  });
+  const audience = await org.audience('Consent null', { members: 2 });
+  const read = (args: string) =>
+    server.graphql(
+      `{ contacts${args} { meta { total } }
+         audience(id: "${audience.id}") { contacts${args} { meta { total } } contactsConnection${args} { totalCount } } }`,
+      {},
+      org.apiKey,
+    );
+  const withNull = await read('(smsConsent: null, emailConsent: null)');
+  const without = await read('');
   expect(withNull.errors).toBeUndefined();
   expect(withNull.data).toEqual(without.data);
 });

@@ -459,8 +459,8 @@ describe('one core, two doors', () => {
       'id organizationId name description createdAt updatedAt deletedAt createdBy updatedBy deletedBy';
     const graphql = await server.graphql(
       `query($id: ID!) {
-        audiences(limit: 10, sortBy: name, sortOrder: asc) { data { ${fields} contactCount } meta { page limit total totalPages hasNextPage hasPreviousPage } }
-        audience(id: $id) { ${fields} contacts(limit: 3, sortBy: firstName, sortOrder: asc) { data { id organizationId firstName lastName primaryPhone primaryEmail createdAt updatedAt } meta { page limit total totalPages hasNextPage hasPreviousPage } } }
+        audiences(limit: 10, sortBy: name, sortOrder: asc) { data { ${fields} contactCount smsSubscribedCount smsUnsubscribedCount emailSubscribedCount emailUnsubscribedCount } meta { page limit total totalPages hasNextPage hasPreviousPage } }
+        audience(id: $id) { ${fields} contacts(limit: 3, sortBy: firstName, sortOrder: asc) { data { id organizationId firstName lastName primaryPhone primaryEmail createdAt updatedAt smsConsent { status updatedAt source keyword } emailConsent { status updatedAt source keyword } } meta { page limit total totalPages hasNextPage hasPreviousPage } } }
       }`,
       { id: audience.id },
       org.apiKey,

@@ -25,6 +25,17 @@ const CONTACT_FIELDS = [
   'primaryEmail',
   'createdAt',
   'updatedAt',
+  // Beyond the contract (issue 23): each channel's consent.
+  'smsConsent',
+  'emailConsent',
+];
+// Beyond the contract (issue 23): a list row's consent counts, beside contactCount.
+const AUDIENCE_COUNTS = [
+  'contactCount',
+  'smsSubscribedCount',
+  'smsUnsubscribedCount',
+  'emailSubscribedCount',
+  'emailUnsubscribedCount',
 ];
 const ISO_MILLISECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -155,8 +166,10 @@ describe.each(
     // Beyond the example: every field of the contract's type is there, with its contract type.
     if (example.url.pathname === '/api/audience' && example.method === 'GET') {
       for (const audience of body.data) {
-        expect(Object.keys(audience).sort()).toEqual([...AUDIENCE_FIELDS, 'contactCount'].sort());
-        expect(typeof audience.contactCount).toBe('number');
+        expect(Object.keys(audience).sort()).toEqual(
+          [...AUDIENCE_FIELDS, ...AUDIENCE_COUNTS].sort(),
+        );
+        for (const count of AUDIENCE_COUNTS) expect(typeof audience[count]).toBe('number');
       }
     } else if (example.url.pathname.endsWith('/contacts')) {
       expect(body.meta).toEqual({

@@ -68,6 +68,22 @@ export class AudienceEntity {
   @Property({ type: 'integer', default: 0 })
   contactCount: number = 0;
 
+  /**
+   * Its contacts SUBSCRIBED to and UNSUBSCRIBED from each channel, kept by the same triggers as
+   * contactCount (NEVER_SUBSCRIBED: the rest).
+   */
+  @Property({ type: 'integer', default: 0 })
+  smsSubscribedCount: number = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  smsUnsubscribedCount: number = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  emailSubscribedCount: number = 0;
+
+  @Property({ type: 'integer', default: 0 })
+  emailUnsubscribedCount: number = 0;
+
   /** What `search` reads: name and description lowercased (see AUDIENCE_SEARCH_TEXT_SQL). */
   @Property({
     type: 'text',

@@ -1,4 +1,5 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { ConsentChannel, ConsentSource, ConsentStatus } from '../contact/consent.type';
 import { OrganizationEntity } from '../organization/organization.entity';
 
 /**
@@ -25,17 +26,17 @@ export class ConsentChangeEntity {
   @Property({ type: 'uuid' })
   contactId!: string;
 
-  @Property({ columnType: 'consent_channel' })
-  channel!: string;
+  @Enum({ items: () => ConsentChannel, nativeEnumName: 'consent_channel' })
+  channel!: ConsentChannel;
 
-  @Property({ columnType: 'consent_status' })
-  status!: string;
+  @Enum({ items: () => ConsentStatus, nativeEnumName: 'consent_status' })
+  status!: ConsentStatus;
 
-  @Property({ columnType: 'consent_status' })
-  previousStatus!: string;
+  @Enum({ items: () => ConsentStatus, nativeEnumName: 'consent_status' })
+  previousStatus!: ConsentStatus;
 
-  @Property({ columnType: 'consent_source' })
-  source!: string;
+  @Enum({ items: () => ConsentSource, nativeEnumName: 'consent_source' })
+  source!: ConsentSource;
 
   @Property({ type: 'string', length: 32, nullable: true })
   keyword?: string | null;

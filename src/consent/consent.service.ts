@@ -36,7 +36,7 @@ import type {
 import { SmsKeywordAction } from './consent.type';
 import { BUILT_IN_KEYWORDS, e164Of, keywordOf } from './sms-keywords';
 
-// A cursor of the record: the change it follows, and the contact whose record it is.
+// A cursor of the record: the change it follows (and the contact whose record it was made for).
 const HISTORY_SCOPE = { sortBy: 'consentHistory', sortOrder: 'desc', search: null };
 
 // The most bad phones one error lists (with how many there are): an answer stays small.
@@ -99,13 +99,7 @@ export class ConsentService {
     contact: Contact,
     args: Partial<ConsentHistoryArgs>,
   ): Promise<ConsentChangeConnection> {
-    const valid = await validateInput(ConsentHistoryArgs, args);
-    if (valid.after) {
-      const position = decodeCursor('after', valid.after, HISTORY_SCOPE);
-      if (position.id !== contact.id || !/^\d{1,19}$/.test(position.value)) {
-        throw ValidationError.of('after', 'after is a cursor of another contact’s record');
-      }
-    }
+    const valid = await validConsentHistoryArgs(args);
     const { changes, total } = await this.historiesFor(valid).load(contact);
     const edges = changes.slice(0, valid.first).map((node) => ({
       node,
@@ -202,6 +196,21 @@ export class ConsentService {
     if (!deleted) throw new NotFoundError('SMS keyword', own);
     return deleted;
   }
+}
+
+/**
+ * The rules of a contact's `consentHistory` arguments, the cursor included. Also checked, for
+ * every contact a mutation's answer selects, before the mutation runs (graphql/nested-arguments.ts).
+ */
+export async function validConsentHistoryArgs(args: unknown): Promise<ConsentHistoryArgs> {
+  const valid = await validateInput(ConsentHistoryArgs, args);
+  if (valid.after) {
+    const { value } = decodeCursor('after', valid.after, HISTORY_SCOPE);
+    if (!/^\d{1,18}$/.test(value)) {
+      throw ValidationError.of('after', 'after is not a cursor this API gave out');
+    }
+  }
+  return valid;
 }
 
 /** A keyword the organization can have: one word, upper case, not a built-in one. */

@@ -1,4 +1,5 @@
-import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { SmsKeywordAction } from './consent.type';
 import { OrganizationEntity } from '../organization/organization.entity';
 
 /** An inbound SMS keyword of an organization's own, beside the built-in ones (sms-keywords.ts). */
@@ -11,9 +12,8 @@ export class SmsKeywordEntity {
   @PrimaryKey({ type: 'string', length: 32 })
   keyword!: string;
 
-  /** OPT_OUT or OPT_IN. */
-  @Property({ type: 'text' })
-  action!: string;
+  @Enum({ items: () => SmsKeywordAction, nativeEnumName: 'sms_keyword_action' })
+  action!: SmsKeywordAction;
 
   @Property({ type: 'datetime', length: 3, defaultRaw: 'now()' })
   createdAt: Date = new Date();

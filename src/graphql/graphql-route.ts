@@ -30,6 +30,8 @@ import { responseMediaType } from './response-media-type';
 import { buildGraphQLSchema } from './schema';
 import { unavailableStatusPlugin } from './unavailable-status';
 
+const GRAPHQL_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
 /**
  * Bounds on one operation, checked before it runs; a request past one fails validation with a
  * message that names the limit. Introspection (the playground's schema query) is exempt from depth.
@@ -86,6 +88,8 @@ export async function registerGraphQL(
   app.route<{ Reply: string }>({
     url: '/graphql',
     method: ['GET', 'POST', 'OPTIONS'],
+    // recordOptOuts takes 100,000 phones, as POST /api/contacts/opt-outs does (4 MiB there too).
+    bodyLimit: GRAPHQL_BODY_LIMIT_BYTES,
     errorHandler: answerAroundApollo,
     handler: async function (request, reply) {
       if (page && wantsPlayground(request))

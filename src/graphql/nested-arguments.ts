@@ -17,6 +17,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { validConsentHistoryArgs } from '../consent/consent.service';
 import {
   validContactAudiencesArgs,
   validContactsArgs,
@@ -35,6 +36,7 @@ export const NESTED_ARGUMENT_RULES: Record<
   'Audience.contacts': validContactsArgs,
   'Audience.contactsConnection': validContactsConnectionArgs,
   'Contact.audiences': validContactAudiencesArgs,
+  'Contact.consentHistory': validConsentHistoryArgs,
 };
 
 interface Failure {

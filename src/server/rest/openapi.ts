@@ -17,14 +17,15 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: 'audience-gateway REST API',
         version: '1.0.0',
         description:
-          'The documented REST paths over audiences and their contacts. Every path needs an API key ' +
+          'The documented REST paths over audiences, their contacts and consent. Every path needs an API key ' +
           `in the ${API_KEY_HEADER} header and sees only that key's organization.`,
       },
       // Relative to where this document is served: the same origin, whatever its address.
       servers: [{ url: '/', description: 'This service (the origin this document came from).' }],
       tags: [
         { name: 'audience', description: 'Audiences and their contacts.' },
-        { name: 'contacts', description: 'Contacts and the audiences they are in.' },
+        { name: 'contacts', description: 'Contacts, their consent and the audiences they are in.' },
+        { name: 'sms', description: 'Inbound text messages and their keywords (opt-outs).' },
       ],
       components: {
         securitySchemes: {

@@ -64,9 +64,51 @@ export async function callEveryPath(baseUrl: string, apiKey: string): Promise<st
 
   const updated = await client.PUT('/api/contacts/{id}', {
     params: { path: { id: contactId } },
-    body: { primaryEmail: 'gen@example.com' },
+    body: { primaryEmail: 'gen@example.com', smsConsent: 'SUBSCRIBED' },
   });
   note('updateContact', updated.response);
+  const smsStatus: 'SUBSCRIBED' | 'UNSUBSCRIBED' | 'NEVER_SUBSCRIBED' =
+    updated.data!.smsConsent.status;
+  if (smsStatus !== 'SUBSCRIBED') throw new Error('smsConsent did not change');
+
+  const keyword = await client.PUT('/api/sms/keywords/{keyword}', {
+    params: { path: { keyword: 'HALT' } },
+    body: { action: 'OPT_OUT' },
+  });
+  note('setSmsKeyword', keyword.response);
+
+  const keywords = await client.GET('/api/sms/keywords');
+  note('listSmsKeywords', keywords.response);
+  if (!keywords.data!.some((entry) => entry.keyword === 'HALT' && !entry.builtIn))
+    throw new Error('the keyword is not listed');
+
+  const inbound = await client.POST('/api/sms/inbound', {
+    body: { from: '+1 555 777 0001', body: 'halt' },
+  });
+  note('receiveInboundSms', inbound.response);
+  const matched: boolean = inbound.data!.matched;
+  if (!matched || inbound.data!.smsConsent?.status !== 'UNSUBSCRIBED')
+    throw new Error('the keyword did not unsubscribe');
+
+  const removedKeyword = await client.DELETE('/api/sms/keywords/{keyword}', {
+    params: { path: { keyword: 'halt' } },
+  });
+  note('deleteSmsKeyword', removedKeyword.response);
+
+  const optOuts = await client.POST('/api/contacts/opt-outs', {
+    body: { channel: 'email', phones: ['+15557770001', '+15557770999'] },
+  });
+  note('recordOptOuts', optOuts.response);
+  const unknownPhones: string[] = optOuts.data!.unknownPhones;
+  if (optOuts.data!.unsubscribed !== 1 || unknownPhones[0] !== '+15557770999')
+    throw new Error('the opt-out list did not unsubscribe');
+
+  const history = await client.GET('/api/contacts/{id}/consent-history', {
+    params: { path: { id: contactId }, query: { limit: 10 } },
+  });
+  note('listContactConsentHistory', history.response);
+  const sources = history.data!.data.map((change) => change.source);
+  if (sources.join() !== 'OPT_OUT_LIST,KEYWORD,API') throw new Error(`history: ${sources.join()}`);
 
   // A taken phone: the error body is typed too, with the phones it names.
   const taken = await client.POST('/api/contacts', {
