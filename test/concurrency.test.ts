@@ -190,11 +190,12 @@ const MIX_ROUNDS = longOr(6, 40);
 const MIX_CONTACTS = longOr(300, 2000);
 
 test(
-  'concurrent adds, removes, renames and contact deletes: no deadlock or error reaches a client, every count stays exact',
+  'concurrent adds, removes, renames, consent changes, opt-out lists and contact deletes: no deadlock or error reaches a client, every count stays exact',
   async () => {
     const org = await TestOrganization.create(server.db);
     const created = await org.contacts(MIX_CONTACTS);
     const contacts = created.map((contact) => contact.id);
+    const phoneOf = new Map(created.map((contact) => [contact.id, contact.primaryPhone]));
     const audiences = await Promise.all(
       [0, 1, 2].map((index) =>
         org.audience(`Mixed ${index}`, { members: created.slice(index * 50, index * 50 + 150) }),
@@ -209,7 +210,9 @@ test(
     const clients = Array.from({ length: MIXERS }, async (_, client) => {
       for (let round = 0; round < MIX_ROUNDS; round += 1) {
         const audience = audiences[(client + round) % 3]!;
-        const kind = ['add', 'remove', 'delete', 'rename'][(client + round * 3) % 4]!;
+        const kind = ['add', 'remove', 'delete', 'rename', 'consent', 'optOut'][
+          (client + round * 3) % 6
+        ]!;
         const viaGraphql = (client + round) % 2 === 0;
         if (kind === 'add' || kind === 'remove') {
           const ids = [...new Set(pick(20 + Math.floor(Math.random() * 80)))];
@@ -253,6 +256,37 @@ test(
             : await rest(server.url, 'DELETE', `/api/contacts/${id}`, { apiKey: org.apiKey });
           if (result.status === 200) deleted.add(id!);
           else if (result.status !== 404) failures.push(`delete ${result.status}`);
+        } else if (kind === 'consent') {
+          // Consent changed on both doors while the same contacts are added and removed.
+          const [id] = pick(1);
+          const status = ['SUBSCRIBED', 'UNSUBSCRIBED', 'NEVER_SUBSCRIBED'][round % 3]!;
+          const result = viaGraphql
+            ? await server
+                .graphql(
+                  `mutation($id: ID!) { updateContact(id: $id, input: { smsConsent: ${status}, primaryEmail: "c${client}@example.com", emailConsent: ${status} }) { id } }`,
+                  { id },
+                  org.apiKey,
+                )
+                .then((answer) => ({
+                  status: !answer.errors
+                    ? 200
+                    : answer.errors[0]!.extensions.code === 'NOT_FOUND'
+                      ? 404
+                      : 500,
+                }))
+            : await rest(server.url, 'PUT', `/api/contacts/${id}`, {
+                apiKey: org.apiKey,
+                json: { smsConsent: status },
+              });
+          if (result.status !== 200 && result.status !== 404)
+            failures.push(`consent ${result.status}`);
+        } else if (kind === 'optOut') {
+          const phones = pick(30).map((id) => phoneOf.get(id)!);
+          const result = await rest(server.url, 'POST', '/api/contacts/opt-outs', {
+            apiKey: org.apiKey,
+            json: { channel: round % 2 ? 'sms' : 'email', phones },
+          });
+          if (result.status !== 200) failures.push(`optOut ${result.status}`);
         } else {
           const [id] = pick(1);
           const result = await rest(server.url, 'PUT', `/api/contacts/${id}`, {
@@ -284,14 +318,20 @@ test(
     });
     for (const audience of audiences) {
       const read = await server.graphql(
-        'query($id: ID!) { audience(id: $id) { contactCount contacts { meta { total } } } }',
+        'query($id: ID!) { audience(id: $id) { contactCount smsSubscribedCount contacts { meta { total } } subscribed: contacts(smsConsent: SUBSCRIBED) { meta { total } } } }',
         { id: audience.id },
         org.apiKey,
       );
       const members = await server.countRows('audience_contact', { audience_id: audience.id });
+      const subscribed = await server.countRows('audience_contact', {
+        audience_id: audience.id,
+        sms_consent: 'SUBSCRIBED',
+      });
       expect(read.data!.audience).toEqual({
         contactCount: members,
+        smsSubscribedCount: subscribed,
         contacts: { meta: { total: members } },
+        subscribed: { meta: { total: subscribed } },
       });
     }
   },
