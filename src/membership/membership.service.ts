@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError } from '../common/errors';
 import type { Page } from '../common/pagination';
 import { assertUuid, validateInput } from '../common/validation';
 import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
+import { consentFilterOf, consentFilterTag } from '../contact/consent.args';
 import type { Contact, ContactConnection } from '../contact/contact.type';
 import { type Actor, requireActor } from '../organization/actor';
 import type { MembershipLoaders } from './membership.loaders';
@@ -108,6 +109,7 @@ export async function validContactsConnectionArgs(args: unknown): Promise<Contac
       sortBy: valid.sortBy,
       sortOrder: valid.sortOrder,
       search: valid.search,
+      filter: consentFilterTag(consentFilterOf(valid)),
     });
   }
   return valid;
