@@ -104,8 +104,8 @@ const LOAD_STEPS = (): [string, string][] => [
   ],
   [
     'memberships (a few large audiences, most small)',
-    `insert into audience_contact (audience_id, contact_id, added_at, added_by, first_name, last_name, primary_phone, contact_created_at)
-       select member.audience_id, c.id, member.added_at, '${BENCH_USER_ID}', c.first_name, c.last_name, c.primary_phone, c.created_at
+    `insert into audience_contact (audience_id, contact_id, added_at, added_by, first_name, last_name, primary_phone, contact_created_at, sms_consent, email_consent)
+       select member.audience_id, c.id, member.added_at, '${BENCH_USER_ID}', c.first_name, c.last_name, c.primary_phone, c.created_at, c.sms_consent, c.email_consent
        from (
          select md5('audience-' || a)::uuid as audience_id,
                 -- A stride prime to the contact count spreads members over the whole list.
@@ -128,11 +128,20 @@ const LOAD_STEPS = (): [string, string][] => [
 function contactsSql(organizationId: string, prefix: string, count: number): string {
   const pick = (list: string, salt: string) =>
     `(array[${list}])[1 + (('x' || substr(md5('${salt}' || i), 1, 8))::bit(32)::int & 2147483647) % ${list.split(',').length}]`;
-  return `insert into contact (id, organization_id, first_name, last_name, primary_phone, primary_email, created_at, updated_at)
+  // Consent: SMS SUBSCRIBED for 60 %, UNSUBSCRIBED for 1 % (a rare filter), never for the rest;
+  // e-mail SUBSCRIBED for 3 in 7 of those with an address, UNSUBSCRIBED for 1 in 7.
+  const since = `timestamptz '2024-01-01' + i * interval '10 seconds'`;
+  const sms = `case when i % 100 < 60 then 'SUBSCRIBED' when i % 100 = 60 then 'UNSUBSCRIBED' else 'NEVER_SUBSCRIBED' end::consent_status`;
+  const email = `case when i % 3 = 0 or i % 7 > 3 then 'NEVER_SUBSCRIBED' when i % 7 < 3 then 'SUBSCRIBED' else 'UNSUBSCRIBED' end::consent_status`;
+  return `insert into contact (id, organization_id, first_name, last_name, primary_phone, primary_email, created_at, updated_at,
+      sms_consent, sms_consent_updated_at, sms_consent_source, email_consent, email_consent_updated_at, email_consent_source)
     select md5('${prefix}-' || i)::uuid, '${organizationId}', first_name, last_name,
            '+1' || lpad((2000000000 + i)::text, 10, '0'),
            case when i % 3 = 0 then null else lower(first_name) || '.' || i || '@example.com' end,
-           timestamptz '2024-01-01' + i * interval '10 seconds', timestamptz '2024-01-01' + i * interval '10 seconds'
+           ${since}, ${since},
+           ${sms}, case when i % 100 <= 60 then ${since} end, case when i % 100 <= 60 then 'IMPORT'::consent_source end,
+           ${email}, case when i % 3 <> 0 and i % 7 <= 3 then ${since} end,
+           case when i % 3 <> 0 and i % 7 <= 3 then 'IMPORT'::consent_source end
     from (
       select i, ${pick(FIRST_NAMES, 'first-')} as first_name, ${pick(LAST_NAMES, 'last-')} as last_name
       from generate_series(1, ${count}) i

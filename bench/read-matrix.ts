@@ -5,7 +5,7 @@ import path from 'node:path';
 import { BENCH_ORG_ID } from './bench-database';
 
 // The "read matrix" scenario: every shape of a page (each sort key both ways, page 1 and a deep
-// page, searches of 1, 2 and 3+ letters, phone digits, a term matching nothing) on audiences of
+// page, searches of 1, 2 and 3+ letters, phone digits, a term matching nothing, consent filters) on audiences of
 // about 5, 1,000, 20,000 and 200,000 members, on the organization's contacts and on its audiences.
 // Each shape is judged against page 1 unsearched of the same list, measured in the same run:
 // p50 with one client at most 3×, and at 20 connections no time-out and p99 at most 10× page 1's.
@@ -61,6 +61,41 @@ const AUDIENCE_SEARCHES: [string, string][] = [
 function deepPage(size: number, limit: number): number {
   const offset = size > DEEP_OFFSET + limit ? DEEP_OFFSET : Math.floor(size / 2);
   return Math.floor(offset / limit) + 1;
+}
+
+// Consent filters on lists of contacts (the bench data: SMS SUBSCRIBED 60 %, UNSUBSCRIBED 1 %).
+const CONSENT_FILTERS: [string, string][] = [
+  ['smsConsent SUBSCRIBED', 'smsConsent=SUBSCRIBED'],
+  ['smsConsent UNSUBSCRIBED (1 %)', 'smsConsent=UNSUBSCRIBED'],
+  ['smsConsent SUBSCRIBED, firstName asc', 'smsConsent=SUBSCRIBED&sortBy=firstName&sortOrder=asc'],
+  [
+    'smsConsent UNSUBSCRIBED, lastName desc',
+    'smsConsent=UNSUBSCRIBED&sortBy=lastName&sortOrder=desc',
+  ],
+  ['both consents SUBSCRIBED', 'smsConsent=SUBSCRIBED&emailConsent=SUBSCRIBED'],
+  ['smsConsent SUBSCRIBED, search "john"', 'smsConsent=SUBSCRIBED&search=john'],
+];
+
+/** The consent-filtered shapes of a list of contacts: page 1 of each filter, and a deep page. */
+function consentShapes(
+  list: string,
+  size: number,
+  pathOf: (query: string) => Pick<Shape, 'path' | 'body'>,
+): Shape[] {
+  const limit = 20;
+  const shapes = CONSENT_FILTERS.map(([label, filter]) => ({
+    list,
+    shape: `${label}, page 1`,
+    ...pathOf(`page=1&limit=${limit}&${filter}`),
+  }));
+  // 60 % match: a deep page of the matches.
+  const deep = deepPage(Math.floor(size * 0.6), limit);
+  shapes.push({
+    list,
+    shape: `smsConsent SUBSCRIBED, page ${deep}`,
+    ...pathOf(`page=${deep}&limit=${limit}&smsConsent=SUBSCRIBED`),
+  });
+  return shapes;
 }
 
 function pageShapes(
@@ -122,10 +157,12 @@ async function shapesOf(db: Knex): Promise<Shape[]> {
   const shapes: Shape[] = [];
   for (const audience of picked) {
     const list = `audience of ${audience.contact_count.toLocaleString('en')} members`;
+    const membersPath = (query: string) => ({
+      path: `/api/audience/${audience.id}/contacts?${query}`,
+    });
     shapes.push(
-      ...pageShapes(list, audience.contact_count, SORTS.contacts, SEARCHES, (query) => ({
-        path: `/api/audience/${audience.id}/contacts?${query}`,
-      })),
+      ...pageShapes(list, audience.contact_count, SORTS.contacts, SEARCHES, membersPath),
+      ...consentShapes(list, audience.contact_count, membersPath),
     );
     const connection = (args: string) =>
       JSON.stringify({
@@ -139,6 +176,12 @@ async function shapesOf(db: Knex): Promise<Shape[]> {
         path: '/graphql',
         body: connection(', search: "john"'),
       },
+      {
+        list,
+        shape: 'GraphQL cursor page 1, smsConsent SUBSCRIBED',
+        path: '/graphql',
+        body: connection(', smsConsent: SUBSCRIBED'),
+      },
     );
   }
   const { rows: counted } = await db.raw<{ rows: { contacts: number; audiences: number }[] }>(
@@ -147,19 +190,16 @@ async function shapesOf(db: Knex): Promise<Shape[]> {
     [BENCH_ORG_ID, BENCH_ORG_ID],
   );
   const { contacts, audiences } = counted[0]!;
+  const contactsList = `organization's ${contacts.toLocaleString('en')} contacts (GraphQL)`;
+  const contactsPath = (query: string) => ({
+    path: '/graphql',
+    body: JSON.stringify({
+      query: `{ contacts(${graphqlArgs(query)}) { data { id firstName lastName primaryPhone createdAt } meta { total totalPages } } }`,
+    }),
+  });
   shapes.push(
-    ...pageShapes(
-      `organization's ${contacts.toLocaleString('en')} contacts (GraphQL)`,
-      contacts,
-      SORTS.contacts,
-      SEARCHES,
-      (query) => ({
-        path: '/graphql',
-        body: JSON.stringify({
-          query: `{ contacts(${graphqlArgs(query)}) { data { id firstName lastName primaryPhone createdAt } meta { total totalPages } } }`,
-        }),
-      }),
-    ),
+    ...pageShapes(contactsList, contacts, SORTS.contacts, SEARCHES, contactsPath),
+    ...consentShapes(contactsList, contacts, contactsPath),
     ...pageShapes(
       `organization's ${audiences.toLocaleString('en')} audiences`,
       audiences,

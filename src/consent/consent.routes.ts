@@ -22,6 +22,17 @@ const OPT_OUTS_BODY_LIMIT = 4 * 1024 * 1024;
 const INBOUND_BODY_LIMIT = 64 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
 
+// The fields of a provider's webhook this path reads; the others it posts are ignored.
+const INBOUND_FORM_SCHEMA = {
+  type: 'object',
+  required: ['From', 'Body'],
+  additionalProperties: true,
+  properties: {
+    From: { type: 'string', description: 'The sender’s phone, in E.164 whatever its spacing.' },
+    Body: { type: 'string', description: 'The message.' },
+  },
+} as const;
+
 const KEYWORD_PARAMS = {
   type: 'object',
   required: ['keyword'],
@@ -155,7 +166,12 @@ async function inboundRoute(app: FastifyInstance, { servicesOf }: ConsentRouteOp
         description: `${CONSENT_OPERATIONS.inbound} The body is JSON ({ "from", "body" }) or the form fields a provider posts (From, Body; the others are ignored). The API key comes in x-api-key or as the password of HTTP Basic auth (https://any:KEY@host/api/sms/inbound).`,
         tags: ['sms'],
         security: [{ apiKey: [] }, { basicAuth: [] }],
-        body: inputSchema(InboundSmsInput),
+        body: {
+          content: {
+            'application/json': { schema: inputSchema(InboundSmsInput) },
+            [FORM]: { schema: INBOUND_FORM_SCHEMA },
+          },
+        },
         response: { 200: outputSchema(InboundSmsResult), ...errorResponses(413) },
       },
     },
