@@ -2,6 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import { AudienceService } from '../audience/audience.service';
 import { createMembershipLoaders } from '../membership/membership.loaders';
 import { MembershipService } from '../membership/membership.service';
+import { ConsentStatus } from '../contact/consent.type';
 import { ContactService } from '../contact/contact.service';
 import { createOrganization, type CreatedOrganization } from '../organization/organization.service';
 
@@ -64,6 +65,14 @@ export async function seedDemo(db: Knex): Promise<CreatedOrganization> {
           .replace(/[^\x20-\x7e]/g, '')
           .replace(/\s+/g, '')
           .toLowerCase(),
+        // A mix of consents, so that the audiences' subscribed counts and filters show something.
+        smsConsent:
+          index % 5 === 4
+            ? ConsentStatus.UNSUBSCRIBED
+            : index % 3 === 0
+              ? ConsentStatus.NEVER_SUBSCRIBED
+              : ConsentStatus.SUBSCRIBED,
+        emailConsent: index % 2 === 0 ? ConsentStatus.SUBSCRIBED : ConsentStatus.NEVER_SUBSCRIBED,
       };
     }),
   );
