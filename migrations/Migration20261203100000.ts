@@ -9,10 +9,8 @@ import { Migration } from '@mikro-orm/migrations';
  *   counts start at 0), when it last changed, its source and the keyword that changed it. A
  *   contact without an e-mail address is never subscribed to e-mail (a check).
  * - `audience_contact` gains copies of both statuses, kept by the membership triggers as its other
- *   copies are, so that an audience's members are filtered and counted from its own index entries.
- *   Its sort indexes are made again carrying both statuses, so that a filtered page walks an index
- *   alone; each status also leads an index in creation order (the default sort), for pages and
- *   counts of few matches. The contact table's sort indexes likewise.
+ *   copies are, so that an audience's members are filtered from its own rows. No index holds a
+ *   status (see below), and both tables leave room in their pages for HOT updates.
  * - The triggers a contact update fires to keep counts and copies get names that say their order,
  *   the one lock order (docs/architecture.md; triggers of one event fire in name order): the
  *   audiences' consent counts (new), the organization's row and pieces, then the memberships and
@@ -57,62 +55,13 @@ export class Migration20261203100000 extends Migration {
     this.addSql(`drop trigger if exists contact_changed on contact;`);
     this.addSql(`drop trigger if exists contact_copy_to_memberships on contact;`);
 
-    // The sort indexes again, carrying the statuses: a filtered walk reads no table row.
-    const remade: [string, string, string, string][] = [
-      ['contact', 'contact_organization_created_idx', '"organization_id", "created_at", "id"', ''],
-      [
-        'contact',
-        'contact_organization_first_name_idx',
-        '"organization_id", "first_name", "id"',
-        '',
-      ],
-      ['contact', 'contact_organization_last_name_idx', '"organization_id", "last_name", "id"', ''],
-      [
-        'contact',
-        'contact_organization_primary_phone_idx',
-        '"organization_id", "primary_phone", "id"',
-        '',
-      ],
-      [
-        'audience_contact',
-        'audience_contact_created_idx',
-        '"audience_id", "contact_created_at", "contact_id"',
-        '"search_text", ',
-      ],
-      [
-        'audience_contact',
-        'audience_contact_first_name_idx',
-        '"audience_id", "first_name", "contact_id"',
-        '',
-      ],
-      [
-        'audience_contact',
-        'audience_contact_last_name_idx',
-        '"audience_id", "last_name", "contact_id"',
-        '',
-      ],
-      [
-        'audience_contact',
-        'audience_contact_primary_phone_idx',
-        '"audience_id", "primary_phone", "contact_id"',
-        '',
-      ],
-    ];
-    for (const [table, index, columns, carried] of remade) {
-      this.addSql(`drop index "${index}";`);
-      this.addSql(
-        `create index "${index}" on "${table}" (${columns}) include (${carried}"sms_consent", "email_consent");`,
-      );
-    }
-    for (const channel of ['sms', 'email']) {
-      const other = channel === 'sms' ? 'email' : 'sms';
-      this.addSql(
-        `create index "contact_organization_${channel}_consent_idx" on "contact" ("organization_id", "${channel}_consent", "created_at", "id") include ("${other}_consent");`,
-      );
-      this.addSql(
-        `create index "audience_contact_${channel}_consent_idx" on "audience_contact" ("audience_id", "${channel}_consent", "contact_created_at", "contact_id") include ("${other}_consent", "search_text");`,
-      );
-    }
+    // No index holds a status, so that changing consent is a HOT update (no index touched) of
+    // the contact and its memberships wherever their pages have room, which a fill factor of 90
+    // leaves: an opt-out list of 100,000 phones rewrote about 2.4 million index entries otherwise
+    // (43 s on the benchmark data, measured). Filtered pages read the statuses from the rows
+    // their sort index leads to; the kept counts give their totals.
+    this.addSql(`alter table contact set (fillfactor = 90);`);
+    this.addSql(`alter table audience_contact set (fillfactor = 90);`);
 
     this.addSql(`create table consent_change (
       organization_id uuid not null,
@@ -164,45 +113,18 @@ export class Migration20261203100000 extends Migration {
       `drop function if exists count_members_matching(uuid[], text, consent_status, consent_status);`,
     );
     this.addSql(`drop function if exists consent_recorded();`);
-    for (const channel of ['sms', 'email']) {
-      this.addSql(`drop index "contact_organization_${channel}_consent_idx";`);
-      this.addSql(`drop index "audience_contact_${channel}_consent_idx";`);
-    }
     for (const table of ['audience', 'organization']) {
       this.addSql(`alter table "${table}" drop column sms_subscribed_count,
         drop column sms_unsubscribed_count, drop column email_subscribed_count,
         drop column email_unsubscribed_count;`);
     }
-    // Dropping the status columns drops the indexes that carry them: made again as they were.
-    this.addSql(`alter table audience_contact drop column sms_consent, drop column email_consent;`);
+    this.addSql(
+      `alter table audience_contact drop column sms_consent, drop column email_consent, reset (fillfactor);`,
+    );
     this.addSql(`alter table contact drop constraint contact_email_consent_needs_email,
       drop column sms_consent, drop column sms_consent_updated_at, drop column sms_consent_source,
       drop column sms_consent_keyword, drop column email_consent, drop column email_consent_updated_at,
-      drop column email_consent_source, drop column email_consent_keyword;`);
-    this.addSql(
-      `create index "contact_organization_created_idx" on "contact" ("organization_id", "created_at", "id");`,
-    );
-    this.addSql(
-      `create index "contact_organization_first_name_idx" on "contact" ("organization_id", "first_name", "id");`,
-    );
-    this.addSql(
-      `create index "contact_organization_last_name_idx" on "contact" ("organization_id", "last_name", "id");`,
-    );
-    this.addSql(
-      `create index "contact_organization_primary_phone_idx" on "contact" ("organization_id", "primary_phone", "id");`,
-    );
-    this.addSql(
-      `create index "audience_contact_created_idx" on "audience_contact" ("audience_id", "contact_created_at", "contact_id") include ("search_text");`,
-    );
-    this.addSql(
-      `create index "audience_contact_first_name_idx" on "audience_contact" ("audience_id", "first_name", "contact_id");`,
-    );
-    this.addSql(
-      `create index "audience_contact_last_name_idx" on "audience_contact" ("audience_id", "last_name", "contact_id");`,
-    );
-    this.addSql(
-      `create index "audience_contact_primary_phone_idx" on "audience_contact" ("audience_id", "primary_phone", "contact_id");`,
-    );
+      drop column email_consent_source, drop column email_consent_keyword, reset (fillfactor);`);
     this.addSql(`drop type consent_channel;`);
     this.addSql(`drop type consent_source;`);
     this.addSql(`drop type consent_status;`);

@@ -24,8 +24,7 @@ begin
       ('EMAIL'::consent_channel, n.email_consent, coalesce(n.email_consent_source, 'API'),
        n.email_consent_keyword, n.primary_email, n.email_consent_updated_at)
     ) c(channel, status, source, keyword, address, at)
-    where c.status <> 'NEVER_SUBSCRIBED'
-    order by n.id, c.channel;
+    where c.status <> 'NEVER_SUBSCRIBED';
   else
     insert into consent_change (organization_id, contact_id, channel, status, previous_status,
       source, keyword, address, occurred_at, actor_user_id, actor_api_key_id)
@@ -38,8 +37,7 @@ begin
       ('EMAIL'::consent_channel, n.email_consent, o.email_consent, coalesce(n.email_consent_source, 'API'),
        n.email_consent_keyword, coalesce(n.primary_email, o.primary_email), n.email_consent_updated_at)
     ) c(channel, status, previous, source, keyword, address, at)
-    where c.status <> c.previous
-    order by n.id, c.channel;
+    where c.status <> c.previous;
   end if;
   return null;
 end $$;

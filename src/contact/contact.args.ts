@@ -72,7 +72,7 @@ export class ContactsConnectionArgs {
   @Field(() => String, {
     nullable: true,
     description:
-      'Case-insensitive substring of firstName, lastName or primaryPhone, up to 256 characters, without the NUL character (U+0000); totalCount counts the matches. Null, empty or left out: every member. A cursor belongs to its search and sort: `after` with another one is refused (BAD_USER_INPUT).',
+      'Case-insensitive substring of firstName, lastName or primaryPhone, up to 256 characters, without the NUL character (U+0000); totalCount counts the matches. Null, empty or left out: every member. A cursor belongs to its search, sort and consent filter: `after` with another one is refused (BAD_USER_INPUT).',
   })
   @SearchRules()
   search?: string | null;

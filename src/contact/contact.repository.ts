@@ -126,12 +126,13 @@ export async function findContacts(
     limit ${query.window.limit} offset ${query.window.offset}`;
   let ids = sql`select c.id from contact c where c.organization_id = ${organizationId} ${order}`;
   if (query.search || hasConsentFilter(query.consent)) {
-    // A consent filter alone finds its matches from the index its status leads.
+    // No index holds a status (a consent change stays a HOT update): a consent filter alone walks
+    // the sort index, reading the status from each row, (offset + limit) × rows / matches of them.
     const plan = searchPlan({
       rows: counts.contacts,
       matches: counts.matches,
       ...query.window,
-      trigram: query.search?.trigram ?? true,
+      trigram: query.search?.trigram ?? false,
     });
     const match = query.search
       ? searchTextMatches('c', query.search, CONTACT_SEARCH_FIELDS, { unindexed: plan === 'walk' })

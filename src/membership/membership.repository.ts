@@ -102,8 +102,8 @@ export async function removeMembers(
  *   database keeps per audience and search piece (AudienceSearchGramEntity).
  * - A term with a trigram is counted from the trigram index by count_members_matching
  *   (membership.sql), whose cost follows the matches.
- * - Anything else (such as `a-b`, or a filter on both channels) reads the index that carries the
- *   search text and statuses, at a cost that follows the audience (or the first status's matches).
+ * - Anything else (such as `a-b`, a search with a consent filter, or a filter on both channels)
+ *   reads the audience's memberships, at a cost that follows the audience.
  */
 export async function countMatchingMembers(
   db: Knex,
@@ -209,13 +209,14 @@ function memberIds(scope: MemberScope, query: MembersQuery): Sql {
     return sql`select ac.contact_id from audience_contact ac
                where ac.audience_id = ${scope.audienceId} ${keyset} ${order}`;
   }
-  // A consent filter alone finds its matches from the index its status leads.
+  // No index holds a status (a consent change stays a HOT update): a consent filter alone walks
+  // the sort index, reading the status from each row, (offset + limit) × rows / matches of them.
   const plan = searchPlan({
     rows: scope.members,
     matches: scope.matches,
     offset: query.offset,
     limit: query.limit,
-    trigram: query.search?.trigram ?? true,
+    trigram: query.search?.trigram ?? false,
   });
   const match = query.search
     ? searchTextMatches('ac', query.search, CONTACT_SEARCH_FIELDS, { unindexed: plan === 'walk' })

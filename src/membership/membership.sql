@@ -13,16 +13,21 @@
 -- A contact whose consent changed moves between its audiences' consent counts; the audiences are
 -- locked in id order first. The memberships' copies still hold the statuses before the change.
 create or replace function contact_consent_to_audiences() returns trigger language plpgsql as $$
+declare
+  audiences uuid[];
+  sms_subscribed int[];
+  sms_unsubscribed int[];
+  email_subscribed int[];
+  email_unsubscribed int[];
 begin
-  perform 1 from audience a where a.id in (
-    select ac.audience_id from changed_contacts n join audience_contact ac on ac.contact_id = n.id
-    where (ac.sms_consent, ac.email_consent) is distinct from (n.sms_consent, n.email_consent)
-  ) order by a.id for no key update;
-  update audience a set
-    sms_subscribed_count = a.sms_subscribed_count + d.sms_subscribed,
-    sms_unsubscribed_count = a.sms_unsubscribed_count + d.sms_unsubscribed,
-    email_subscribed_count = a.email_subscribed_count + d.email_subscribed,
-    email_unsubscribed_count = a.email_unsubscribed_count + d.email_unsubscribed
+  -- The memberships are read once: the moves per audience, in id order; then the audiences are
+  -- locked in that order, then counted.
+  select array_agg(m.audience_id order by m.audience_id),
+         array_agg(m.sms_subscribed order by m.audience_id),
+         array_agg(m.sms_unsubscribed order by m.audience_id),
+         array_agg(m.email_subscribed order by m.audience_id),
+         array_agg(m.email_unsubscribed order by m.audience_id)
+  into audiences, sms_subscribed, sms_unsubscribed, email_subscribed, email_unsubscribed
   from (
     select ac.audience_id,
       sum((n.sms_consent = 'SUBSCRIBED')::int - (ac.sms_consent = 'SUBSCRIBED')::int)::int as sms_subscribed,
@@ -32,7 +37,18 @@ begin
     from changed_contacts n join audience_contact ac on ac.contact_id = n.id
     where (ac.sms_consent, ac.email_consent) is distinct from (n.sms_consent, n.email_consent)
     group by 1
-  ) d
+  ) m;
+  if audiences is null then
+    return null;
+  end if;
+  perform 1 from audience a where a.id = any(audiences) order by a.id for no key update;
+  update audience a set
+    sms_subscribed_count = a.sms_subscribed_count + d.sms_subscribed,
+    sms_unsubscribed_count = a.sms_unsubscribed_count + d.sms_unsubscribed,
+    email_subscribed_count = a.email_subscribed_count + d.email_subscribed,
+    email_unsubscribed_count = a.email_unsubscribed_count + d.email_unsubscribed
+  from unnest(audiences, sms_subscribed, sms_unsubscribed, email_subscribed, email_unsubscribed)
+    as d(audience_id, sms_subscribed, sms_unsubscribed, email_subscribed, email_unsubscribed)
   where a.id = d.audience_id;
   return null;
 end $$;
