@@ -118,3 +118,6 @@ export async function countsDrift(db: Knex, organizationId: string) {
     record,
   };
 }
+
+/** What countsDrift finds when every copy and count is exact. */
+export const NO_DRIFT = { copies: [], counts: [], pieces: [], organization: [], record: [] };
