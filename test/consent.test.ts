@@ -239,6 +239,33 @@ describe('a contact’s consent and its record', () => {
   });
 });
 
+test('a contact without an e-mail address keeps its e-mail opt-out when no address is removed', async () => {
+  const org = await TestOrganization.create(server.db);
+  const [contact] = await org.contacts(1);
+  await org.consent.recordOptOuts('EMAIL', [contact!.primaryPhone]);
+  const records = await server.countRows('consent_change', { organization_id: org.organizationId });
+  const put = await rest(server.url, 'PUT', `/api/contacts/${contact!.id}`, {
+    apiKey: org.apiKey,
+    json: { primaryEmail: null },
+  });
+  expect(put.body.emailConsent.status).toBe('UNSUBSCRIBED');
+  const file = [
+    'firstName,lastName,primaryPhone,primaryEmail',
+    `${contact!.firstName},${contact!.lastName},${contact!.primaryPhone},`,
+  ].join('\n');
+  await importContactsCsv(server.db, org.actor, Readable.from([file]));
+  expect((await contactOf(org, contact!.id)).emailConsent.status).toBe('UNSUBSCRIBED');
+  expect(await server.countRows('consent_change', { organization_id: org.organizationId })).toBe(
+    records,
+  );
+  // Digits without + or 00 are no phone: an opt-out list refuses them rather than guess.
+  const guessed = await rest(server.url, 'POST', '/api/contacts/opt-outs', {
+    apiKey: org.apiKey,
+    json: { channel: 'sms', phones: [` ${contact!.primaryPhone.slice(1)}`] },
+  });
+  expect(guessed.status).toBe(400);
+});
+
 describe('counts and filters', () => {
   test('an audience’s subscribed counts are exact on both doors, and follow every change at once', async () => {
     const org = await TestOrganization.create(server.db);

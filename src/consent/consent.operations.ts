@@ -15,7 +15,7 @@ const OPT_INS = [...BUILT_IN_KEYWORDS]
  */
 export const CONSENT_OPERATIONS = {
   history:
-    'The record of every change of the contact’s consent, newest first, kept for good as proof of consent: channel, status and previous status, source, keyword, address, time and actor. Creating a contact with a consent is its first change.',
+    'The record of every change of the contact’s consent, newest first, kept for good as proof of consent (after the contact is erased too; it goes only with its organization): channel, status and previous status, source, keyword, address, time and actor. Creating a contact with a consent is its first change.',
   optOuts: `Makes the contacts with these 1 to ${MOST} phones UNSUBSCRIBED on the channel, in one transaction (an opt-out list from a carrier or a previous provider), recorded with source OPT_OUT_LIST. Contacts UNSUBSCRIBED already change and record nothing; phones that are no contact of your organization are listed (unknownPhones), not an error. A phone not in E.164 is bad input naming it, and nothing changes.`,
   inbound: `One inbound text message from an SMS provider’s webhook. A message that is one keyword (trimmed, any case) from a phone of your contacts changes that contact’s SMS consent, recorded with source KEYWORD: ${OPT_OUTS.join(', ')} make it UNSUBSCRIBED, ${OPT_INS.join(', ')} SUBSCRIBED, and so do your organization’s own keywords. The phone is read in E.164 whatever its spacing. Anything else changes nothing (matched: false). A keyword that finds the status already there changes and records nothing.`,
   keywords:

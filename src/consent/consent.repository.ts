@@ -145,8 +145,10 @@ export async function applyKeyword(
   const write = { status: statusValue(status), source: ConsentSource.KEYWORD, keyword };
   const [row] = await queryRows<Record<string, unknown>>(
     trx,
-    sql.named('consent.keyword')`with found as (
-        select c.id from contact c
+    // `found` is the row as locked, the latest version (a STOP that committed meanwhile
+    // included), which is the answer when nothing changes.
+    sql.named('consent.keyword')`with found as materialized (
+        select ${CONTACT_ROW.select('c')} from contact c
         where c.organization_id = ${organizationId} and c.primary_phone = ${phone}
         for no key update
       ), changed as (
@@ -156,8 +158,7 @@ export async function applyKeyword(
       )
       select * from changed
       union all
-      select ${CONTACT_ROW.select('c')} from contact c join found f on f.id = c.id
-      where not exists (select 1 from changed)`,
+      select * from found where not exists (select 1 from changed)`,
   );
   if (!row) return undefined;
   const contact = CONTACT_ROW.read(row);

@@ -10,6 +10,7 @@ import { InboundSmsInput, OptOutsInput, SmsKeywordInput } from './consent.input'
 import { CONSENT_OPERATIONS } from './consent.operations';
 import type { ConsentService } from './consent.service';
 import { ConsentChangePage, InboundSmsResult, OptOutResult, SmsKeyword } from './consent.type';
+import { formEncodedPhone } from './sms-keywords';
 
 /** What the app's assembly gives these routes: the services of a request (its key's actor). */
 export interface ConsentRouteOptions {
@@ -179,7 +180,10 @@ async function inboundRoute(app: FastifyInstance, { servicesOf }: ConsentRouteOp
       const { consent } = servicesOf(request);
       if (request.headers['content-type']?.startsWith(FORM)) {
         const fields = request.body as Record<string, string>;
-        return consent.inbound({ from: fields.From ?? '', body: fields.Body ?? '' });
+        return consent.inbound({
+          from: formEncodedPhone(fields.From ?? ''),
+          body: fields.Body ?? '',
+        });
       }
       return consent.inbound(requireJsonObject(request.body));
     },

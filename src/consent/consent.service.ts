@@ -36,7 +36,9 @@ import type {
 import { SmsKeywordAction } from './consent.type';
 import { BUILT_IN_KEYWORDS, e164Of, keywordOf } from './sms-keywords';
 
-// A cursor of the record: the change it follows (and the contact whose record it was made for).
+// A cursor of the record names the change it follows. Ids are in the order the record was
+// written, for every contact alike: given with another contact's record, it pages that record
+// from the same point in time (no error: a mutation's answer cannot fail after its write).
 const HISTORY_SCOPE = { sortBy: 'consentHistory', sortOrder: 'desc', search: null };
 
 // The most bad phones one error lists (with how many there are): an answer stays small.

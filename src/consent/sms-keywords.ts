@@ -27,14 +27,19 @@ export function keywordOf(body: string): string | undefined {
 
 /**
  * A phone as providers send it, in E.164: spaces, dots, dashes and brackets dropped, a leading 00
- * read as +, and a + that form encoding turned into a space (`From= 2126…`) put back. Undefined
- * when what is left is no E.164 number: digits without a + or 00 are refused rather than guessed
- * (5551234567 could be a national number of one country or +55 of another).
+ * read as +. Undefined when what is left is no E.164 number: digits without a + or 00 are refused
+ * rather than guessed (5551234567 could be a national number of one country or +55 of another).
  */
 export function e164Of(phone: string): string | undefined {
-  const plusAsSpace = /^ \d/.test(phone);
   let digits = phone.replace(/[\s.\-()\u00a0]/g, '');
   if (digits.startsWith('00')) digits = `+${digits.slice(2)}`;
-  else if (plusAsSpace) digits = `+${digits}`;
   return /^\+[1-9]\d{1,14}$/.test(digits) ? digits : undefined;
+}
+
+/**
+ * A form field's phone as its sender meant it: a provider that leaves a + unencoded sends
+ * `From=+2126…`, which form decoding reads as a space. Only a form door reads it so.
+ */
+export function formEncodedPhone(value: string): string {
+  return value.replace(/^ (?=\d)/, '+');
 }

@@ -223,14 +223,19 @@ export async function updateContact(
   const set = Object.entries(columns).filter(([, value]) => value !== undefined);
   const assignments = set.map(([column, value]) => sql`${sqlText(column)} = ${value}`);
   const differs = set.map(([column, value]) => sql`${sqlText(column)} is distinct from ${value}`);
+  // An address that goes away takes its consent with it; no address to remove changes nothing.
+  const emailGone = sql`case when c.primary_email is not null then ${statusValue(ConsentStatus.NEVER_SUBSCRIBED)} else c.email_consent end`;
   const consent = {
-    sms: changes.smsConsent,
-    email: changes.primaryEmail === null ? ConsentStatus.NEVER_SUBSCRIBED : changes.emailConsent,
+    sms: changes.smsConsent && statusValue(changes.smsConsent),
+    email:
+      changes.primaryEmail === null
+        ? emailGone
+        : changes.emailConsent && statusValue(changes.emailConsent),
   };
   for (const channel of ['sms', 'email'] as const) {
     const status = consent[channel];
     if (status === undefined) continue;
-    const write = { status: statusValue(status), source: ConsentSource.API };
+    const write = { status, source: ConsentSource.API };
     assignments.push(consentAssignments(channel, 'c', write));
     differs.push(sql`${sqlText(`c.${channel}_consent`)} is distinct from ${write.status}`);
   }
@@ -387,9 +392,9 @@ export class ImportRaceError extends Error {
 }
 
 /**
- * Moves the staged rows into the organization's contacts, by phone, in one statement: a phone a
- * contact has updates its names, e-mail and the consents the line gives (when they differ), any
- * other creates a contact. A consent left empty keeps the contact's (NEVER_SUBSCRIBED for a new
+ * Moves the staged rows into the organization's contacts, by phone: a phone a contact has updates
+ * its names, e-mail and the consents the line gives (when they differ), any other creates a
+ * contact. A consent left empty keeps the contact's (NEVER_SUBSCRIBED for a new
  * one); an e-mail left empty removes it, and with it e-mail consent. The contacts that will be
  * updated are locked first, in id order, as every writer of contacts locks them.
  */
@@ -403,16 +408,19 @@ export async function upsertImported(
       where c.organization_id = ${organizationId} order by c.id for no key update of c`),
   );
   const sms = sqlText(`coalesce(i.sms_consent, c.sms_consent)`);
+  // An e-mail cell left empty removes the address, and with it e-mail consent (only where there
+  // was an address: a contact without one keeps its e-mail consent, an opt-out say).
   const email = sqlText(
-    `case when i.primary_email is null then 'NEVER_SUBSCRIBED' else coalesce(i.email_consent, c.email_consent) end`,
+    `case when i.primary_email is null and c.primary_email is not null then 'NEVER_SUBSCRIBED' else coalesce(i.email_consent, c.email_consent) end`,
   );
   const imported = (status: Sql) => ({ status, source: ConsentSource.IMPORT });
   const given = (column: string) =>
     sqlText(`coalesce(i.${column}, 'NEVER_SUBSCRIBED'), case when i.${column} <> 'NEVER_SUBSCRIBED' then clock_timestamp() end,
       case when i.${column} <> 'NEVER_SUBSCRIBED' then 'IMPORT'::consent_source end`);
-  const { rows } = await connection.query<{ created: number; updated: number; raced: number }>(
-    nativeSql(sql.named('contact.importUpsert')`with updated as (
-        update contact c
+  // Two statements, the update first: its triggers lock audiences before the organization's row,
+  // and the insert's then takes that row, the lock order of every contact write.
+  const changed = await connection.query(
+    nativeSql(sql.named('contact.importUpdate')`update contact c
         set first_name = i.first_name, last_name = i.last_name, primary_email = i.primary_email,
             ${consentAssignments('sms', 'c', imported(sms))},
             ${consentAssignments('email', 'c', imported(email))},
@@ -420,9 +428,10 @@ export async function upsertImported(
         from contact_import i
         where c.organization_id = ${organizationId} and c.primary_phone = i.primary_phone
           and (c.first_name, c.last_name, c.primary_email, c.sms_consent, c.email_consent)
-              is distinct from (i.first_name, i.last_name, i.primary_email, ${sms}, ${email})
-        returning 1
-      ), fresh as (
+              is distinct from (i.first_name, i.last_name, i.primary_email, ${sms}, ${email})`),
+  );
+  const { rows } = await connection.query<{ created: number; raced: number }>(
+    nativeSql(sql.named('contact.importInsert')`with fresh as (
         select i.* from contact_import i where not exists (
           select 1 from contact c where c.organization_id = ${organizationId} and c.primary_phone = i.primary_phone)
       ), created as (
@@ -438,10 +447,10 @@ export async function upsertImported(
         returning 1
       )
       select (select count(*)::int from created) as created,
-             (select count(*)::int from updated) as updated,
              (select count(*)::int from fresh) - (select count(*)::int from created) as raced`),
   );
-  const { created, updated, raced } = rows[0]!;
+  const updated = changed.rowCount ?? 0;
+  const { created, raced } = rows[0]!;
   if (raced > 0) throw new ImportRaceError(raced);
   return { created, updated };
 }

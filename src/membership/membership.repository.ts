@@ -67,8 +67,10 @@ export async function addMembers(
   await queryRows(
     trx,
     sql.named('membership.add')`insert into audience_contact
-          (audience_id, contact_id, added_by, first_name, last_name, primary_phone, contact_created_at)
-        select ${audienceId}, c.id, ${actor.userId}, c.first_name, c.last_name, c.primary_phone, c.created_at
+          (audience_id, contact_id, added_by, first_name, last_name, primary_phone, contact_created_at,
+           sms_consent, email_consent)
+        select ${audienceId}, c.id, ${actor.userId}, c.first_name, c.last_name, c.primary_phone, c.created_at,
+          c.sms_consent, c.email_consent
         from contact c
         where c.organization_id = ${actor.organizationId} and c.id = any(cast(${[...contactIds]} as uuid[]))
         order by c.id

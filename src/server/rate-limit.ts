@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { wantsPlayground } from './page-request';
 import { hashApiKey } from '../organization/api-key.service';
-import { API_KEY_HEADER } from './request-context';
+import { apiKeyOf } from './request-context';
 import { sharedRateLimitStore } from './shared-rate-limit-store';
 
 /**
@@ -33,8 +33,9 @@ export async function registerRateLimit(
     max: perMinute,
     timeWindow: '1 minute',
     // The key's hash, never the key itself, names the bucket.
+    // The key as the request sends it: in x-api-key, or as Basic auth where a path takes that.
     keyGenerator: (request) => {
-      const apiKey = request.headers[API_KEY_HEADER];
+      const apiKey = apiKeyOf(request);
       return typeof apiKey === 'string' && apiKey !== ''
         ? `key:${hashApiKey(apiKey)}`
         : `ip:${request.ip}`;

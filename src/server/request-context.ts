@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import type { FastifyRequest } from 'fastify';
 import { UnauthenticatedError } from '../common/errors';
 import { type FeatureServices, servicesFor } from '../features';
 import type { Actor } from '../organization/actor';
@@ -42,6 +43,22 @@ export interface RequestTrace {
 }
 
 export const API_KEY_HEADER = 'x-api-key';
+
+/**
+ * The request's API key: its x-api-key header, or, on a path whose config says `keyInBasicAuth`
+ * (an SMS provider's webhook, which can only put credentials in its URL), the password of HTTP
+ * Basic auth. The Authorization header is left out of every log line (app.ts).
+ */
+export function apiKeyOf(request: FastifyRequest): string | string[] | undefined {
+  const header = request.headers[API_KEY_HEADER];
+  const config = request.routeOptions.config as { keyInBasicAuth?: boolean } | undefined;
+  if (header !== undefined || !config?.keyInBasicAuth) return header;
+  const basic = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(request.headers.authorization ?? '');
+  if (!basic) return request.headers.authorization === undefined ? undefined : '';
+  const credentials = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = credentials.indexOf(':');
+  return colon < 0 ? '' : credentials.slice(colon + 1);
+}
 
 /**
  * Authenticates the request's API key and builds its services and per-request loaders. A key that

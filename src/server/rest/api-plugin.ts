@@ -6,7 +6,7 @@ import { ROUTES } from '../../features';
 import { requireActor } from '../../organization/actor';
 import type { ApiKeyCache } from '../../organization/api-key-cache';
 import type { ReadRouting } from '../read-routing';
-import { API_KEY_HEADER, createRequestContext } from '../request-context';
+import { apiKeyOf, createRequestContext } from '../request-context';
 import { assertKnownInput } from './known-input';
 import { answerUnroutedAtOnce, notFoundOrNotAllowed } from './not-found';
 import { contextOf } from './rest-context';
@@ -54,22 +54,6 @@ export function apiPlugin(
     // The features' routes reach the request's services through this, never the assembly.
     for (const routes of ROUTES) await app.register(routes, { servicesOf: contextOf });
   };
-}
-
-/**
- * The request's API key: its x-api-key header, or, on a path whose config says `keyInBasicAuth`
- * (an SMS provider's webhook, which can only put credentials in its URL), the password of HTTP
- * Basic auth. The Authorization header is left out of every log line (app.ts).
- */
-function apiKeyOf(request: FastifyRequest): string | string[] | undefined {
-  const header = request.headers[API_KEY_HEADER];
-  const config = request.routeOptions.config as { keyInBasicAuth?: boolean } | undefined;
-  if (header !== undefined || !config?.keyInBasicAuth) return header;
-  const basic = /^Basic +([A-Za-z0-9+/=]+) *$/i.exec(request.headers.authorization ?? '');
-  if (!basic) return request.headers.authorization === undefined ? undefined : '';
-  const credentials = Buffer.from(basic[1]!, 'base64').toString('utf8');
-  const colon = credentials.indexOf(':');
-  return colon < 0 ? '' : credentials.slice(colon + 1);
 }
 
 /** JSON.parse that refuses keys able to pollute prototypes, with a message a client can act on. */
