@@ -100,18 +100,24 @@ runs('in a real browser', () => {
     ).toEqual([
       'DELETE /api/audience/{id}',
       'DELETE /api/contacts/{id}',
+      'DELETE /api/sms/keywords/{keyword}',
       'GET /api/audience',
       'GET /api/audience/{id}',
       'GET /api/audience/{id}/contacts',
       'GET /api/contacts',
       'GET /api/contacts/{id}',
       'GET /api/contacts/{id}/audiences',
+      'GET /api/contacts/{id}/consent-history',
+      'GET /api/sms/keywords',
       'POST /api/audience',
       'POST /api/audience/{id}/add-contacts',
       'POST /api/audience/{id}/remove-contacts',
       'POST /api/contacts',
+      'POST /api/contacts/opt-outs',
+      'POST /api/sms/inbound',
       'PUT /api/audience/{id}',
       'PUT /api/contacts/{id}',
+      'PUT /api/sms/keywords/{keyword}',
     ]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'api-docs.png') });
     expect(violations).toEqual([]);
