@@ -168,3 +168,26 @@ test('past its limit a key gets 429 with retry-after on both doors; other keys g
     await limited.close();
   }
 });
+
+test('calls with the key as Basic auth (POST /api/sms/inbound) are counted per key, not per IP', async () => {
+  const limited = await TestServer.start({ config: { rateLimitPerMinute: 2 } });
+  try {
+    const inbound = (apiKey: string) =>
+      fetch(`${limited.url}/api/sms/inbound`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`provider:${apiKey}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'From=%2B15550000001&Body=hello',
+      }).then((response) => response.status);
+    const first = await TestOrganization.create(limited.db);
+    const second = await TestOrganization.create(limited.db);
+    // Both from the same address: the first key's limit leaves the second's whole.
+    expect([await inbound(first.apiKey), await inbound(first.apiKey)]).toEqual([200, 200]);
+    expect(await inbound(first.apiKey)).toBe(429);
+    expect([await inbound(second.apiKey), await inbound(second.apiKey)]).toEqual([200, 200]);
+  } finally {
+    await limited.close();
+  }
+});
