@@ -132,10 +132,9 @@ export function keptConsentMatches(
   counts: KeptConsentCounts,
   filter: ConsentFilter,
 ): number | undefined {
-  const channels = CHANNEL_COLUMNS.filter((channel) => filter[channel] !== undefined);
-  if (channels.length === 0) return counts.contactCount;
-  if (channels.length > 1) return undefined;
-  const channel = channels[0]!;
+  if (!keptCountsAnswer(filter)) return undefined;
+  const channel = CHANNEL_COLUMNS.find((each) => filter[each] !== undefined);
+  if (channel === undefined) return counts.contactCount;
   const subscribed = counts[`${channel}SubscribedCount`];
   const unsubscribed = counts[`${channel}UnsubscribedCount`];
   switch (filter[channel]!) {

@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { type CursorScope, decodeCursor, encodeCursor } from '../common/cursor';
 import { type Page, pageWindow, toPage } from '../common/pagination';
 import { type SearchTerm, searchTerm } from '../common/search';
 import type { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
@@ -74,6 +74,19 @@ function connectionKey({ audience, args }: ConnectionKey): string {
     args.sortOrder,
     consentFilterTag(consentFilterOf(args)),
   ]);
+}
+
+/**
+ * What a `contactsConnection` cursor belongs to: its sort, search and consent filter. The one
+ * place it is made, for the page read and for the arguments' check before a mutation runs.
+ */
+export function connectionCursorScope(args: ContactsConnectionArgs): CursorScope {
+  return {
+    sortBy: args.sortBy,
+    sortOrder: args.sortOrder,
+    search: args.search,
+    filter: consentFilterTag(consentFilterOf(args)),
+  };
 }
 
 /** Called once per request: loaders cache per request and must never be shared between them. */
@@ -156,7 +169,7 @@ function loadConnections(db: Knex) {
         const { args } = group[0]!;
         const sort = { sortBy: args.sortBy, sortOrder: args.sortOrder };
         const consent = consentFilterOf(args);
-        const scope = { ...sort, search: args.search, filter: consentFilterTag(consent) };
+        const scope = connectionCursorScope(args);
         const after = args.after ? decodeCursor('after', args.after, scope) : undefined;
         const { totals, members } = await readMembers(
           db,

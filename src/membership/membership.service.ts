@@ -8,10 +8,9 @@ import { NotFoundError, ValidationError } from '../common/errors';
 import type { Page } from '../common/pagination';
 import { assertUuid, validateInput } from '../common/validation';
 import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
-import { consentFilterOf, consentFilterTag } from '../contact/consent.args';
 import type { Contact, ContactConnection } from '../contact/contact.type';
 import { type Actor, requireActor } from '../organization/actor';
-import type { MembershipLoaders } from './membership.loaders';
+import { connectionCursorScope, type MembershipLoaders } from './membership.loaders';
 import { addMembers, lockContacts, removeMembers } from './membership.repository';
 
 /**
@@ -105,12 +104,7 @@ export function validContactsArgs(args: unknown): Promise<ContactsArgs> {
 export async function validContactsConnectionArgs(args: unknown): Promise<ContactsConnectionArgs> {
   const valid = await validateInput(ContactsConnectionArgs, args);
   if (valid.after) {
-    decodeCursor('after', valid.after, {
-      sortBy: valid.sortBy,
-      sortOrder: valid.sortOrder,
-      search: valid.search,
-      filter: consentFilterTag(consentFilterOf(valid)),
-    });
+    decodeCursor('after', valid.after, connectionCursorScope(valid));
   }
   return valid;
 }
