@@ -5,10 +5,12 @@ import type { ClassType } from 'type-graphql';
 import { audienceFeature } from './audience';
 import { consentFeature } from './consent';
 import { contactFeature } from './contact';
+import { eventFeature } from './event';
 import { federationFeature } from './federation';
 import { membershipFeature } from './membership';
 import { nodeFeature } from './node';
 import { organizationFeature } from './organization';
+import { webhookFeature } from './webhook';
 import type { Actor } from './organization/actor';
 
 /**
@@ -22,6 +24,8 @@ export const FEATURES = [
   audienceFeature,
   membershipFeature,
   consentFeature,
+  eventFeature,
+  webhookFeature,
   nodeFeature,
   federationFeature,
 ] as const;

@@ -108,6 +108,7 @@ runs('in a real browser', () => {
       'GET /api/contacts/{id}',
       'GET /api/contacts/{id}/audiences',
       'GET /api/contacts/{id}/consent-history',
+      'GET /api/events',
       'GET /api/sms/keywords',
       'POST /api/audience',
       'POST /api/audience/{id}/add-contacts',

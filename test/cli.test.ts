@@ -68,6 +68,7 @@ test('contacts import takes a valid file whole', async () => {
   expect(result.code).toBe(0);
   expect(JSON.parse(result.stdout)).toEqual({
     organizationId: org.organizationId,
+    importId: expect.any(String),
     rows: 2,
     created: 2,
     updated: 0,

@@ -138,6 +138,7 @@ describe('a client generated from the OpenAPI document (openapi-typescript and o
       'receiveInboundSms 200',
       'deleteSmsKeyword 200',
       'recordOptOuts 200',
+      'listEvents 200',
       'listContactConsentHistory 200',
       'createContact 409',
       'updateAudience 200',

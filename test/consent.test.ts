@@ -664,7 +664,13 @@ test('the CSV import takes smsConsent and emailConsent columns; a row without th
     `New,One,${fresh},n@example.com,SUBSCRIBED,UNSUBSCRIBED`,
   ].join('\n');
   const report = await importContactsCsv(server.db, org.actor, Readable.from([file]));
-  expect(report).toEqual({ rows: 3, created: 1, updated: 2, unchanged: 0 });
+  expect(report).toEqual({
+    importId: expect.any(String),
+    rows: 3,
+    created: 1,
+    updated: 2,
+    unchanged: 0,
+  });
   const statusOf = async (phone: string) =>
     (await server
       .db('contact')
@@ -692,6 +698,7 @@ test('the CSV import takes smsConsent and emailConsent columns; a row without th
   // The same file again changes nothing and records nothing.
   const records = await server.countRows('consent_change', { organization_id: org.organizationId });
   expect(await importContactsCsv(server.db, org.actor, Readable.from([file]))).toEqual({
+    importId: expect.any(String),
     rows: 3,
     created: 0,
     updated: 0,

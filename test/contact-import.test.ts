@@ -49,7 +49,13 @@ test('rows whose phone the organization has update that contact; the others crea
       `Fresh,Person,${fresh},`,
     ),
   );
-  expect(report).toEqual({ rows: 3, created: 1, updated: 1, unchanged: 1 });
+  expect(report).toEqual({
+    importId: expect.any(String),
+    rows: 3,
+    created: 1,
+    updated: 1,
+    unchanged: 1,
+  });
   const rows = await server
     .db('contact')
     .where({ organization_id: org.organizationId })
@@ -140,7 +146,13 @@ test('a file streamed in small chunks is read as it comes, with progress along t
   const report = await importContactsCsv(server.db, org.actor, Readable.from(chunks()), (step) =>
     progress.push(step),
   );
-  expect(report).toEqual({ rows: count, created: count, updated: 0, unchanged: 0 });
+  expect(report).toEqual({
+    importId: expect.any(String),
+    rows: count,
+    created: count,
+    updated: 0,
+    unchanged: 0,
+  });
   expect(progress.map((step) => step.rows)).toEqual([10_000, 20_000, count]);
   expect(progress.at(-1)!.bytes).toBeGreaterThan(count * 20);
   const total = await server.graphql('{ contacts { meta { total } } }', {}, org.apiKey);

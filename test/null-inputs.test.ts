@@ -38,6 +38,8 @@ const SENT_NULL_BELOW = [
   'CreateContactInput.emailConsent',
   'UpdateContactInput.smsConsent',
   'UpdateContactInput.emailConsent',
+  'Query.events(after)',
+  'Query.events(types)',
   'Query.contacts(smsConsent)',
   'Query.contacts(emailConsent)',
   'Audience.contacts(smsConsent)',
@@ -235,3 +237,17 @@ function post(path: string, json: object) {
     body: JSON.stringify(json),
   });
 }
+
+test('events with after and types null: the whole feed from the oldest event kept', async () => {
+  const fresh = await TestOrganization.create(server.db);
+  await fresh.audience('Recorded');
+  const result = await server.graphql(
+    '{ events(after: null, types: null) { edges { node { id type } } } }',
+    {},
+    fresh.apiKey,
+  );
+  expect(result.errors).toBeUndefined();
+  expect(result.data!.events.edges.map((edge: any) => edge.node.type)).toEqual([
+    'audience.created',
+  ]);
+});

@@ -52,6 +52,7 @@ const DOCUMENTED: Record<string, Record<string, string[]>> = {
   '/api/contacts/opt-outs': { post: statuses('200', '413') },
   '/api/sms/inbound': { post: statuses('200', '413') },
   '/api/sms/keywords': { get: statuses('200') },
+  '/api/events': { get: statuses('200', '410') },
   '/api/sms/keywords/{keyword}': {
     put: statuses('200', '413'),
     delete: statuses('200', '404'),
@@ -80,6 +81,7 @@ const OPERATION_IDS: Record<string, string> = {
   'get /api/sms/keywords': 'listSmsKeywords',
   'put /api/sms/keywords/{keyword}': 'setSmsKeyword',
   'delete /api/sms/keywords/{keyword}': 'deleteSmsKeyword',
+  'get /api/events': 'listEvents',
 };
 
 test('every operation has its stable operationId, a declared tag and a description; servers is set', async () => {

@@ -3,6 +3,7 @@ import { NotFoundError } from '../common/errors';
 import { type Page, pageWindow, toPage } from '../common/pagination';
 import { searchTerm } from '../common/search';
 import { assertUuid, validateInput } from '../common/validation';
+import { writeAs } from '../organization/acting';
 import { type Actor, requireActor } from '../organization/actor';
 import { AudiencesArgs } from './audience.args';
 import { CreateAudienceInput, UpdateAudienceInput } from './audience.input';
@@ -57,10 +58,9 @@ export class AudienceService {
   async create(input: CreateAudienceInput): Promise<Audience> {
     const actor = requireActor(this.actor);
     const valid = await validateInput(CreateAudienceInput, input);
-    return insertAudience(this.db, actor, {
-      name: valid.name,
-      description: valid.description ?? null,
-    });
+    return writeAs(this.db, actor, (trx) =>
+      insertAudience(trx, actor, { name: valid.name, description: valid.description ?? null }),
+    );
   }
 
   async update(id: string, input: UpdateAudienceInput): Promise<Audience> {
@@ -73,7 +73,9 @@ export class AudienceService {
     if (changes.name === undefined && changes.description === undefined) {
       return this.get(audienceId);
     }
-    const audience = await updateAudience(this.db, actor, audienceId, changes);
+    const audience = await writeAs(this.db, actor, (trx) =>
+      updateAudience(trx, actor, audienceId, changes),
+    );
     if (!audience) throw new NotFoundError('Audience', audienceId);
     return audience;
   }
@@ -82,7 +84,9 @@ export class AudienceService {
   async delete(id: string): Promise<Audience> {
     const actor = requireActor(this.actor);
     const audienceId = assertUuid('id', id);
-    const audience = await softDeleteAudience(this.db, actor, audienceId);
+    const audience = await writeAs(this.db, actor, (trx) =>
+      softDeleteAudience(trx, actor, audienceId),
+    );
     if (!audience) throw new NotFoundError('Audience', audienceId);
     return audience;
   }

@@ -32,10 +32,13 @@ function isDatabaseUnavailable(error: unknown): boolean {
   ) {
     return true;
   }
-  // knex: no pooled connection became free in time, or the pool is gone.
+  // knex: no pooled connection became free in time, or the pool is gone; pg: a transaction's
+  // connection broke under it (its COMMIT or ROLLBACK then fails so).
   return (
     name === 'KnexTimeoutError' ||
     (typeof message === 'string' &&
-      /Connection terminated|Unable to acquire a connection/i.test(message))
+      /Connection terminated|Unable to acquire a connection|connection error and is not queryable/i.test(
+        message,
+      ))
   );
 }

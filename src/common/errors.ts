@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'GONE'
   | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE';
 
@@ -56,6 +57,16 @@ export class ConflictError extends AppError {
   }
 }
 
+/** What was asked for existed once and is gone for good (an event cursor past retention). */
+export class GoneError extends AppError {
+  readonly code = 'GONE';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'GoneError';
+  }
+}
+
 export class UnauthenticatedError extends AppError {
   readonly code = 'UNAUTHENTICATED';
 
@@ -84,6 +95,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  GONE: 410,
   // Said by the rate limit in front of both doors (server/rate-limit.ts), never by a service.
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,

@@ -47,6 +47,20 @@ export interface Config {
   responseTimeoutMs: number;
   /** On SIGTERM, how long the service keeps serving (not ready, closing connections) before it closes. */
   shutdownDrainMs: number;
+  /** How long events are kept; older ones are pruned in the background. */
+  eventRetentionDays: number;
+  /** Whether webhook URLs may be plain http (development only); https otherwise. */
+  webhookAllowHttp: boolean;
+  /**
+   * Whether webhook URLs may reach loopback, private, link-local and metadata addresses (tests,
+   * development); refused otherwise, when the URL is set and again at every connection.
+   */
+  webhookAllowPrivate: boolean;
+  /**
+   * How long an instance holds a webhook subscription it delivers to without renewing it: when
+   * an instance dies mid-delivery, another takes the subscription over after this.
+   */
+  webhookLeaseMs: number;
 }
 
 /** A bad environment variable: start-up stops with a message that names it. */
@@ -109,6 +123,11 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     responseTimeoutMs: readInteger(env, 'RESPONSE_TIMEOUT_MS', 30_000, 100, 3_600_000),
     shutdownDrainMs: readInteger(env, 'SHUTDOWN_DRAIN_MS', 500, 0, 600_000),
+    eventRetentionDays: readInteger(env, 'EVENT_RETENTION_DAYS', 30, 1, 3650),
+    webhookAllowHttp: readBoolean(env, 'WEBHOOK_ALLOW_HTTP', false),
+    webhookAllowPrivate: readBoolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    // Longer than one attempt (5 s) with room to record it.
+    webhookLeaseMs: readInteger(env, 'WEBHOOK_LEASE_MS', 15_000, 6_000, 600_000),
   };
 }
 

@@ -48,7 +48,7 @@ export class ConsentChangeEntity {
   @Property({ type: 'datetime', length: 3 })
   occurredAt!: Date;
 
-  /** The actor's user and key (set by the service for its transaction, see actForConsent). */
+  /** The actor's user and key (set by the service for its transaction, see organization/acting.ts). */
   @Property({ type: 'uuid', nullable: true })
   actorUserId?: string | null;
 

@@ -14,7 +14,7 @@ import { type ConsentChange, type SmsKeyword, type SmsKeywordAction } from './co
 /**
  * Consent's own statements: the record of changes (written by the database, consent.sql; read
  * here), opt-out lists and keywords, which change consent by phone. Every write here runs in a
- * transaction that named its actor first (actForConsent) and locks contacts in id order, the lock
+ * transaction that named its actor first (organization/acting.ts) and locks contacts in id order, the lock
  * order of every contact write.
  */
 

@@ -6,8 +6,8 @@ import { type Page, PageArgs, pageWindow, toPage } from '../common/pagination';
 import { assertUuid, validateInput } from '../common/validation';
 import { findContact } from '../contact/contact.repository';
 import type { Contact } from '../contact/contact.type';
-import { actForConsent } from '../contact/consent.columns';
 import { ConsentChannel, ConsentStatus } from '../contact/consent.type';
+import { actAs } from '../organization/acting';
 import { type Actor, requireActor } from '../organization/actor';
 import {
   ConsentHistoryArgs,
@@ -127,7 +127,7 @@ export class ConsentService {
     }
     const listed = validPhones(phones);
     return this.db.transaction(async (trx) => {
-      await actForConsent(trx, actor);
+      await actAs(trx, actor);
       return unsubscribePhones(trx, actor.organizationId, channel, listed);
     });
   }
@@ -161,7 +161,7 @@ export class ConsentService {
     const status =
       action === SmsKeywordAction.OPT_OUT ? ConsentStatus.UNSUBSCRIBED : ConsentStatus.SUBSCRIBED;
     const outcome = await this.db.transaction(async (trx) => {
-      await actForConsent(trx, actor);
+      await actAs(trx, actor);
       return applyKeyword(trx, actor.organizationId, phone, keyword, status);
     });
     if (!outcome) return { ...unmatched, keyword };

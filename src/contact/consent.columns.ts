@@ -1,14 +1,4 @@
-import type { Knex } from '@mikro-orm/postgresql';
-import {
-  joinSql,
-  type NamedSql,
-  queryRows,
-  type Sql,
-  sql,
-  sqlText,
-  WRITE_TIME,
-} from '../database/sql';
-import type { Actor } from '../organization/actor';
+import { joinSql, type Sql, sql, sqlText, WRITE_TIME } from '../database/sql';
 import type { ConsentFilter } from './consent.args';
 import { type ConsentSource, ConsentStatus } from './consent.type';
 
@@ -80,23 +70,6 @@ export function consentAssignments(
     ${column('_updated_at')} = case when ${changes} then ${WRITE_TIME} else ${was('_updated_at')} end,
     ${column('_source')} = case when ${changes} then cast(${write.source} as consent_source) else ${was('_source')} end,
     ${column('_keyword')} = case when ${changes} then cast(${write.keyword ?? null} as varchar) else ${was('_keyword')} end`;
-}
-
-/**
- * Names the transaction's actor for the record of consent changes (consent.sql reads it): to be
- * called in the transaction of every write that can change consent, before it. Local to the
- * transaction, so that a pooled connection carries nothing to the next.
- */
-export async function actForConsent(trx: Knex.Transaction, actor: Actor): Promise<void> {
-  await queryRows(trx, consentActorSql(actor));
-}
-
-/** The statement of actForConsent, for a connection of its own (the CSV import's). */
-export function consentActorSql(actor: Actor): NamedSql {
-  return sql.named(
-    'consent.actor',
-  )`select set_config('audience_gateway.actor_user_id', ${actor.userId}, true),
-      set_config('audience_gateway.actor_api_key_id', ${actor.apiKeyId ?? ''}, true)`;
 }
 
 /** Whether a database error is the e-mail consent rule (contact_email_consent_needs_email). */

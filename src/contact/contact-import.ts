@@ -3,20 +3,23 @@ import { parse } from 'csv-parse';
 import { validateSync } from 'class-validator';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VALIDATION_OPTIONS } from '../common/validation';
 import { nativeSql } from '../database/sql';
+import { actorSql } from '../organization/acting';
 import type { Actor } from '../organization/actor';
 import { CreateContactInput } from './contact.input';
 import {
   createImportStaging,
   IMPORT_COPY,
+  nameImport,
   repeatedImportPhones,
   upsertImported,
 } from './contact.repository';
 import { repeatedPhone } from './contact.service';
-import { consentActorSql, emailConsentNeedsEmail } from './consent.columns';
+import { emailConsentNeedsEmail } from './consent.columns';
 import { ConsentStatus } from './consent.type';
 
 const CSV_COLUMNS = ['firstName', 'lastName', 'primaryPhone', 'primaryEmail'] as const;
@@ -36,6 +39,8 @@ export interface ImportProblem {
 
 /** What an import did: every row of the file created a contact, updated one, or found it equal. */
 export interface ImportReport {
+  /** Names the import in its `contacts.imported` events. */
+  importId: string;
   rows: number;
   created: number;
   updated: number;
@@ -107,8 +112,10 @@ async function importInTransaction(
   input: Readable,
   onProgress: (progress: ImportProgress) => void,
 ): Promise<ImportReport> {
+  const importId = randomUUID();
   await createImportStaging(connection);
-  await connection.query(nativeSql(consentActorSql(actor)));
+  await connection.query(nativeSql(actorSql(actor)));
+  await nameImport(connection, importId);
   const problems = new Problems();
   const rows = await stageRows(connection, input, problems, onProgress);
   // A phone on two lines: the later ones are refused, naming the first.
@@ -120,7 +127,7 @@ async function importInTransaction(
   }
   problems.throwIfAny();
   const { created, updated } = await upsertImported(connection, actor.organizationId);
-  return { rows, created, updated, unchanged: rows - created - updated };
+  return { importId, rows, created, updated, unchanged: rows - created - updated };
 }
 
 /** The rejected lines of an import: every one counted, the first LISTED_PROBLEMS listed. */

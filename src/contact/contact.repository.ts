@@ -347,6 +347,20 @@ export async function findContactsByIds(
 // COPY needs one. The same rules as the other contact writes: contacts locked in id order first,
 // the phone rule, WRITE_TIME.
 
+/**
+ * Names the import for what the database records of its writes (event/event.sql): its contacts
+ * are recorded as `contacts.imported` events of at most 1,000 ids, not one event a row.
+ */
+export async function nameImport(connection: ClientBase, importId: string): Promise<void> {
+  await connection.query(
+    nativeSql(
+      sql.named(
+        'contact.importName',
+      )`select set_config('audience_gateway.import_id', ${importId}, true)`,
+    ),
+  );
+}
+
 /** The staging table the import's rows are copied into; it goes with the transaction. */
 export async function createImportStaging(connection: ClientBase): Promise<void> {
   await connection.query(

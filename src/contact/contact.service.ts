@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../common/errors'
 import { type Page, pageWindow, toPage } from '../common/pagination';
 import { searchTerm } from '../common/search';
 import { assertUuid, validateInput, validateInputs } from '../common/validation';
+import { writeAs } from '../organization/acting';
 import { type Actor, requireActor } from '../organization/actor';
 import { ContactsArgs } from './contact.args';
 import { CreateContactInput, MAX_CONTACTS_PER_CREATE, UpdateContactInput } from './contact.input';
@@ -19,11 +20,7 @@ import {
 } from './contact.repository';
 import type { Contact } from './contact.type';
 import { consentFilterOf } from './consent.args';
-import {
-  actForConsent,
-  emailConsentNeedsEmail,
-  isEmailConsentWithoutEmail,
-} from './consent.columns';
+import { emailConsentNeedsEmail, isEmailConsentWithoutEmail } from './consent.columns';
 import { ConsentStatus } from './consent.type';
 
 /** Every rule about an organization's contacts; the GraphQL, REST and CLI doors all call this. */
@@ -97,11 +94,9 @@ export class ContactService {
 
   private insert(valid: CreateContactInput[]): Promise<Contact[]> {
     const { organizationId } = requireActor(this.actor);
-    const consents = valid.some((input) => input.smsConsent || input.emailConsent);
     return this.withPhoneRule(
       valid.map((input) => input.primaryPhone),
       (db) => insertContacts(db, organizationId, valid),
-      { consents },
     );
   }
 
@@ -130,14 +125,8 @@ export class ContactService {
       );
     }
     const phones = changes.primaryPhone === undefined ? [] : [changes.primaryPhone];
-    const consents =
-      changes.smsConsent !== undefined ||
-      changes.emailConsent !== undefined ||
-      changes.primaryEmail === null;
-    const contact = await this.withPhoneRule(
-      phones,
-      (db) => updateContact(db, organizationId, contactId, changes),
-      { consents },
+    const contact = await this.withPhoneRule(phones, (db) =>
+      updateContact(db, organizationId, contactId, changes),
     );
     if (!contact) throw new NotFoundError('Contact', contactId);
     return contact;
@@ -148,10 +137,10 @@ export class ContactService {
    * audiences follow in the same transaction. A second delete is NOT_FOUND.
    */
   async delete(id: string): Promise<Contact> {
-    const { organizationId } = requireActor(this.actor);
+    const actor = requireActor(this.actor);
     const contactId = assertUuid('id', id);
-    const contact = await this.db.transaction((trx) =>
-      deleteContact(trx, organizationId, contactId),
+    const contact = await writeAs(this.db, actor, (trx) =>
+      deleteContact(trx, actor.organizationId, contactId),
     );
     if (!contact) throw new NotFoundError('Contact', contactId);
     return contact;
@@ -161,21 +150,17 @@ export class ContactService {
    * Runs a write that may give a contact one of `phones`, in a transaction of its own (a
    * savepoint inside the caller's), and turns the database's phone rule into a CONFLICT that
    * lists every one of them another contact of the organization has, and its e-mail consent rule
-   * into bad input. A write that `consents` names its actor for the record of consent first.
+   * into bad input. The write names its actor first (organization/acting.ts).
    */
   private async withPhoneRule<T>(
     phones: readonly string[],
     write: (db: Knex) => Promise<T>,
-    { consents }: { consents: boolean },
   ): Promise<T> {
     const actor = requireActor(this.actor);
     const { organizationId } = actor;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.db.transaction(async (trx) => {
-          if (consents) await actForConsent(trx, actor);
-          return write(trx);
-        });
+        return await writeAs(this.db, actor, write);
       } catch (error) {
         if (isEmailConsentWithoutEmail(error)) {
           throw ValidationError.of('emailConsent', emailConsentNeedsEmail('emailConsent'));

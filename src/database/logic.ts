@@ -18,18 +18,24 @@ import { queryRows, sql } from './sql';
 /** One statement of a logic file; a trigger's name and table, to compare it with the live one. */
 export interface LogicStatement {
   text: string;
-  trigger?: { name: string; table: string };
+  /** A constraint trigger (deferrable) cannot be replaced: it is dropped and made again. */
+  trigger?: { name: string; table: string; constraint: boolean };
   function?: string;
 }
 
 /** The statements of a logic file, in order. */
 export function readLogicFile(file: string): LogicStatement[] {
   return splitStatements(readFileSync(file, 'utf8')).map((text) => {
-    const trigger = /^create\s+or\s+replace\s+trigger\s+(\w+)\s.*?\son\s+(\w+)\s/is.exec(text);
+    const trigger =
+      /^create\s+(?:or\s+replace\s+)?(constraint\s+)?trigger\s+(\w+)\s.*?\son\s+(\w+)\s/is.exec(
+        text,
+      );
     const fn = /^create\s+or\s+replace\s+function\s+(\w+)\s*\(/is.exec(text);
     return {
       text,
-      ...(trigger && { trigger: { name: trigger[1]!, table: trigger[2]! } }),
+      ...(trigger && {
+        trigger: { name: trigger[2]!, table: trigger[3]!, constraint: trigger[1] !== undefined },
+      }),
       ...(fn && { function: fn[1]! }),
     };
   });
@@ -55,6 +61,7 @@ export async function applyDatabaseLogic(db: Knex, files: readonly string[]): Pr
       if (statement.trigger) {
         const live = await liveTriggerDefinition(trx, statement.trigger);
         if (live !== undefined && sameTrigger(live, statement.text)) continue;
+        if (live !== undefined && statement.trigger.constraint) await dropTrigger(trx, statement);
       } else if (statement.function) {
         if (await appliedAsWritten(trx, statement)) continue;
       }
@@ -120,11 +127,16 @@ export async function liveTriggerDefinition(
   return row?.definition;
 }
 
+async function dropTrigger(db: Knex, statement: LogicStatement): Promise<void> {
+  const { name, table } = statement.trigger!;
+  await db.raw(`drop trigger if exists ${name} on ${table}`);
+}
+
 /** Whether a live trigger definition and a file's statement say the same, whatever the case. */
 function sameTrigger(live: string, statement: string): boolean {
   const normal = (text: string) =>
     text
-      .replace(/^\s*create\s+(or\s+replace\s+)?trigger\s+/i, '')
+      .replace(/^\s*create\s+(or\s+replace\s+)?(constraint\s+)?trigger\s+/i, '')
       .replace(/;\s*$/, '')
       .replace(/"/g, '')
       .replace(/\bpublic\./gi, '')
@@ -182,7 +194,7 @@ function splitStatements(text: string): string[] {
  * Where the live database differs from the files (`function x`, `trigger y`): each function or
  * trigger whose definition the
  * files would change, that they define and the database lacks, or that the database has and no
- * file defines (functions of extensions and constraint triggers aside). Found by applying the
+ * file defines (functions of extensions and the internal triggers of foreign keys aside). Found by applying the
  * files inside a transaction that is rolled back, so that PostgreSQL's own rendering
  * (pg_get_functiondef, pg_get_triggerdef) is compared with itself. Empty when all is as written.
  */
@@ -193,7 +205,10 @@ export async function logicDrift(db: Knex, files: readonly string[]): Promise<st
   const trx = await db.transaction();
   try {
     const before = await liveLogic(trx);
-    for (const statement of statements) await trx.raw(statement.text);
+    for (const statement of statements) {
+      if (statement.trigger?.constraint) await dropTrigger(trx, statement);
+      await trx.raw(statement.text);
+    }
     const after = await liveLogic(trx);
     for (const [name, definition] of after) {
       if (before.get(name) !== definition) drift.add(name);

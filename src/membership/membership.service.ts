@@ -9,6 +9,7 @@ import type { Page } from '../common/pagination';
 import { assertUuid, validateInput } from '../common/validation';
 import { ContactsArgs, ContactsConnectionArgs } from '../contact/contact.args';
 import type { Contact, ContactConnection } from '../contact/contact.type';
+import { writeAs } from '../organization/acting';
 import { type Actor, requireActor } from '../organization/actor';
 import { connectionCursorScope, type MembershipLoaders } from './membership.loaders';
 import { addMembers, lockContacts, removeMembers } from './membership.repository';
@@ -45,7 +46,7 @@ export class MembershipService {
     const audienceId = assertUuid('id', id);
     const valid = await validateInput(ContactIdsInput, input);
     const contactIds = [...new Set(valid.contacts.map((contactId) => contactId.toLowerCase()))];
-    await this.db.transaction(async (trx) => {
+    await writeAs(this.db, actor, async (trx) => {
       // Contacts first, then the audience: the lock order of every membership change.
       const notContacts = await lockContacts(trx, actor.organizationId, contactIds);
       if (!(await lockLiveAudience(trx, actor, audienceId))) {

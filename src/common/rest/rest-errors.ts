@@ -55,6 +55,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   401: 'No x-api-key header (or, on POST /api/sms/inbound, HTTP Basic credentials), or a key that is unknown or revoked.',
   404: "Not found: unknown, deleted or another organization's.",
   409: 'A phone another contact of your organization has (`takenPhones` lists them).',
+  410: 'Gone: the cursor is older than the events kept (EVENT_RETENTION_DAYS); read again without it, from the oldest kept.',
   413: 'The request body is over the path’s limit: 1 MiB; 4 MiB for an opt-out list; 64 KiB for an inbound message.',
   429: "The key's calls this minute are used up: come back after Retry-After seconds.",
   503: 'The database cannot answer right now (down, restarting, overloaded, too slow): try again.',

@@ -25,6 +25,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'audience', description: 'Audiences and their contacts.' },
         { name: 'contacts', description: 'Contacts, their consent and the audiences they are in.' },
+        { name: 'events', description: 'The record of every change: the feed.' },
         { name: 'sms', description: 'Inbound text messages and their keywords (opt-outs).' },
       ],
       components: {

@@ -103,6 +103,12 @@ export async function callEveryPath(baseUrl: string, apiKey: string): Promise<st
   if (optOuts.data!.unsubscribed !== 1 || unknownPhones[0] !== '+15557770999')
     throw new Error('the opt-out list did not unsubscribe');
 
+  const events = await client.GET('/api/events', { params: { query: { limit: 1000 } } });
+  note('listEvents', events.response);
+  const eventTypes: string[] = events.data!.data.map((event) => event.type);
+  if (!eventTypes.includes('contact.created') || typeof events.data!.meta.nextCursor !== 'string')
+    throw new Error('the feed does not hold the contact created');
+
   const history = await client.GET('/api/contacts/{id}/consent-history', {
     params: { path: { id: contactId }, query: { limit: 10 } },
   });

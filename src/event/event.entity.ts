@@ -1,0 +1,64 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { OrganizationEntity } from '../organization/organization.entity';
+
+/**
+ * One change, recorded by the database alone (event.sql) in the transaction of the change: the
+ * outbox every way of reading events reads. No code writes it. Its `sequence` is given as its
+ * transaction commits (null until then, and invisible to every other transaction meanwhile).
+ */
+@Entity({ tableName: 'event' })
+@Index({
+  name: 'event_sequence_idx',
+  expression:
+    'create unique index event_sequence_idx on event (organization_id, sequence) include (type)',
+})
+@Index({
+  name: 'event_unsequenced_idx',
+  expression:
+    'create index event_unsequenced_idx on event (organization_id, written) where sequence is null',
+})
+export class EventEntity {
+  @ManyToOne(() => OrganizationEntity, { primary: true, deleteRule: 'cascade' })
+  organization!: OrganizationEntity;
+
+  /** Stable: the same on every delivery and replay (a webhook's `webhook-id`). */
+  @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
+  id!: string;
+
+  /** Per organization, from 1, without gaps, in commit order. */
+  @Property({ type: 'bigint', nullable: true })
+  sequence?: string | null;
+
+  /** The order of a transaction's events among themselves (written by the database). */
+  @Property({ type: 'bigint', autoincrement: true })
+  written!: string;
+
+  @Property({ type: 'string', length: 64 })
+  type!: string;
+
+  @Property({ type: 'datetime', length: 3, defaultRaw: 'clock_timestamp()' })
+  occurredAt!: Date;
+
+  @Property({ type: 'uuid', nullable: true })
+  actorUserId?: string | null;
+
+  @Property({ type: 'uuid', nullable: true })
+  actorApiKeyId?: string | null;
+
+  @Property({ type: 'jsonb' })
+  data!: Record<string, unknown>;
+}
+
+/** An organization's last given event sequence, and how far retention has pruned its events. */
+@Entity({ tableName: 'event_sequence' })
+export class EventSequenceEntity {
+  @ManyToOne(() => OrganizationEntity, { primary: true, deleteRule: 'cascade' })
+  organization!: OrganizationEntity;
+
+  @Property({ type: 'bigint', default: 0 })
+  lastSequence!: string;
+
+  /** Every event up to this sequence is gone: a cursor before it is GONE. */
+  @Property({ type: 'bigint', default: 0 })
+  prunedThrough!: string;
+}

@@ -1,0 +1,111 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { GoneError, ValidationError } from '../common/errors';
+import { validateInput } from '../common/validation';
+import { type Actor, requireActor } from '../organization/actor';
+import { EventFeedQuery, EventsArgs } from './event.args';
+import { findEvents, findFeedBounds } from './event.repository';
+import { EVENT_TYPE_NAMES, isEventType } from './event-types';
+import type { Event, EventConnection, EventFeedPage } from './event.type';
+
+// A cursor of the feed names a sequence of its organization's: the feed's position, whatever
+// the types read (a reader may change its filter and go on from where it stands).
+const FEED_SCOPE = { sortBy: 'events', sortOrder: 'asc', search: null };
+
+/** A page of the feed: its events, the cursor after them, and whether more follow now. */
+export interface FeedPage {
+  events: Event[];
+  cursor: string;
+  hasMore: boolean;
+}
+
+/** Every rule about reading events: the feed of both doors (and the subscriptions' start). */
+export class EventService {
+  constructor(
+    private readonly db: Knex,
+    private readonly actor: Actor | null,
+  ) {}
+
+  /** GET /api/events. */
+  async feed(query: Partial<EventFeedQuery>): Promise<EventFeedPage> {
+    const valid = await validateInput(EventFeedQuery, query);
+    const types = valid.types === undefined ? null : valid.types.split(',');
+    const page = await this.read(valid.after, valid.limit, validTypes(types));
+    return { data: page.events, meta: { nextCursor: page.cursor, hasMore: page.hasMore } };
+  }
+
+  /** GraphQL `events`. */
+  async connection(args: Partial<EventsArgs>): Promise<EventConnection> {
+    const valid = await validateInput(EventsArgs, args);
+    const page = await this.read(valid.after, valid.first, validTypes(valid.types ?? null));
+    const edges = page.events.map((node) => ({ node, cursor: this.cursorAt(node.sequence) }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: page.hasMore,
+        hasPreviousPage: Boolean(valid.after),
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: page.cursor,
+      },
+    };
+  }
+
+  /**
+   * The events after a cursor (the oldest kept without one). A cursor older than what retention
+   * kept is GONE: reading on from it would skip events without a word.
+   */
+  async read(
+    after: string | null | undefined,
+    limit: number,
+    types: readonly string[] | null,
+  ): Promise<FeedPage> {
+    const { organizationId } = requireActor(this.actor);
+    const { prunedThrough } = await findFeedBounds(this.db, organizationId);
+    let position = prunedThrough;
+    if (after) {
+      position = this.sequenceOf(after);
+      if (position < prunedThrough) {
+        throw new GoneError(
+          `after is older than the events kept (the oldest kept follows ${prunedThrough}, this cursor ${position}): read again without it, from the oldest kept`,
+        );
+      }
+    }
+    const found =
+      limit === 0
+        ? []
+        : await findEvents(this.db, organizationId, { after: position, limit: limit + 1, types });
+    const events = found.slice(0, limit);
+    const last = events.at(-1)?.sequence ?? position;
+    return { events, cursor: this.cursorAt(last), hasMore: found.length > limit };
+  }
+
+  /** The cursor of a position in the organization's feed. */
+  cursorAt(sequence: number): string {
+    const { organizationId } = requireActor(this.actor);
+    return encodeCursor(FEED_SCOPE, { value: String(sequence), id: organizationId });
+  }
+
+  /** The sequence a cursor of this organization's feed names. */
+  sequenceOf(cursor: string, field = 'after'): number {
+    const { organizationId } = requireActor(this.actor);
+    const { value, id } = decodeCursor(field, cursor, FEED_SCOPE);
+    const sequence = Number(value);
+    if (id !== organizationId || !Number.isSafeInteger(sequence) || sequence < 0) {
+      throw ValidationError.of(field, `${field} is not a cursor of your organization's events`);
+    }
+    return sequence;
+  }
+}
+
+/** A `types` filter: known types only (a misspelt one would read nothing, silently). */
+export function validTypes(types: readonly string[] | null, field = 'types'): string[] | null {
+  if (types === null) return null;
+  const unknown = types.filter((type) => !isEventType(type));
+  if (unknown.length > 0 || types.length === 0) {
+    throw ValidationError.of(
+      field,
+      `${field} must list event types among ${EVENT_TYPE_NAMES.join(', ')}${unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''}`,
+    );
+  }
+  return [...new Set(types)];
+}
