@@ -19,6 +19,8 @@ const FEATURE_LAYERS = {
   node: ['organization', 'audience', 'contact'],
   federation: ['organization', 'audience', 'contact'],
   consent: ['organization', 'contact'],
+  event: ['organization'],
+  webhook: ['organization', 'event'],
 };
 
 // Every feature folder, and the folder itself (an index import), for the toolkits' rule.

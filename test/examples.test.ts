@@ -14,6 +14,8 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { SmsKeywordAction } from '../src/consent/consent.type';
+import { EventService } from '../src/event/event.service';
+import { WebhookService } from '../src/webhook/webhook.service';
 import { TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
 
@@ -99,11 +101,18 @@ test.each(examples.map((example) => [example.file, example] as const))(
       description: 'For the examples',
       members: contacts.slice(0, 1),
     });
+    // A public address literal: taken without a DNS look-up; no delivery runs here.
+    const webhook = await new WebhookService(server.db, org.actor).create({
+      url: 'https://93.184.215.14/examples',
+      events: ['audience.created'],
+    });
     const variables = JSON.parse(
       example.variables
         .replace('<audienceId>', audience.id)
         .replace('<contactId>', contacts[1]!.id)
-        .replace('<otherContactId>', contacts[2]!.id),
+        .replace('<otherContactId>', contacts[2]!.id)
+        .replace('<webhookId>', webhook.id)
+        .replace('<eventCursor>', new EventService(server.db, org.actor).cursorAt(0)),
     );
     const result = await server.graphql(example.source, variables, org.apiKey);
     expect(result.errors).toBeUndefined();

@@ -1,6 +1,8 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
+import { EventService } from '../src/event/event.service';
+import { WebhookService } from '../src/webhook/webhook.service';
 import { TestOrganization } from './support/fixtures';
 import { longOr } from './support/load';
 import { TestServer } from './support/test-server';
@@ -151,8 +153,18 @@ beforeAll(async () => {
   const foreign = await bystander.contacts(5);
   foreignContactIds = foreign.map((contact) => contact.id);
   foreignAudienceId = (await bystander.audience('Foreign', { members: foreign })).id;
+  // A public address literal: the strict URL rules take it without a DNS look-up.
+  webhookId = (
+    await new WebhookService(server.db, org.actor).create({
+      url: 'https://93.184.215.14/hook',
+      events: ['contact.created'],
+    })
+  ).id;
+  feedStart = new EventService(server.db, org.actor).cursorAt(0);
 });
 afterAll(() => server.close());
+let webhookId: string;
+let feedStart: string;
 
 /** A digest of every row an organization owns: audiences, memberships and contacts. */
 async function fingerprint(organizationId: string): Promise<string> {
@@ -168,7 +180,12 @@ async function fingerprint(organizationId: string): Promise<string> {
        (select md5(coalesce(string_agg(r::text, '|' order by r.id), '')) from consent_change r
          where r.organization_id = :org),
        (select md5(coalesce(string_agg(k::text, '|' order by k.keyword), '')) from sms_keyword k
-         where k.organization_id = :org)) as digest`,
+         where k.organization_id = :org),
+       -- What a client sets of a webhook (its delivery state is the deliverers', and another
+       -- test's instance may be delivering to it meanwhile).
+       (select md5(coalesce(string_agg((w.id, w.url, w.events, w.description, w.secret)::text, '|'
+           order by w.id), '')) from webhook_subscription w
+         where w.organization_id = :org)) as digest`,
     { org: organizationId },
   );
   return rows[0]!.digest;
@@ -381,6 +398,7 @@ describe('REST: every path refuses malformed input with a 4xx and changes nothin
         const path = template
           .replace(/^\/api\/audience\/\{id\}/, `/api/audience/${audienceId}`)
           .replace(/^\/api\/contacts\/\{id\}/, `/api/contacts/${contactIds[29]}`)
+          .replace(/^\/api\/webhooks\/\{id\}/, `/api/webhooks/${webhookId}`)
           .replace('{keyword}', 'HALT');
         const declared = (operation.parameters ?? [])
           .filter((parameter) => parameter.in === 'query')
@@ -395,6 +413,12 @@ describe('REST: every path refuses malformed input with a 4xx and changes nothin
           'post /api/contacts/opt-outs': { channel: 'sms', phones: [contactPhones[0]] },
           'post /api/sms/inbound': { from: contactPhones[0], body: 'STOP' },
           'put /api/sms/keywords/{keyword}': { action: 'OPT_OUT' },
+          'post /api/webhooks': {
+            url: 'https://93.184.215.14/other',
+            events: ['audience.created'],
+          },
+          'put /api/webhooks/{id}': { description: 'Changed' },
+          'post /api/webhooks/{id}/replay': { after: feedStart },
         };
         return {
           method: method.toUpperCase(),

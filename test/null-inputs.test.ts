@@ -40,6 +40,11 @@ const SENT_NULL_BELOW = [
   'UpdateContactInput.emailConsent',
   'Query.events(after)',
   'Query.events(types)',
+  'CreateWebhookInput.description',
+  'UpdateWebhookInput.url',
+  'UpdateWebhookInput.events',
+  'UpdateWebhookInput.description',
+  'UpdateWebhookInput.enabled',
   'Query.contacts(smsConsent)',
   'Query.contacts(emailConsent)',
   'Audience.contacts(smsConsent)',
@@ -250,4 +255,32 @@ test('events with after and types null: the whole feed from the oldest event kep
   expect(result.data!.events.edges.map((edge: any) => edge.node.type)).toEqual([
     'audience.created',
   ]);
+});
+
+test('createWebhook with description null: none; updateWebhook with url, events and enabled null keeps them, description null removes it', async () => {
+  const created = await server.graphql(
+    `mutation { createWebhook(input: { url: "https://93.184.215.14/nulls", events: ["audience.created"], description: null }) { id description } }`,
+    {},
+    org.apiKey,
+  );
+  expect(created.errors).toBeUndefined();
+  expect(created.data!.createWebhook.description).toBeNull();
+  const id = created.data!.createWebhook.id;
+  await server.graphql(
+    `mutation($id: ID!) { updateWebhook(id: $id, input: { description: "Described" }) { id } }`,
+    { id },
+    org.apiKey,
+  );
+  const updated = await server.graphql(
+    `mutation($id: ID!) { updateWebhook(id: $id, input: { url: null, events: null, enabled: null, description: null }) { url events enabled description } }`,
+    { id },
+    org.apiKey,
+  );
+  expect(updated.errors).toBeUndefined();
+  expect(updated.data!.updateWebhook).toEqual({
+    url: 'https://93.184.215.14/nulls',
+    events: ['audience.created'],
+    enabled: true,
+    description: null,
+  });
 });

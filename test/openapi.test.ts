@@ -53,6 +53,14 @@ const DOCUMENTED: Record<string, Record<string, string[]>> = {
   '/api/sms/inbound': { post: statuses('200', '413') },
   '/api/sms/keywords': { get: statuses('200') },
   '/api/events': { get: statuses('200', '410') },
+  '/api/webhooks': { get: statuses('200'), post: statuses('201', '409', '413') },
+  '/api/webhooks/{id}': {
+    get: statuses('200', '404'),
+    put: statuses('200', '404', '413'),
+    delete: statuses('200', '404'),
+  },
+  '/api/webhooks/{id}/deliveries': { get: statuses('200', '404') },
+  '/api/webhooks/{id}/replay': { post: statuses('200', '404', '410', '413') },
   '/api/sms/keywords/{keyword}': {
     put: statuses('200', '413'),
     delete: statuses('200', '404'),
@@ -82,6 +90,13 @@ const OPERATION_IDS: Record<string, string> = {
   'put /api/sms/keywords/{keyword}': 'setSmsKeyword',
   'delete /api/sms/keywords/{keyword}': 'deleteSmsKeyword',
   'get /api/events': 'listEvents',
+  'get /api/webhooks': 'listWebhooks',
+  'post /api/webhooks': 'createWebhook',
+  'get /api/webhooks/{id}': 'getWebhook',
+  'put /api/webhooks/{id}': 'updateWebhook',
+  'delete /api/webhooks/{id}': 'deleteWebhook',
+  'get /api/webhooks/{id}/deliveries': 'listWebhookDeliveries',
+  'post /api/webhooks/{id}/replay': 'replayWebhook',
 };
 
 test('every operation has its stable operationId, a declared tag and a description; servers is set', async () => {

@@ -64,3 +64,23 @@ export class EventFeedQuery {
   @MaxLength(1024)
   types?: string;
 }
+
+/** A subscription to the events as they commit (GraphQL `subscription { events }`). */
+@ArgsType()
+export class EventStreamArgs {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A feed cursor to resume from: the events after it come first. Null or left out: the events that commit from now on.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  after?: string | null;
+
+  @Field(() => [String], { nullable: true, description: TYPES })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  types?: string[] | null;
+}

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from '../common/cursor';
 import { GoneError, ValidationError } from '../common/errors';
 import { validateInput } from '../common/validation';
 import { type Actor, requireActor } from '../organization/actor';
-import { EventFeedQuery, EventsArgs } from './event.args';
+import { EventFeedQuery, EventsArgs, EventStreamArgs } from './event.args';
 import { findEvents, findFeedBounds } from './event.repository';
 import { EVENT_TYPE_NAMES, isEventType } from './event-types';
 import type { Event, EventConnection, EventFeedPage } from './event.type';
@@ -11,6 +11,10 @@ import type { Event, EventConnection, EventFeedPage } from './event.type';
 // A cursor of the feed names a sequence of its organization's: the feed's position, whatever
 // the types read (a reader may change its filter and go on from where it stands).
 const FEED_SCOPE = { sortBy: 'events', sortOrder: 'asc', search: null };
+
+// How often a subscription looks for new events while there are none, and how many it reads at once.
+const LIVE_POLL_MS = 250;
+const LIVE_PAGE = 100;
 
 /** A page of the feed: its events, the cursor after them, and whether more follow now. */
 export interface FeedPage {
@@ -59,17 +63,30 @@ export class EventService {
     limit: number,
     types: readonly string[] | null,
   ): Promise<FeedPage> {
+    return this.readFrom(await this.positionOf(after), limit, types);
+  }
+
+  /** Where a cursor stands in the feed (where the oldest kept event follows, without one). */
+  async positionOf(after: string | null | undefined, field = 'after'): Promise<number> {
     const { organizationId } = requireActor(this.actor);
     const { prunedThrough } = await findFeedBounds(this.db, organizationId);
-    let position = prunedThrough;
-    if (after) {
-      position = this.sequenceOf(after);
-      if (position < prunedThrough) {
-        throw new GoneError(
-          `after is older than the events kept (the oldest kept follows ${prunedThrough}, this cursor ${position}): read again without it, from the oldest kept`,
-        );
-      }
+    if (!after) return prunedThrough;
+    const position = this.sequenceOf(after, field);
+    if (position < prunedThrough) {
+      throw new GoneError(
+        `${field} is older than the events kept (the oldest kept follows ${prunedThrough}, this cursor ${position}): read again without it, from the oldest kept`,
+      );
     }
+    return position;
+  }
+
+  /** The events after a position, at most `limit`, of `types` only when given. */
+  async readFrom(
+    position: number,
+    limit: number,
+    types: readonly string[] | null,
+  ): Promise<FeedPage> {
+    const { organizationId } = requireActor(this.actor);
     const found =
       limit === 0
         ? []
@@ -77,6 +94,20 @@ export class EventService {
     const events = found.slice(0, limit);
     const last = events.at(-1)?.sequence ?? position;
     return { events, cursor: this.cursorAt(last), hasMore: found.length > limit };
+  }
+
+  /**
+   * The events as they commit, for a GraphQL subscription: those after `after` first when it is
+   * given, else those that commit from now on; polled every LIVE_POLL_MS while there are none.
+   */
+  async live(args: Partial<EventStreamArgs>): Promise<AsyncIterableIterator<Event>> {
+    const valid = await validateInput(EventStreamArgs, args);
+    const types = validTypes(valid.types ?? null);
+    const { organizationId } = requireActor(this.actor);
+    const start = valid.after
+      ? await this.positionOf(valid.after)
+      : (await findFeedBounds(this.db, organizationId)).last;
+    return new LiveFeed(start, (position) => this.readFrom(position, LIVE_PAGE, types));
   }
 
   /** The cursor of a position in the organization's feed. */
@@ -108,4 +139,48 @@ export function validTypes(types: readonly string[] | null, field = 'types'): st
     );
   }
   return [...new Set(types)];
+}
+
+/**
+ * The events of a subscription, one by one: read a page at a time from its position, polled
+ * while there are none. Ended by `return` (the client completed, or went away) even while it
+ * waits, which an async generator could not be.
+ */
+class LiveFeed implements AsyncIterableIterator<Event> {
+  private buffer: Event[] = [];
+  private closed = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private position: number,
+    private readonly readFrom: (position: number) => Promise<FeedPage>,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<Event> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Event>> {
+    while (!this.closed) {
+      const event = this.buffer.shift();
+      if (event) return { value: event, done: false };
+      const page = await this.readFrom(this.position);
+      if (this.closed) break;
+      this.buffer = page.events;
+      this.position = page.events.at(-1)?.sequence ?? this.position;
+      if (page.events.length === 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, LIVE_POLL_MS).unref();
+        });
+      }
+    }
+    return { value: undefined, done: true };
+  }
+
+  async return(): Promise<IteratorResult<Event>> {
+    this.closed = true;
+    this.wake?.();
+    return { value: undefined, done: true };
+  }
 }

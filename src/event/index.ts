@@ -2,7 +2,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import path from 'node:path';
 import type { Actor } from '../organization/actor';
 import { EventEntity, EventSequenceEntity } from './event.entity';
-import { EventResolver } from './event.resolver';
+import { EventResolver, EventSubscriptionResolver } from './event.resolver';
 import { eventRoutes } from './event.routes';
 import { EventService } from './event.service';
 
@@ -13,7 +13,7 @@ import { EventService } from './event.service';
 export const eventFeature = {
   entities: [EventEntity, EventSequenceEntity],
   database: [path.join(__dirname, 'event.sql')],
-  resolvers: [EventResolver],
+  resolvers: [EventResolver, EventSubscriptionResolver],
   routes: [eventRoutes],
   services: (db: Knex, actor: Actor | null) => ({ events: new EventService(db, actor) }),
 };

@@ -7,7 +7,8 @@ const LINK =
 // Left out of the SDL a router composes: what a router adds to a subgraph itself, and Relay's
 // root fields, which a supergraph resolves once for all its subgraphs (another subgraph's `node`
 // would clash with this one's: fields of Query are not shareable). Clients of this service alone
-// have them (schema.graphql).
+// have them (schema.graphql). Subscriptions too: they are served over this service's own
+// WebSocket, which a router does not proxy.
 const LEFT_OUT_FIELDS = ['_service', '_entities', 'node', 'nodes'];
 const FEDERATION_TYPES = ['_Service', '_Entity', '_Any'];
 
@@ -37,9 +38,13 @@ function withoutFederation(schema: GraphQLSchema): GraphQLSchema {
       Object.entries(queryConfig.fields).filter(([name]) => !LEFT_OUT_FIELDS.includes(name)),
     ),
   });
+  const subscription = schema.getSubscriptionType();
   return new GraphQLSchema({
     ...config,
     query: clientQuery,
-    types: config.types.filter((type) => type !== query && !FEDERATION_TYPES.includes(type.name)),
+    subscription: undefined,
+    types: config.types.filter(
+      (type) => type !== query && type !== subscription && !FEDERATION_TYPES.includes(type.name),
+    ),
   });
 }

@@ -8,6 +8,7 @@ import {
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
 import { toAppError } from '../common/database-errors';
 import { errorCodeOfStatus, httpErrorOf } from '../common/http-errors';
 import { wantsPlayground } from '../server/page-request';
@@ -28,6 +29,7 @@ import { operationCostPlugin } from './operation-cost';
 import { operationLabelPlugin } from './operation-label';
 import { responseMediaType } from './response-media-type';
 import { buildGraphQLSchema } from './schema';
+import { registerSubscriptions } from './subscriptions';
 import { unavailableStatusPlugin } from './unavailable-status';
 
 const GRAPHQL_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -64,7 +66,9 @@ export async function registerGraphQL(
   app: FastifyInstance,
   options: GraphQLOptions,
 ): Promise<void> {
-  const apollo = await startApollo(app, options.introspection);
+  const schema = await buildGraphQLSchema();
+  const apollo = await startApollo(app, options.introspection, schema);
+  registerSubscriptions(app, { ...options, schema });
   const handleGraphQL = fastifyApolloHandler(apollo, {
     context: async (request) => {
       try {
@@ -103,13 +107,14 @@ export async function registerGraphQL(
 async function startApollo(
   app: FastifyInstance,
   introspection: boolean,
+  schema: GraphQLSchema,
 ): Promise<ApolloServer<RequestContext>> {
   const armor = new ApolloArmor(OPERATION_LIMITS).protect();
   const formatError = createErrorFormatter((error) =>
     app.log.error({ err: error }, 'unexpected GraphQL error'),
   );
   const apollo = new ApolloServer<RequestContext>({
-    gateway: compiledExecution(await buildGraphQLSchema()),
+    gateway: compiledExecution(schema),
     validationRules: [...armor.validationRules, oneMutationFieldRule],
     parseOptions: { maxTokens: MAX_TOKENS },
     allowBatchedHttpRequests: false,

@@ -4,8 +4,17 @@ import {
   lexicographicSortSchema,
   printSchema,
 } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { resolversOf } from '../features';
+
+const NO_TOPICS: PubSub = {
+  publish: () => {
+    throw new Error('subscriptions here use no topics');
+  },
+  subscribe: () => {
+    throw new Error('subscriptions here use no topics');
+  },
+};
 
 /**
  * The schema the service serves: the client API, and (unless `federation: false`) the fields a
@@ -17,6 +26,9 @@ export async function buildGraphQLSchema({ federation = true } = {}): Promise<Gr
     // Validation belongs to the service layer, which REST and the CLI share; validating here too
     // would run every rule twice.
     validate: false,
+    // TypeGraphQL wants a PubSub once there is a subscription, though each subscription here
+    // reads its own events (its `subscribe`, see event.resolver.ts): no topic is ever used.
+    pubSub: NO_TOPICS,
   });
   // TypeGraphQL has no option for the root types' descriptions, and the playground shows them.
   describe(schema.getQueryType(), 'Reads, scoped to the organization of the x-api-key header.');
@@ -24,6 +36,10 @@ export async function buildGraphQLSchema({ federation = true } = {}): Promise<Gr
     schema.getMutationType(),
     'Changes, made as the user of the x-api-key header. One change per operation, and its answer ' +
       'is checked before it runs: an error with `data: null` means nothing was changed.',
+  );
+  describe(
+    schema.getSubscriptionType(),
+    'Streams over graphql-ws at /graphql, scoped to the organization of the x-api-key in the connection payload.',
   );
   return schema;
 }

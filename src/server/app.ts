@@ -17,6 +17,8 @@ import { toFrameworkError, toRestError } from '../common/rest/rest-errors';
 import { registerOpenApi } from './rest/openapi';
 import { startApiKeyCache } from './api-keys';
 import { registerDraining } from './draining';
+import { configureWebhooks } from '../webhook/webhook-policy';
+import { startBackgroundWork } from './background';
 import { registerHealth } from './health';
 import { registerRateLimit } from './rate-limit';
 import { connectRedis } from './redis';
@@ -45,7 +47,23 @@ export interface AppOptions {
     | 'requestTimeoutMs'
     | 'responseTimeoutMs'
   > &
-    Partial<Pick<Config, 'redisUrl' | 'listenDatabaseUrl' | 'replicaAfterWriteMs'>>;
+    Partial<
+      Pick<
+        Config,
+        | 'redisUrl'
+        | 'listenDatabaseUrl'
+        | 'replicaAfterWriteMs'
+        | 'eventRetentionDays'
+        | 'webhookAllowHttp'
+        | 'webhookAllowPrivate'
+        | 'webhookLeaseMs'
+      >
+    >;
+  /**
+   * Whether this instance delivers webhooks and prunes events (server/background.ts); on unless
+   * false. Tests that do not need it leave it off, so that its statements stay out of theirs.
+   */
+  background?: boolean;
   /** The read replicas' connections (DATABASE_REPLICA_URLS, see replicaKnexes); none: all on `db`. */
   replicas?: readonly Knex[];
   /** The demo key, for the playground's header editor (embedded demo database only). */
@@ -89,8 +107,13 @@ export async function buildApp({
   config,
   demoApiKey,
   logStream,
+  background = true,
 }: AppOptions): Promise<FastifyInstance> {
   const app = createFastify(config, logStream);
+  configureWebhooks({
+    allowHttp: config.webhookAllowHttp ?? false,
+    allowPrivate: config.webhookAllowPrivate ?? false,
+  });
   app.decorateRequest('ctx', null);
   registerDraining(app);
   registerResponseTimeout(app, config.responseTimeoutMs);
@@ -121,6 +144,12 @@ export async function buildApp({
   registerMetrics(app, db);
   // Last, so that /api's own hook (after its key check) answers there instead.
   answerUnroutedAtOnce(app, allowedMethods);
+  if (background) {
+    startBackgroundWork(app, db, {
+      eventRetentionDays: config.eventRetentionDays ?? 30,
+      webhookLeaseMs: config.webhookLeaseMs ?? 15_000,
+    });
+  }
   return app;
 }
 

@@ -320,10 +320,13 @@ export async function recordAttempts(
     deliveredThrough: number;
     leaseMs: number;
     failure?: { retryInMs: number; error: string };
+    /** Whether the lease is given back (caught up, failed or closing). */
+    release: boolean;
   },
 ): Promise<boolean> {
   const attempts = progress.attempts;
   const failed = progress.failure !== undefined;
+  const release = progress.release || failed;
   const [row] = await queryRows<{ held: boolean }>(
     db,
     sql.named('webhook.recordAttempts')`with held as (
@@ -336,8 +339,8 @@ export async function recordAttempts(
           disabled_reason = case when ${failed} and coalesce(failing_since, now()) <= now() - interval '24 hours'
             then left('failing since ' || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
               || ': ' || ${progress.failure?.error ?? ''}, 256) end,
-          lease_owner = case when ${failed} then null else lease_owner end,
-          lease_until = case when ${failed} then null
+          lease_owner = case when ${release} then null else lease_owner end,
+          lease_until = case when ${release} then null
             else now() + make_interval(secs => ${progress.leaseMs / 1000}) end
         where organization_id = ${webhook.organizationId} and id = ${webhook.id}
           and lease_owner = ${owner}

@@ -27,6 +27,8 @@ export class TestServer {
       config?: Partial<AppOptions['config']>;
       /** PostgreSQL's statement_timeout on the service's connections; none when left out. */
       statementTimeoutMs?: number;
+      /** Whether it delivers webhooks and prunes events (server/background.ts); off unless true. */
+      background?: boolean;
     } = {},
   ): Promise<TestServer> {
     const { orm } = await connectOrm({
@@ -40,6 +42,7 @@ export class TestServer {
       db: orm.em.getKnex(),
       demoApiKey: options.demoApiKey,
       logStream: options.logStream,
+      background: options.background ?? false,
       config: {
         logLevel: 'silent',
         nodeEnv: 'test',

@@ -22,6 +22,10 @@ test('defaults need no environment at all', () => {
     requestTimeoutMs: 30_000,
     responseTimeoutMs: 30_000,
     shutdownDrainMs: 500,
+    eventRetentionDays: 30,
+    webhookAllowHttp: false,
+    webhookAllowPrivate: false,
+    webhookLeaseMs: 15_000,
   });
 });
 
@@ -46,6 +50,10 @@ test('reads every variable', () => {
       REQUEST_TIMEOUT_MS: '10000',
       RESPONSE_TIMEOUT_MS: '20000',
       SHUTDOWN_DRAIN_MS: '0',
+      EVENT_RETENTION_DAYS: '7',
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_LEASE_MS: '6000',
     }),
   ).toEqual({
     port: 8080,
@@ -70,6 +78,10 @@ test('reads every variable', () => {
     requestTimeoutMs: 10_000,
     responseTimeoutMs: 20_000,
     shutdownDrainMs: 0,
+    eventRetentionDays: 7,
+    webhookAllowHttp: true,
+    webhookAllowPrivate: true,
+    webhookLeaseMs: 6000,
   });
 });
 

@@ -27,6 +27,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'contacts', description: 'Contacts, their consent and the audiences they are in.' },
         { name: 'events', description: 'The record of every change: the feed.' },
         { name: 'sms', description: 'Inbound text messages and their keywords (opt-outs).' },
+        { name: 'webhooks', description: 'Receivers of the events, signed and retried.' },
       ],
       components: {
         securitySchemes: {

@@ -109,6 +109,39 @@ export async function callEveryPath(baseUrl: string, apiKey: string): Promise<st
   if (!eventTypes.includes('contact.created') || typeof events.data!.meta.nextCursor !== 'string')
     throw new Error('the feed does not hold the contact created');
 
+  // A public address literal: the strict URL rules take it without a DNS look-up, and no
+  // delivery runs in this test's instance.
+  const webhook = await client.POST('/api/webhooks', {
+    body: { url: 'https://93.184.215.14/hook', events: ['contact.created'] },
+  });
+  note('createWebhook', webhook.response);
+  const secret: string = webhook.data!.secret;
+  if (!secret.startsWith('whsec_')) throw new Error('no signing secret');
+  const webhookId = webhook.data!.id;
+  note('listWebhooks', (await client.GET('/api/webhooks')).response);
+  const fetched = await client.GET('/api/webhooks/{id}', { params: { path: { id: webhookId } } });
+  note('getWebhook', fetched.response);
+  const changedWebhook = await client.PUT('/api/webhooks/{id}', {
+    params: { path: { id: webhookId } },
+    body: { events: ['contact.created', 'audience.created'] },
+  });
+  note('updateWebhook', changedWebhook.response);
+  const replay = await client.POST('/api/webhooks/{id}/replay', {
+    params: { path: { id: webhookId } },
+    body: { after: events.data!.meta.nextCursor },
+  });
+  note('replayWebhook', replay.response);
+  const deliveries = await client.GET('/api/webhooks/{id}/deliveries', {
+    params: { path: { id: webhookId }, query: { limit: 10 } },
+  });
+  note('listWebhookDeliveries', deliveries.response);
+  const attempts: number = deliveries.data!.meta.total;
+  if (attempts !== 0) throw new Error('a delivery was recorded where none ran');
+  note(
+    'deleteWebhook',
+    (await client.DELETE('/api/webhooks/{id}', { params: { path: { id: webhookId } } })).response,
+  );
+
   const history = await client.GET('/api/contacts/{id}/consent-history', {
     params: { path: { id: contactId }, query: { limit: 10 } },
   });
