@@ -18,6 +18,8 @@ import { EventService } from '../src/event/event.service';
 import { WebhookService } from '../src/webhook/webhook.service';
 import { TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 
 // Every operation in examples/ runs against a real server, so that the examples never rot.
 const EXAMPLES_DIR = path.join(__dirname, '..', 'examples');
@@ -47,12 +49,15 @@ test('the examples cover every query and mutation', async () => {
     ),
   );
   const result = await server.graphql(
-    '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }',
+    '{ __schema { queryType { fields { name } } mutationType { fields { name } } subscriptionType { fields { name } } } }',
   );
   const schema = result.data!.__schema;
   const all = [
     ...schema.queryType.fields.map((field: { name: string }) => `query.${field.name}`),
     ...schema.mutationType.fields.map((field: { name: string }) => `mutation.${field.name}`),
+    ...schema.subscriptionType.fields.map(
+      (field: { name: string }) => `subscription.${field.name}`,
+    ),
   ];
   // `_service` and `_entities` are a federation router's, not a client's (test/federation.test.ts).
   const forClients = all.filter((name) => !name.startsWith('query._'));
@@ -114,9 +119,33 @@ test.each(examples.map((example) => [example.file, example] as const))(
         .replace('<webhookId>', webhook.id)
         .replace('<eventCursor>', new EventService(server.db, org.actor).cursorAt(0)),
     );
-    const result = await server.graphql(example.source, variables, org.apiKey);
+    const result = /^\s*subscription\b/m.test(example.source.replace(/^#.*$/gm, ''))
+      ? await firstOverWebSocket(example.source, variables, org.apiKey)
+      : await server.graphql(example.source, variables, org.apiKey);
     expect(result.errors).toBeUndefined();
     expect(result.status).toBe(200);
     expect(Object.values(result.data!).every((value) => value !== null)).toBe(true);
   },
 );
+
+/** A subscription's first result, over graphql-ws as a client would take it. */
+async function firstOverWebSocket(
+  query: string,
+  variables: Record<string, unknown>,
+  apiKey: string,
+) {
+  const client = createClient({
+    url: `${server.url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { 'x-api-key': apiKey },
+    retryAttempts: 0,
+  });
+  try {
+    for await (const result of client.iterate({ query, variables })) {
+      return { ...result, status: 200 };
+    }
+    throw new Error('the subscription ended without a result');
+  } finally {
+    await client.dispose();
+  }
+}

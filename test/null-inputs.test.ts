@@ -7,6 +7,8 @@ import {
   isObjectType,
 } from 'graphql';
 import { buildGraphQLSchema } from '../src/graphql/schema';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
 
@@ -40,6 +42,8 @@ const SENT_NULL_BELOW = [
   'UpdateContactInput.emailConsent',
   'Query.events(after)',
   'Query.events(types)',
+  'Subscription.events(after)',
+  'Subscription.events(types)',
   'CreateWebhookInput.description',
   'UpdateWebhookInput.url',
   'UpdateWebhookInput.events',
@@ -283,4 +287,34 @@ test('createWebhook with description null: none; updateWebhook with url, events 
     enabled: true,
     description: null,
   });
+});
+
+test('the events subscription with after and types null: every event that commits from now on', async () => {
+  const fresh = await TestOrganization.create(server.db);
+  const client = createClient({
+    url: `${server.url.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { 'x-api-key': fresh.apiKey },
+    retryAttempts: 0,
+  });
+  try {
+    let writing = true;
+    const writer = (async () => {
+      for (let index = 0; writing && index < 50; index += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await fresh.audience(`Streamed ${index}`);
+      }
+    })();
+    for await (const result of client.iterate({
+      query: 'subscription { events(after: null, types: null) { type } }',
+    })) {
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.events).toEqual({ type: 'audience.created' });
+      break;
+    }
+    writing = false;
+    await writer;
+  } finally {
+    await client.dispose();
+  }
 });

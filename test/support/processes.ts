@@ -69,6 +69,11 @@ export class ServiceProcess {
     throw new Error(`timed out waiting for ${pattern}:\n${this.output}`);
   }
 
+  /** The process's id (the service's `process.pid`). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   /** Whether the process is still running. */
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;

@@ -29,10 +29,12 @@ export class TestServer {
       statementTimeoutMs?: number;
       /** Whether it delivers webhooks and prunes events (server/background.ts); off unless true. */
       background?: boolean;
+      /** Another database than the tests' own (TEST_DATABASE_URL). */
+      databaseUrl?: string;
     } = {},
   ): Promise<TestServer> {
     const { orm } = await connectOrm({
-      url: process.env.TEST_DATABASE_URL!,
+      url: options.databaseUrl ?? process.env.TEST_DATABASE_URL!,
       poolSize: 4,
       statementTimeoutMs: options.statementTimeoutMs ?? 0,
       entities: ENTITIES,
