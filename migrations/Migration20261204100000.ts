@@ -103,6 +103,7 @@ export class Migration20261204100000 extends Migration {
       ['consent_change', 'change_events_on_insert'],
       ['audience', 'change_events_on_insert'],
       ['audience', 'change_events_on_update'],
+      ['audience', 'change_events_on_delete'],
       ['audience_contact', 'change_events_on_insert'],
       ['audience_contact', 'change_events_on_delete'],
     ]) {

@@ -3,6 +3,7 @@ import type { Contact } from '../src/contact/contact.type';
 import { ConsentChannel, ConsentStatus } from '../src/contact/consent.type';
 import { nextPhone, TestOrganization } from './support/fixtures';
 import { countsDrift, NO_DRIFT } from './support/counts-drift';
+import { replayEvents, storedState, wholeFeed } from './support/event-replay';
 import { TestServer } from './support/test-server';
 
 // A membership row carries copies of its contact's sort keys and search text, and an audience its
@@ -90,7 +91,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('removeEmail' as const), contact: fc.nat(39) }),
 );
 
-test('copies, counts and the consent record equal the truth after random sequences of adds, removes, contact and consent changes, deletes and audience changes', async () => {
+test('copies, counts, the consent record and the events replayed equal the truth after random sequences of adds, removes, contact and consent changes, deletes and audience changes', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 30 }), async (steps) => {
       const org = await TestOrganization.create(server.db);
@@ -204,6 +205,10 @@ test('copies, counts and the consent record equal the truth after random sequenc
         }
       }
       expect(await countsDrift(server.db, org.organizationId)).toEqual(NO_DRIFT);
+      // The events from the start, replayed onto nothing, give what is stored.
+      expect(replayEvents(await wholeFeed(server.db, org.actor))).toEqual(
+        await storedState(server.db, org.organizationId),
+      );
     }),
     { numRuns: 25, seed: 20261127 },
   );

@@ -47,8 +47,9 @@ create or replace function audience_event_json(a audience) returns jsonb languag
     'createdBy', a.created_by, 'updatedBy', a.updated_by, 'deletedBy', a.deleted_by)
 $$;
 
--- Contacts: created, updated (the changed fields' old and new values; consent has its own
--- events, from its record), deleted; an import's, in chunks of ids.
+-- Contacts: created, updated (the changed fields' old and new values: names, phone, e-mail, and
+-- createdAt, which only SQL changes; consent has its own events, from its record), deleted; an
+-- import's, in chunks of ids.
 create or replace function events_of_contacts() returns trigger language plpgsql as $$
 declare
   actor_user uuid := nullif(current_setting('audience_gateway.actor_user_id', true), '')::uuid;
@@ -88,7 +89,9 @@ begin
       from (values ('firstName', to_jsonb(o.first_name), to_jsonb(n.first_name)),
                    ('lastName', to_jsonb(o.last_name), to_jsonb(n.last_name)),
                    ('primaryPhone', to_jsonb(o.primary_phone), to_jsonb(n.primary_phone)),
-                   ('primaryEmail', to_jsonb(o.primary_email), to_jsonb(n.primary_email))
+                   ('primaryEmail', to_jsonb(o.primary_email), to_jsonb(n.primary_email)),
+                   ('createdAt', to_jsonb(event_json_time(o.created_at)),
+                                 to_jsonb(event_json_time(n.created_at)))
       ) f(field, old, new) where f.old is distinct from f.new
     ) changed
     where changed.changes is not null
@@ -131,7 +134,9 @@ end $$;
 create or replace trigger change_events_on_insert after insert on consent_change referencing new table as recorded_changes for each statement execute function events_of_consent_changes();
 
 -- Audiences: created, updated (name or description; a count kept by the membership triggers is
--- no change of the audience), deleted (audiences are deleted softly, by an update).
+-- no change of the audience; a deletion undone by SQL is `deletedAt` changing back to null),
+-- deleted (by the API softly, an update; a row deleted for good by SQL says `erased: true`, and
+-- its memberships go with it).
 create or replace function events_of_audiences() returns trigger language plpgsql as $$
 declare
   actor_user uuid := nullif(current_setting('audience_gateway.actor_user_id', true), '')::uuid;
@@ -142,6 +147,14 @@ begin
     select n.organization_id, 'audience.created', actor_user, actor_key,
       jsonb_build_object('audience', audience_event_json(n))
     from new_audiences n order by n.organization_id, n.id;
+  elsif tg_op = 'DELETE' then
+    insert into event (organization_id, type, actor_user_id, actor_api_key_id, data)
+    select o.organization_id, 'audience.deleted', actor_user, actor_key,
+      jsonb_build_object('audience', audience_event_json(o), 'erased', true)
+    from old_audiences o
+    -- An organization deleted for good takes its events with it: its audiences' go unrecorded.
+    where exists (select 1 from organization g where g.id = o.organization_id)
+    order by o.organization_id, o.id;
   else
     insert into event (organization_id, type, actor_user_id, actor_api_key_id, data)
     select n.organization_id,
@@ -155,7 +168,9 @@ begin
     cross join lateral (
       select jsonb_object_agg(f.field, jsonb_build_object('old', f.old, 'new', f.new)) as changes
       from (values ('name', to_jsonb(o.name), to_jsonb(n.name)),
-                   ('description', to_jsonb(o.description), to_jsonb(n.description))
+                   ('description', to_jsonb(o.description), to_jsonb(n.description)),
+                   ('deletedAt', to_jsonb(event_json_time(o.deleted_at)),
+                                 to_jsonb(event_json_time(n.deleted_at)))
       ) f(field, old, new) where f.old is distinct from f.new
     ) changed
     where (o.deleted_at is null and n.deleted_at is not null)
@@ -166,9 +181,11 @@ begin
 end $$;
 create or replace trigger change_events_on_insert after insert on audience referencing new table as new_audiences for each statement execute function events_of_audiences();
 create or replace trigger change_events_on_update after update on audience referencing old table as old_audiences new table as new_audiences for each statement execute function events_of_audiences();
+create or replace trigger change_events_on_delete after delete on audience referencing old table as old_audiences for each statement execute function events_of_audiences();
 
 -- Memberships: the ids actually added or removed, per audience, in events of at most 1,000. The
--- memberships a contact's erasure takes with it are not removals: `contact.deleted` says it.
+-- memberships a contact's or an audience's erasure takes with it are not removals: its
+-- `contact.deleted` or `audience.deleted` says it.
 create or replace function events_of_memberships() returns trigger language plpgsql as $$
 declare
   actor_user uuid := nullif(current_setting('audience_gateway.actor_user_id', true), '')::uuid;
