@@ -10,6 +10,9 @@ import { Migration } from '@mikro-orm/migrations';
  *   deferred trigger that holds the organization's `event_sequence` row until the commit is done
  *   (the statement is in event.sql; constraint triggers cannot be replaced, so the logic files
  *   drop and make it when it changes). `written` orders a transaction's events among themselves.
+ *   A row holds a statement's events of one type (`size` of them, up to 1,000, each with its id in
+ *   `ids` and its data in the array `data`), numbered from `sequence` on: a thousand contacts
+ *   created at once are one row to write and number, not a thousand.
  * - `event_sequence` is each organization's last given sequence, and how far retention pruned.
  * - `webhook_subscription` is a receiver, its filter and secret, and where its delivery stands;
  *   `webhook_delivery` each attempt (deleted with its subscription by the service).
@@ -17,11 +20,15 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261204100000 extends Migration {
   override async up(): Promise<void> {
+    // One event as a trigger hands it to record_events (event.sql).
+    this.addSql(`create type event_row as (organization_id uuid, type varchar(64), data jsonb);`);
     this.addSql(`create table event (
       organization_id uuid not null,
       id uuid not null default gen_random_uuid(),
       sequence bigint,
       written bigserial,
+      size int not null default 1,
+      ids uuid[] not null,
       type varchar(64) not null,
       occurred_at timestamptz(3) not null default clock_timestamp(),
       actor_user_id uuid,
@@ -32,11 +39,9 @@ export class Migration20261204100000 extends Migration {
         references organization (id) on update cascade on delete cascade
     );`);
     this.addSql(
-      `create unique index event_sequence_idx on event (organization_id, sequence) include (type);`,
+      `create unique index event_sequence_idx on event (organization_id, sequence) include (type) where sequence is not null;`,
     );
-    this.addSql(
-      `create index event_unsequenced_idx on event (organization_id, written) where sequence is null;`,
-    );
+    this.addSql(`create index event_unsequenced_idx on event (written) where sequence is null;`);
 
     this.addSql(`create table event_sequence (
       organization_id uuid not null,
@@ -111,8 +116,12 @@ export class Migration20261204100000 extends Migration {
     }
     this.addSql(`drop table event_sequence;`);
     this.addSql(`drop table event;`);
+    this.addSql(`drop type event_row;`);
     for (const fn of [
       'event_sequence_at_commit()',
+      'record_events(event_row[])',
+      'acting_user()',
+      'acting_api_key()',
       'event_json_time(timestamptz)',
       'contact_event_json(contact)',
       'audience_event_json(audience)',

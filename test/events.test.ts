@@ -326,7 +326,8 @@ describe('the feed', () => {
 
   test('retention prunes the oldest events; a cursor before what is kept is GONE, never a silent gap', async () => {
     const org = await TestOrganization.create(server.db);
-    await org.contacts(5);
+    // Five writes, five rows of the record (one statement's events share a row).
+    for (let index = 0; index < 5; index += 1) await org.contacts(1);
     const { events, cursor: end } = await readFeed(org);
     const page = await rest(server.url, 'GET', '/api/events?limit=1', { apiKey: org.apiKey });
     const afterFirst = page.body.meta.nextCursor;
@@ -337,6 +338,17 @@ describe('the feed', () => {
       [org.organizationId],
     );
     expect(await pruneEvents(server.db, 30)).toBeGreaterThanOrEqual(3);
+    // A row of many events goes only whole, when its events are all past the retention: a batch of
+    // 3 old events, then a new one, in another organization.
+    const batched = await TestOrganization.create(server.db);
+    await batched.contacts(3);
+    await batched.contacts(1);
+    await server.db.raw(
+      `update event set occurred_at = now() - interval '40 days' where organization_id = ? and sequence = 1`,
+      [batched.organizationId],
+    );
+    await pruneEvents(server.db, 30);
+    expect((await readFeed(batched)).events.map((event) => event.sequence)).toEqual([4]);
     const gone = await rest(server.url, 'GET', `/api/events?after=${afterFirst}`, {
       apiKey: org.apiKey,
     });

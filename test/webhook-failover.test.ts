@@ -70,7 +70,8 @@ test('an instance killed mid-delivery loses no event; another delivers the rest,
       60_000,
     );
     const { rows: events } = await local.db.raw<{ rows: { id: string }[] }>(
-      `select id from event where organization_id = ? order by sequence`,
+      `select u.id from event e cross join unnest(e.ids) with ordinality u(id, n)
+       where e.organization_id = ? order by e.sequence, u.n`,
       [org.organizationId],
     );
     const ids = receiver.received.map((message) => message.event.id);

@@ -1,7 +1,7 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import { queryRows, sql } from '../database/sql';
 
-// Events pruned a statement: short transactions, whatever the backlog.
+// Rows of events pruned a statement: short transactions, whatever the backlog.
 const BATCH = 5000;
 
 /**
@@ -22,32 +22,33 @@ export async function pruneEvents(db: Knex, retentionDays: number): Promise<numb
   for (const feed of feeds) {
     let through = Number(feed.prunedThrough);
     for (;;) {
-      const [step] = await queryRows<{ pruned: number; through: string }>(
+      const [step] = await queryRows<{ rows: number; pruned: number; through: string }>(
         db,
         sql.named('event.prune')`with batch as (
-            select sequence, occurred_at from event
+            select sequence, sequence + size - 1 as last, occurred_at from event
             where organization_id = ${feed.organizationId} and sequence > ${through}
             order by sequence limit ${BATCH}
           ), edge as (
             select coalesce(
               (select min(sequence) from batch
                where occurred_at >= now() - make_interval(days => ${retentionDays})) - 1,
-              (select max(sequence) from batch), ${through}) as through
+              (select max(last) from batch), ${through}) as through
           ), gone as (
             delete from event e using edge
             where e.organization_id = ${feed.organizationId} and e.sequence > ${through}
-              and e.sequence <= edge.through
-            returning 1
+              and e.sequence + e.size - 1 <= edge.through
+            returning e.size
           ), moved as (
             update event_sequence s set pruned_through = edge.through from edge
             where s.organization_id = ${feed.organizationId} and edge.through > s.pruned_through
             returning 1
           )
-          select (select count(*)::int from gone) as pruned, (select through from edge) as through`,
+          select (select count(*)::int from gone) as rows,
+            (select coalesce(sum(size), 0)::int from gone) as pruned, (select through from edge) as through`,
       );
       pruned += step!.pruned;
       through = Number(step!.through);
-      if (step!.pruned < BATCH) break;
+      if (step!.rows < BATCH) break;
     }
   }
   return pruned;

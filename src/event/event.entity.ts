@@ -2,32 +2,43 @@ import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core'
 import { OrganizationEntity } from '../organization/organization.entity';
 
 /**
- * One change, recorded by the database alone (event.sql) in the transaction of the change: the
- * outbox every way of reading events reads. No code writes it. Its `sequence` is given as its
- * transaction commits (null until then, and invisible to every other transaction meanwhile).
+ * Changes, recorded by the database alone (event.sql) in the transaction of the change: the
+ * outbox every way of reading events reads. No code writes it. A row holds one statement's
+ * events of one type; its `sequence` is given as its transaction commits (null until then, and
+ * invisible to every other transaction meanwhile).
  */
 @Entity({ tableName: 'event' })
 @Index({
   name: 'event_sequence_idx',
   expression:
-    'create unique index event_sequence_idx on event (organization_id, sequence) include (type)',
+    'create unique index event_sequence_idx on event (organization_id, sequence) include (type) where sequence is not null',
 })
 @Index({
   name: 'event_unsequenced_idx',
-  expression:
-    'create index event_unsequenced_idx on event (organization_id, written) where sequence is null',
+  expression: 'create index event_unsequenced_idx on event (written) where sequence is null',
 })
 export class EventEntity {
   @ManyToOne(() => OrganizationEntity, { primary: true, deleteRule: 'cascade' })
   organization!: OrganizationEntity;
 
-  /** Stable: the same on every delivery and replay (a webhook's `webhook-id`). */
+  /** The row's own id (each event's is in `ids`). */
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
   id!: string;
 
-  /** Per organization, from 1, without gaps, in commit order. */
+  /**
+   * The sequence of the row's first event; its others follow (per organization, from 1, without
+   * gaps, in commit order).
+   */
   @Property({ type: 'bigint', nullable: true })
   sequence?: string | null;
+
+  /** How many events the row holds: a statement's events of one type, up to 1,000. */
+  @Property({ type: 'integer', default: 1 })
+  size!: number;
+
+  /** Each event's id, stable: the same on every delivery and replay (a webhook's `webhook-id`). */
+  @Property({ columnType: 'uuid[]' })
+  ids!: string[];
 
   /** The order of a transaction's events among themselves (written by the database). */
   @Property({ type: 'bigint', autoincrement: true })
@@ -45,8 +56,9 @@ export class EventEntity {
   @Property({ type: 'uuid', nullable: true })
   actorApiKeyId?: string | null;
 
+  /** Each event's data, in the order of `ids`. */
   @Property({ type: 'jsonb' })
-  data!: Record<string, unknown>;
+  data!: Record<string, unknown>[];
 }
 
 /** An organization's last given event sequence, and how far retention has pruned its events. */

@@ -5,10 +5,10 @@ import {
   type ClaimedWebhook,
   claimDueWebhooks,
   findPendingEvents,
-  type PendingEvent,
   recordAttempts,
   releaseWebhookLeases,
 } from './webhook.repository';
+import type { Event } from '../event/event.type';
 import { postWebhook } from './webhook-sender';
 import type { WebhookPolicy } from './webhook-policy';
 import { webhookSignature } from './webhook-signature';
@@ -151,7 +151,7 @@ export class WebhookDeliverer {
     await record({});
   }
 
-  private attempt(webhook: ClaimedWebhook, event: PendingEvent) {
+  private attempt(webhook: ClaimedWebhook, event: Event) {
     const body = JSON.stringify({ ...event, timestamp: event.occurredAt });
     const timestamp = Math.floor(Date.now() / 1000);
     return postWebhook(

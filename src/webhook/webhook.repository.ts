@@ -9,6 +9,8 @@ import {
   type Sql,
   sql,
 } from '../database/sql';
+import { findEvents } from '../event/event.repository';
+import type { Event } from '../event/event.type';
 import type { WebhookDelivery, WebhookSubscription } from './webhook.type';
 
 /**
@@ -252,46 +254,19 @@ export async function claimDueWebhooks(
   }));
 }
 
-/** An event to deliver, as the feed answers it, with its body fields. */
-export interface PendingEvent {
-  id: string;
-  sequence: number;
-  type: string;
-  occurredAt: string;
-  actor: { userId: string | null; apiKeyId: string | null } | null;
-  data: Record<string, unknown>;
-}
-
-/** The subscription's next events after `after` up to `head`, of its types, in order. */
-export async function findPendingEvents(
+/** The subscription's next events after `after` up to its head, of its types, in order. */
+export function findPendingEvents(
   db: Knex,
   webhook: ClaimedWebhook,
   after: number,
   limit: number,
-): Promise<PendingEvent[]> {
-  const rows = await queryRows<{
-    id: string;
-    sequence: string;
-    type: string;
-    occurredAt: string;
-    userId: string | null;
-    apiKeyId: string | null;
-    data: Record<string, unknown>;
-  }>(
-    db,
-    sql.named('webhook.pendingEvents')`select e.id, e.sequence, e.type,
-        to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "occurredAt",
-        e.actor_user_id as "userId", e.actor_api_key_id as "apiKeyId", e.data
-      from event e
-      where e.organization_id = ${webhook.organizationId} and e.sequence > ${after}
-        and e.sequence <= ${webhook.head} and e.type = any(${webhook.events})
-      order by e.sequence limit ${limit}`,
-  );
-  return rows.map(({ userId, apiKeyId, sequence, ...event }) => ({
-    ...event,
-    sequence: Number(sequence),
-    actor: userId || apiKeyId ? { userId, apiKeyId } : null,
-  }));
+): Promise<Event[]> {
+  return findEvents(db, webhook.organizationId, {
+    after,
+    limit,
+    types: webhook.events,
+    through: webhook.head,
+  });
 }
 
 /** One attempt, as the deliverer records it. */
