@@ -40,7 +40,8 @@ export function startBackgroundWork(app: FastifyInstance, db: Knex, config: Back
     onError: (error) => {
       if (failing) return;
       failing = true;
-      app.log.warn({ err: error }, 'webhook delivery paused: the database cannot be reached');
+      // Info, not a warning: the outage itself is what requests warn of; this resumes by itself.
+      app.log.info({ err: error }, 'webhook delivery paused: the database cannot be reached');
     },
     onPolled: () => {
       if (!failing) return;
