@@ -26,6 +26,7 @@ afterAll(async () => {
 beforeEach(() => {
   receiver.answer = () => 200;
   receiver.delayMs = 0;
+  receiver.delayOf = () => receiver.delayMs;
 });
 
 let paths = 0;
@@ -273,6 +274,42 @@ describe('delivery', () => {
       event!.id,
       event!.id,
     ]);
+  });
+
+  test('a receiver that hangs or redirects holds up neither another subscription nor the writes', async () => {
+    const org = await TestOrganization.create(server.db);
+    const hanging = await subscribe(org, ['audience.created']);
+    const redirecting = await subscribe(org, ['audience.created']);
+    const healthy = await subscribe(org, ['audience.created']);
+    receiver.delayOf = (message) => (message.path === hanging.path ? 10_000 : 0);
+    receiver.answer = (message) => (message.path === redirecting.path ? 302 : 200);
+    const started = Date.now();
+    await org.audience('While one hangs');
+    const written = Date.now() - started;
+    await receiver.until(() => receiver.at(healthy.path).length === 1);
+    expect(receiver.at(healthy.path)[0]!.at - started).toBeLessThan(2000);
+    expect(written).toBeLessThan(1000);
+    await receiver.until(() => receiver.at(redirecting.path).length === 1);
+    const redirected = await recordedFailure(org, redirecting.id);
+    expect(redirected.body.failedAttempts).toBe(1);
+    const attempts = await rest(server.url, 'GET', `/api/webhooks/${redirecting.id}/deliveries`, {
+      apiKey: org.apiKey,
+    });
+    expect(attempts.body.data[0]).toMatchObject({
+      statusCode: 302,
+      succeeded: false,
+      error: 'a redirect (not followed)',
+    });
+    expect(receiver.at('/elsewhere')).toEqual([]);
+    // The hanging one fails at 5 s, as a timeout.
+    const timedOut = await recordedFailure(org, hanging.id);
+    const hung = await rest(server.url, 'GET', `/api/webhooks/${hanging.id}/deliveries`, {
+      apiKey: org.apiKey,
+    });
+    expect(timedOut.body.failedAttempts).toBe(1);
+    expect(hung.body.data[0]).toMatchObject({ statusCode: null, succeeded: false });
+    expect(hung.body.data[0].error).toContain('no answer within 5 s');
+    expect(hung.body.data[0].durationMs).toBeGreaterThanOrEqual(4900);
   });
 
   test('a replay delivers again every event after a cursor, in order, with the same ids', async () => {

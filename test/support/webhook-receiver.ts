@@ -19,6 +19,8 @@ export class WebhookReceiver {
   readonly received: Received[] = [];
   answer: (message: Received) => number = () => 200;
   delayMs = 0;
+  /** How long to wait before answering a message; `delayMs` for every one unless set. */
+  delayOf: (message: Received) => number = () => this.delayMs;
   private constructor(
     private readonly server: http.Server,
     readonly url: string,
@@ -43,7 +45,9 @@ export class WebhookReceiver {
         };
         receiver.received.push(message);
         const status = receiver.answer(message);
-        setTimeout(() => response.writeHead(status).end('ok'), receiver.delayMs);
+        const headers =
+          status >= 300 && status < 400 ? { location: `${receiver.url}/elsewhere` } : {};
+        setTimeout(() => response.writeHead(status, headers).end('ok'), receiver.delayOf(message));
       });
     });
     return receiver;
