@@ -35,6 +35,7 @@ export class Migration20261204100000 extends Migration {
       actor_api_key_id uuid,
       data jsonb not null,
       primary key (organization_id, id),
+      constraint event_size_check check (size >= 1 and size <= 1000),
       constraint event_organization_id_foreign foreign key (organization_id)
         references organization (id) on update cascade on delete cascade
     );`);

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import pg from 'pg';
 import { importContactsCsv } from '../src/contact/contact-import';
 import { pruneEvents } from '../src/event/event-retention';
+import { EventService } from '../src/event/event.service';
 import { nextPhone, TestOrganization } from './support/fixtures';
 import { rest } from './support/rest-client';
 import { TestServer } from './support/test-server';
@@ -293,6 +294,47 @@ describe('the feed', () => {
     await org.audience('Two');
     const next = await readFeed(org, { after: all.cursor });
     expect(next.events.map((event) => event.sequence)).toEqual([5]);
+  });
+
+  test('a thousand events of one write are read a page at a time; a filtered reader moves on with the feed; a cursor past the end is refused', async () => {
+    const org = await TestOrganization.create(server.db);
+    await org.contacts(1000);
+    const first = await rest(server.url, 'GET', '/api/events?limit=10', { apiKey: org.apiKey });
+    expect(first.body.data.map((event: FeedEvent) => event.sequence)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
+    expect(first.body.meta.hasMore).toBe(true);
+    const second = await rest(
+      server.url,
+      'GET',
+      `/api/events?limit=10&after=${first.body.meta.nextCursor}`,
+      { apiKey: org.apiKey },
+    );
+    expect(second.body.data.map((event: FeedEvent) => event.sequence)).toEqual([
+      11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+    ]);
+    const ids = new Set(
+      [...first.body.data, ...second.body.data].map((event: FeedEvent) => event.id),
+    );
+    expect(ids.size).toBe(20);
+    const names = second.body.data.map((event: FeedEvent) => event.data.contact.id);
+    expect(new Set(names).size).toBe(10);
+    // A reader of a type that is not there is at the end at once, and stays with the feed.
+    const rare = await readFeed(org, { types: 'audience.deleted' });
+    expect(rare.events).toEqual([]);
+    const { cursor: end } = await readFeed(org);
+    expect(rare.cursor).toBe(end);
+    await org.audience('Later');
+    expect(
+      (await readFeed(org, { after: rare.cursor, types: 'audience.created' })).events,
+    ).toHaveLength(1);
+    // A cursor this API never gave out: past the end.
+    const beyond = new EventService(server.db, org.actor).cursorAt(5000);
+    const refused = await rest(server.url, 'GET', `/api/events?after=${beyond}`, {
+      apiKey: org.apiKey,
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toContain('past the end');
   });
 
   test('bad input names its field; another organization’s cursor is refused; nobody sees another’s events', async () => {

@@ -73,10 +73,11 @@ test('a subscription gets its organization’s events as they commit, in order, 
   );
   const otherAfter = await endCursor(other);
   const theirs = take(connect(other.apiKey), { after: otherAfter }, 1);
+  // Theirs first: a subscription that saw another organization's events would get it first.
+  await other.audience('Theirs');
   await org.audience('Live one');
   await org.contacts(1);
   await org.audience('Live two');
-  await other.audience('Theirs');
   const results = await received;
   expect(results.every((result) => result.errors === undefined)).toBe(true);
   expect(results.map((result) => result.data.events.type)).toEqual([

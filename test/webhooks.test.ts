@@ -153,9 +153,22 @@ describe('subscriptions', () => {
     await expect(vetWebhookUrl('https://93.184.215.14/hook', strict)).resolves.toBeInstanceOf(URL);
     // At delivery too: a receiver on loopback never hears from a strict sender.
     const before = receiver.received.length;
-    const outcome = await postWebhook(new URL(`${receiver.url}/strict`), {}, '{}', strict);
-    expect(outcome).toMatchObject({ succeeded: false, statusCode: null });
-    expect(outcome.error).toContain('not a public address');
+    const loopback = await postWebhook(new URL(`${receiver.url}/strict`), {}, '{}', {
+      allowHttp: true,
+      allowPrivate: false,
+    });
+    expect(loopback).toMatchObject({ succeeded: false, statusCode: null });
+    expect(loopback.error).toContain('not a public address');
+    // A name that resolves to loopback, vetted as the connection is made.
+    const byName = await postWebhook(
+      new URL(receiver.url.replace('127.0.0.1', 'localhost')),
+      {},
+      '{}',
+      { allowHttp: true, allowPrivate: false },
+    );
+    expect(byName.error).toContain('no public address');
+    const plain = await postWebhook(new URL(`${receiver.url}/strict`), {}, '{}', strict);
+    expect(plain.error).toContain('http is off');
     expect(receiver.received.length).toBe(before);
   });
 

@@ -1,4 +1,4 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { OrganizationEntity } from '../organization/organization.entity';
 
 /**
@@ -8,6 +8,9 @@ import { OrganizationEntity } from '../organization/organization.entity';
  * invisible to every other transaction meanwhile).
  */
 @Entity({ tableName: 'event' })
+// The feed finds a row holding events after a position within this many rows before it
+// (MOST_PER_ROW in event.repository.ts; record_events in event.sql stores at most as many).
+@Check({ name: 'event_size_check', expression: 'size >= 1 and size <= 1000' })
 @Index({
   name: 'event_sequence_idx',
   expression:

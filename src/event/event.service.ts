@@ -20,6 +20,8 @@ const LIVE_PAGE = 100;
 export interface FeedPage {
   events: Event[];
   cursor: string;
+  /** The position `cursor` names. */
+  position: number;
   hasMore: boolean;
 }
 
@@ -63,37 +65,57 @@ export class EventService {
     limit: number,
     types: readonly string[] | null,
   ): Promise<FeedPage> {
-    return this.readFrom(await this.positionOf(after), limit, types);
+    return this.readFrom(after ? this.sequenceOf(after) : null, limit, types);
   }
 
-  /** Where a cursor stands in the feed (where the oldest kept event follows, without one). */
-  async positionOf(after: string | null | undefined, field = 'after'): Promise<number> {
+  /**
+   * Where a cursor stands in the feed, checked against where the feed stands: GONE before what
+   * is kept, bad input past the end (no cursor this API gave out is).
+   */
+  async positionOf(after: string, field = 'after'): Promise<number> {
     const { organizationId } = requireActor(this.actor);
-    const { prunedThrough } = await findFeedBounds(this.db, organizationId);
-    if (!after) return prunedThrough;
     const position = this.sequenceOf(after, field);
+    this.checkPosition(position, await findFeedBounds(this.db, organizationId), field);
+    return position;
+  }
+
+  private checkPosition(
+    position: number,
+    { prunedThrough, last }: { prunedThrough: number; last: number },
+    field = 'after',
+  ): void {
     if (position < prunedThrough) {
       throw new GoneError(
         `${field} is older than the events kept (the oldest kept follows ${prunedThrough}, this cursor ${position}): read again without it, from the oldest kept`,
       );
     }
-    return position;
+    if (position > last) {
+      throw ValidationError.of(field, `${field} is past the end of your organization's events`);
+    }
   }
 
-  /** The events after a position, at most `limit`, of `types` only when given. */
+  /**
+   * The events after a position (after the oldest kept when null), at most `limit`, of `types`
+   * only when given, in one statement. At the end of the feed the cursor is its last event,
+   * whatever the types read: a reader of a rare type moves on with the feed.
+   */
   async readFrom(
-    position: number,
+    position: number | null,
     limit: number,
     types: readonly string[] | null,
   ): Promise<FeedPage> {
     const { organizationId } = requireActor(this.actor);
-    const found =
-      limit === 0
-        ? []
-        : await findEvents(this.db, organizationId, { after: position, limit: limit + 1, types });
-    const events = found.slice(0, limit);
-    const last = events.at(-1)?.sequence ?? position;
-    return { events, cursor: this.cursorAt(last), hasMore: found.length > limit };
+    const read = await findEvents(this.db, organizationId, {
+      after: position,
+      limit: limit + 1,
+      types,
+    });
+    if (position !== null) this.checkPosition(position, read);
+    const events = read.events.slice(0, limit);
+    const hasMore = read.events.length > limit;
+    const start = position ?? read.prunedThrough;
+    const end = hasMore ? (events.at(-1)?.sequence ?? start) : Math.max(read.last, start);
+    return { events, cursor: this.cursorAt(end), position: end, hasMore };
   }
 
   /**
@@ -167,7 +189,7 @@ class LiveFeed implements AsyncIterableIterator<Event> {
       const page = await this.readFrom(this.position);
       if (this.closed) break;
       this.buffer = page.events;
-      this.position = page.events.at(-1)?.sequence ?? this.position;
+      this.position = page.position;
       if (page.events.length === 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;

@@ -27,6 +27,9 @@ const MAX_MESSAGE_BYTES = 64 * 1024;
 const KEY_CHECK_MS = 1000;
 // The WebSocket close code for a key that is missing, unknown or revoked (graphql-ws: Forbidden).
 const FORBIDDEN = 4403;
+// How many connections one key may hold open on an instance, and the close code past it.
+const MAX_CONNECTIONS_PER_KEY = 10;
+const TOO_MANY = 4429;
 
 export interface SubscriptionOptions {
   db: Knex;
@@ -47,7 +50,8 @@ interface Connection {
  * GraphQL subscriptions over graphql-ws at /graphql (the same path as queries, upgraded): the API
  * key comes in the connection's payload (`{ "x-api-key": "…" }`), since browsers cannot set
  * headers on a WebSocket. Only subscriptions are taken here (queries and mutations go over HTTP,
- * with its limits and transactions), at most MAX_SUBSCRIPTIONS_PER_KEY per key on this instance,
+ * with its limits and transactions), at most MAX_SUBSCRIPTIONS_PER_KEY per key on this instance
+ * over at most MAX_CONNECTIONS_PER_KEY connections (4429 past it),
  * each scoped to the key's organization. The key is checked again every second: revoked, the
  * connection ends (4403).
  */
@@ -62,6 +66,8 @@ export function registerSubscriptions(app: FastifyInstance, options: Subscriptio
     sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
   });
   const connections = new WeakMap<object, Connection>();
+  // The connections open per key hash.
+  const connectionsOf = new Map<string, number>();
   // The subscriptions open per key hash, as `socket id` keys.
   const open = new Map<string, Set<string>>();
   const formatError = createErrorFormatter((error) =>
@@ -93,6 +99,15 @@ export function registerSubscriptions(app: FastifyInstance, options: Subscriptio
           return false;
         }
         const socket = ctx.extra.socket;
+        const keyHash = context.keyHash!;
+        if ((connectionsOf.get(keyHash) ?? 0) >= MAX_CONNECTIONS_PER_KEY) {
+          socket.close(
+            TOO_MANY,
+            `This API key has ${MAX_CONNECTIONS_PER_KEY} connections open, the most it may`,
+          );
+          return false;
+        }
+        connectionsOf.set(keyHash, (connectionsOf.get(keyHash) ?? 0) + 1);
         const check = setInterval(() => {
           void options.apiKeys.actorFor(apiKey.trim()).then(
             (found) => {
@@ -102,7 +117,7 @@ export function registerSubscriptions(app: FastifyInstance, options: Subscriptio
           );
         }, KEY_CHECK_MS);
         check.unref();
-        connections.set(socket, { apiKey, keyHash: context.keyHash!, context, check });
+        connections.set(socket, { apiKey, keyHash, context, check });
         return true;
       },
       onSubscribe: (ctx, id, payload) => {
@@ -159,6 +174,9 @@ export function registerSubscriptions(app: FastifyInstance, options: Subscriptio
         const connection = connections.get(ctx.extra.socket);
         if (!connection) return;
         clearInterval(connection.check);
+        const count = (connectionsOf.get(connection.keyHash) ?? 1) - 1;
+        if (count > 0) connectionsOf.set(connection.keyHash, count);
+        else connectionsOf.delete(connection.keyHash);
         const prefix = `${socketIds.get(ctx.extra.socket)} `;
         const keyOpen = open.get(connection.keyHash);
         for (const key of keyOpen ?? []) if (key.startsWith(prefix)) keyOpen!.delete(key);

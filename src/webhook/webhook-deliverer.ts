@@ -4,6 +4,7 @@ import {
   type AttemptRecord,
   type ClaimedWebhook,
   claimDueWebhooks,
+  disablePruned,
   findPendingEvents,
   recordAttempts,
   releaseWebhookLeases,
@@ -38,6 +39,8 @@ export interface DelivererOptions {
 const BATCH = 50;
 // Progress of a healthy subscription is recorded at least this often.
 const RECORD_EVERY_MS = 250;
+// How long one run delivers to a subscription before it gives the lease back for its turn.
+const RUN_MS = 5000;
 
 /**
  * Delivers the organizations' events to their webhook subscriptions, on every instance at once.
@@ -53,6 +56,8 @@ const RECORD_EVERY_MS = 250;
 export class WebhookDeliverer {
   private readonly owner = `${process.pid}-${randomBytes(6).toString('hex')}`;
   private readonly active = new Set<Promise<void>>();
+  // The subscriptions this instance is delivering to: never claimed twice at once here.
+  private readonly delivering = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private closed = false;
@@ -64,7 +69,9 @@ export class WebhookDeliverer {
     private readonly options: DelivererOptions,
   ) {
     this.pollMs = options.pollMs ?? 200;
-    this.concurrency = options.concurrency ?? 16;
+    // More than an organization may have subscriptions (MAX_WEBHOOKS): one organization's slow
+    // receivers cannot take every slot.
+    this.concurrency = options.concurrency ?? 32;
   }
 
   start(): void {
@@ -86,12 +93,18 @@ export class WebhookDeliverer {
     if (free <= 0) return;
     this.polling = true;
     try {
-      const claimed = await claimDueWebhooks(this.db, this.owner, free, this.options.leaseMs);
+      const claimed = await claimDueWebhooks(this.db, this.owner, free, this.options.leaseMs, [
+        ...this.delivering,
+      ]);
       this.options.onPolled?.();
       for (const webhook of claimed) {
+        this.delivering.add(webhook.id);
         const delivery = this.deliver(webhook)
           .catch((error: unknown) => this.options.onError?.(error))
-          .finally(() => this.active.delete(delivery));
+          .finally(() => {
+            this.active.delete(delivery);
+            this.delivering.delete(webhook.id);
+          });
         this.active.add(delivery);
       }
     } catch (error) {
@@ -103,6 +116,11 @@ export class WebhookDeliverer {
 
   /** Delivers a claimed subscription's events up to its head, until one fails or it is caught up. */
   private async deliver(webhook: ClaimedWebhook): Promise<void> {
+    if (webhook.deliveredThrough < webhook.prunedThrough) {
+      await disablePruned(this.db, webhook);
+      return;
+    }
+    const started = performance.now();
     let through = webhook.deliveredThrough;
     let attempts: AttemptRecord[] = [];
     let recordedAt = performance.now();
@@ -110,7 +128,7 @@ export class WebhookDeliverer {
       const progress = { attempts, deliveredThrough: through, leaseMs: this.options.leaseMs };
       attempts = [];
       recordedAt = performance.now();
-      return recordAttempts(this.db, webhook, this.owner, { ...progress, ...end, release: !!end });
+      return recordAttempts(this.db, webhook, { ...progress, ...end, release: !!end });
     };
     while (!this.closed) {
       const events = await findPendingEvents(this.db, webhook, through, BATCH);
@@ -147,6 +165,9 @@ export class WebhookDeliverer {
         if (performance.now() - recordedAt >= RECORD_EVERY_MS && !(await record())) return;
       }
       if (!(await record())) return;
+      // A run takes its turn: after RUN_MS it gives the lease back, so that a long backlog to one
+      // receiver leaves this instance's slots to the others in turn.
+      if (performance.now() - started >= RUN_MS) break;
     }
     await record({});
   }

@@ -16,10 +16,11 @@ export const ATTEMPT_TIMEOUT_MS = 5000;
 // The most of a response read (and then only to reuse the connection; none of it is stored).
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-// Connections are kept for the next event of the same receiver: in order, one at a time.
+// Connections are kept for the next event of the same receiver (one at a time per subscription,
+// so no request waits for a socket: the timeout is the receiver's alone).
 const AGENTS = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 8 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 8 }),
+  'http:': new http.Agent({ keepAlive: true }),
+  'https:': new https.Agent({ keepAlive: true }),
 };
 
 /**
@@ -39,9 +40,12 @@ export function postWebhook(
     error: error?.slice(0, 512) ?? null,
     durationMs: Math.round(performance.now() - started),
   });
+  if (url.protocol === 'http:' && !policy.allowHttp) {
+    return Promise.resolve(outcome(null, 'refused: http is off (WEBHOOK_ALLOW_HTTP)'));
+  }
   const literal = addressOfUrl(url);
   if (literal && !policy.allowPrivate && isBlockedAddress(literal)) {
-    return Promise.resolve(outcome(null, `refused: ${literal} is not a public address`));
+    return Promise.resolve(outcome(null, 'refused: the host is not a public address'));
   }
   return new Promise((resolve) => {
     let done = false;

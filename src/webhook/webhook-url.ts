@@ -24,12 +24,21 @@ for (const [network, prefix] of [
 ] as const) {
   BLOCKED.addSubnet(network, prefix, 'ipv4');
 }
+// IPv6: unspecified, loopback and IPv4-compatible (::/96), IPv4-translated (::ffff:0:0:0/96),
+// NAT64 (64:ff9b::/96, 64:ff9b:1::/48), 6to4 (2002::/16) and Teredo (2001::/32), which wrap an
+// IPv4 address that may be private, discard, documentation, unique-local, site- and link-local,
+// multicast.
 for (const [network, prefix] of [
-  ['::', 127],
+  ['::', 96],
+  ['::ffff:0:0:0', 96],
   ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
   ['100::', 64],
+  ['2001::', 32],
   ['2001:db8::', 32],
+  ['2002::', 16],
   ['fc00::', 7],
+  ['fec0::', 10],
   ['fe80::', 10],
   ['ff00::', 8],
 ] as const) {
@@ -97,10 +106,10 @@ export async function vetHost(hostname: string, policy: WebhookPolicy): Promise<
     }
   }
   if (policy.allowPrivate) return;
-  const blocked = addresses.find(isBlockedAddress);
-  if (blocked) {
+  // Which address is not said: the answer must not map the service's own network for a client.
+  if (addresses.some(isBlockedAddress)) {
     throw new UnsafeUrlError(
-      `url's host ${hostname} is or resolves to ${blocked}, a loopback, private, link-local or reserved address (WEBHOOK_ALLOW_PRIVATE is off)`,
+      `url's host ${hostname} is or resolves to a loopback, private, link-local or reserved address (WEBHOOK_ALLOW_PRIVATE is off)`,
     );
   }
 }
@@ -128,12 +137,7 @@ export function vettedLookup(policy: WebhookPolicy) {
           ? found
           : found.filter((entry) => !isBlockedAddress(entry.address));
         if (allowed.length === 0) {
-          callback(
-            new UnsafeUrlError(
-              `${hostname} resolves to ${found.map((entry) => entry.address).join(', ')}: not a public address`,
-            ),
-            [],
-          );
+          callback(new UnsafeUrlError(`${hostname} resolves to no public address`), []);
         } else if ((options as { all?: boolean }).all) {
           callback(null, allowed);
         } else {

@@ -98,12 +98,16 @@ export async function updateWebhook(
   id: string,
   changes: { url?: string; events?: string[]; description?: string | null; enabled?: boolean },
 ): Promise<WebhookSubscription | undefined> {
-  const assignments: Sql[] = [
-    sql`updated_at = now()`,
-    sql`lease_owner = null`,
-    sql`lease_until = null`,
-    sql`next_attempt_at = now()`,
-  ];
+  const assignments: Sql[] = [sql`updated_at = now()`];
+  // Where and what it delivers changed: the run in flight (if any) loses its lease and stops,
+  // and the next event is tried at once. A description alone changes neither.
+  if (changes.url !== undefined || changes.events !== undefined || changes.enabled !== undefined) {
+    assignments.push(
+      sql`lease_owner = null`,
+      sql`lease_until = null`,
+      sql`next_attempt_at = now()`,
+    );
+  }
   if (changes.url !== undefined) assignments.push(sql`url = ${changes.url}`);
   if (changes.events !== undefined) assignments.push(sql`events = ${changes.events}`);
   if (changes.description !== undefined) {
@@ -216,6 +220,10 @@ export interface ClaimedWebhook {
   failedAttempts: number;
   /** The organization's last event when it was claimed: every event up to it has committed. */
   head: number;
+  /** The organization's events up to this are pruned (retention). */
+  prunedThrough: number;
+  /** This claim's own lease token: a later claim of the same subscription has another. */
+  lease: string;
 }
 
 /**
@@ -227,46 +235,71 @@ export async function claimDueWebhooks(
   owner: string,
   limit: number,
   leaseMs: number,
+  active: readonly string[],
 ): Promise<ClaimedWebhook[]> {
   const rows = await queryRows<
-    Omit<ClaimedWebhook, 'deliveredThrough' | 'head'> & { deliveredThrough: string; head: string }
+    Omit<ClaimedWebhook, 'deliveredThrough' | 'head' | 'prunedThrough'> & {
+      deliveredThrough: string;
+      head: string;
+      prunedThrough: string;
+    }
   >(
     db,
     sql.named('webhook.claim')`with due as (
-        select s.organization_id, s.id, q.last_sequence from webhook_subscription s
+        select s.organization_id, s.id, q.last_sequence, q.pruned_through from webhook_subscription s
         join event_sequence q on q.organization_id = s.organization_id
         where s.enabled and s.next_attempt_at <= now() and s.delivered_through < q.last_sequence
           and (s.lease_until is null or s.lease_until < now())
+          and not (s.id = any(cast(${[...active]} as uuid[])))
         order by s.next_attempt_at limit ${limit}
         for update of s skip locked
       )
-      update webhook_subscription s set lease_owner = ${owner},
+      update webhook_subscription s
+      set lease_owner = ${owner} || ' ' || gen_random_uuid(),
         lease_until = now() + make_interval(secs => ${leaseMs / 1000})
       from due where s.organization_id = due.organization_id and s.id = due.id
       returning s.organization_id as "organizationId", s.id, s.url, s.events, s.secret,
         s.delivered_through as "deliveredThrough", s.failed_attempts as "failedAttempts",
-        due.last_sequence as head`,
+        due.last_sequence as head, due.pruned_through as "prunedThrough", s.lease_owner as lease`,
   );
   return rows.map((row) => ({
     ...row,
     deliveredThrough: Number(row.deliveredThrough),
     head: Number(row.head),
+    prunedThrough: Number(row.prunedThrough),
   }));
 }
 
+/**
+ * Disables a subscription whose next events were pruned before it received them (it was
+ * disabled or behind for longer than EVENT_RETENTION_DAYS): delivering on would skip them
+ * without a word. A replay from a kept cursor starts it again.
+ */
+export async function disablePruned(db: Knex, webhook: ClaimedWebhook): Promise<void> {
+  await queryRows(
+    db,
+    sql.named('webhook.disablePruned')`update webhook_subscription set enabled = false,
+        disabled_reason = ${`events after ${webhook.deliveredThrough} were pruned (EVENT_RETENTION_DAYS) before delivery: replay from a kept cursor`},
+        lease_owner = null, lease_until = null, updated_at = now()
+      where organization_id = ${webhook.organizationId} and id = ${webhook.id}
+        and lease_owner = ${webhook.lease}`,
+  );
+}
+
 /** The subscription's next events after `after` up to its head, of its types, in order. */
-export function findPendingEvents(
+export async function findPendingEvents(
   db: Knex,
   webhook: ClaimedWebhook,
   after: number,
   limit: number,
 ): Promise<Event[]> {
-  return findEvents(db, webhook.organizationId, {
+  const read = await findEvents(db, webhook.organizationId, {
     after,
     limit,
     types: webhook.events,
     through: webhook.head,
   });
+  return read.events;
 }
 
 /** One attempt, as the deliverer records it. */
@@ -289,7 +322,6 @@ export interface AttemptRecord {
 export async function recordAttempts(
   db: Knex,
   webhook: ClaimedWebhook,
-  owner: string,
   progress: {
     attempts: readonly AttemptRecord[];
     deliveredThrough: number;
@@ -302,14 +334,20 @@ export async function recordAttempts(
   const attempts = progress.attempts;
   const failed = progress.failure !== undefined;
   const release = progress.release || failed;
+  // Only a success ends a run of failures (a run that stopped before its first attempt did not).
+  const succeeded = attempts.some((attempt) => attempt.succeeded);
   const [row] = await queryRows<{ held: boolean }>(
     db,
     sql.named('webhook.recordAttempts')`with held as (
         update webhook_subscription set
           delivered_through = greatest(delivered_through, ${progress.deliveredThrough}),
-          failed_attempts = case when ${failed} then failed_attempts + 1 else 0 end,
-          failing_since = case when ${failed} then coalesce(failing_since, now()) end,
-          next_attempt_at = now() + make_interval(secs => ${(progress.failure?.retryInMs ?? 0) / 1000}),
+          failed_attempts = case when ${failed} then failed_attempts + 1
+            when ${succeeded} then 0 else failed_attempts end,
+          failing_since = case when ${failed} then coalesce(failing_since, now())
+            when ${succeeded} then null else failing_since end,
+          next_attempt_at = case when ${failed}
+            then now() + make_interval(secs => ${(progress.failure?.retryInMs ?? 0) / 1000})
+            else next_attempt_at end,
           enabled = not (${failed} and coalesce(failing_since, now()) <= now() - interval '24 hours'),
           disabled_reason = case when ${failed} and coalesce(failing_since, now()) <= now() - interval '24 hours'
             then left('failing since ' || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
@@ -318,7 +356,7 @@ export async function recordAttempts(
           lease_until = case when ${release} then null
             else now() + make_interval(secs => ${progress.leaseMs / 1000}) end
         where organization_id = ${webhook.organizationId} and id = ${webhook.id}
-          and lease_owner = ${owner}
+          and lease_owner = ${webhook.lease}
         returning 1
       ), recorded as (
         insert into webhook_delivery (organization_id, subscription_id, event_id, event_sequence,
@@ -346,7 +384,7 @@ export async function releaseWebhookLeases(db: Knex, owner: string): Promise<voi
   await queryRows(
     db,
     sql.named('webhook.release')`update webhook_subscription set lease_owner = null,
-      lease_until = null where lease_owner = ${owner}`,
+      lease_until = null where lease_owner like ${`${owner} %`}`,
   );
 }
 

@@ -7,6 +7,7 @@ import { EventService, validTypes } from '../event/event.service';
 import { type Actor, requireActor } from '../organization/actor';
 import {
   CreateWebhookInput,
+  MAX_URL_LENGTH,
   MAX_WEBHOOKS,
   ReplayWebhookInput,
   UpdateWebhookInput,
@@ -80,9 +81,26 @@ export class WebhookService {
       description: valid.description,
       enabled: valid.enabled ?? undefined,
     };
+    if (changes.enabled === true) await this.assertNotPruned(webhookId);
     const webhook = await updateWebhook(this.db, organizationId, webhookId, changes);
     if (!webhook) throw new NotFoundError('Webhook', webhookId);
     return webhook;
+  }
+
+  /**
+   * A subscription whose next events retention pruned cannot go on from where it stopped: it
+   * would skip them without a word. GONE: replay it from a kept cursor instead.
+   */
+  private async assertNotPruned(webhookId: string): Promise<void> {
+    const { organizationId } = requireActor(this.actor);
+    const [webhook] = await findWebhooks(this.db, organizationId, webhookId);
+    if (!webhook) throw new NotFoundError('Webhook', webhookId);
+    const { prunedThrough } = await findFeedBounds(this.db, organizationId);
+    if (webhook.deliveredThrough < prunedThrough) {
+      throw new GoneError(
+        `enabled: the events after this subscription's last delivery (${webhook.deliveredThrough}) are pruned past EVENT_RETENTION_DAYS; replay it from a kept cursor instead`,
+      );
+    }
   }
 
   async delete(id: string): Promise<WebhookSubscription> {
@@ -101,13 +119,8 @@ export class WebhookService {
     const { organizationId } = requireActor(this.actor);
     const webhookId = assertUuid('id', id);
     const valid = await validateInput(ReplayWebhookInput, input);
-    const sequence = new EventService(this.db, this.actor).sequenceOf(valid.after);
-    const { prunedThrough } = await findFeedBounds(this.db, organizationId);
-    if (sequence < prunedThrough) {
-      throw new GoneError(
-        `after is older than the events kept (the oldest kept follows ${prunedThrough}): replay from a later cursor`,
-      );
-    }
+    // The feed's rules: a cursor past retention is GONE, one past the end bad input.
+    const sequence = await new EventService(this.db, this.actor).positionOf(valid.after);
     const webhook = await replayWebhook(this.db, organizationId, webhookId, sequence);
     if (!webhook) throw new NotFoundError('Webhook', webhookId);
     return webhook;
@@ -133,7 +146,12 @@ export class WebhookService {
 /** A URL as vetted (webhook-url.ts), or bad input naming `url` and what is wrong with it. */
 async function validUrl(raw: string): Promise<string> {
   try {
-    return (await vetWebhookUrl(raw, webhookPolicy())).href;
+    const { href } = await vetWebhookUrl(raw, webhookPolicy());
+    // Normalizing percent-encodes: the URL as stored and called must fit too.
+    if (href.length > MAX_URL_LENGTH) {
+      throw new UnsafeUrlError(`url must be at most ${MAX_URL_LENGTH} characters once encoded`);
+    }
+    return href;
   } catch (error) {
     if (error instanceof UnsafeUrlError) throw ValidationError.of('url', error.message);
     throw error;
