@@ -216,13 +216,18 @@ async function report(timings: Record<string, Record<string, number[]>>, serverV
         `| ${row.write} | ${ms(row.before.min)} / ${ms(row.before.median)} / ${ms(row.before.max)} | ${ms(row.after.min)} / ${ms(row.after.median)} / ${ms(row.after.max)} | ${row.ratio.toFixed(2)} | ${row.ratio <= 1.1 ? 'met' : 'missed'} |`,
     ),
     '',
+    'Each round, in ms:',
+    '',
+    ...Object.entries(timings).flatMap(([write, arms]) =>
+      Object.entries(arms).map(
+        ([arm, values]) =>
+          `- ${write}, ${arm}: ${values.map((value) => value.toFixed(0)).join(', ')}`,
+      ),
+    ),
+    '',
   ];
-  const dir = path.join(ROOT, 'bench', 'results');
-  await writeFile(path.join(dir, 'write-cost.md'), lines.join('\n'));
-  await writeFile(
-    path.join(dir, 'write-cost.json'),
-    `${JSON.stringify({ rows, timings }, null, 2)}\n`,
-  );
+  // One file: the table and every round's figure (bench/results keeps one per scenario).
+  await writeFile(path.join(ROOT, 'bench', 'results', 'write-cost.md'), lines.join('\n'));
   console.log(lines.join('\n'));
 }
 
