@@ -205,10 +205,15 @@ test('copies, counts, the consent record and the events replayed equal the truth
         }
       }
       expect(await countsDrift(server.db, org.organizationId)).toEqual(NO_DRIFT);
-      // The events from the start, replayed onto nothing, give what is stored.
-      expect(replayEvents(await wholeFeed(server.db, org.actor))).toEqual(
-        await storedState(server.db, org.organizationId),
-      );
+      // The events from the start, replayed onto nothing, give what is stored; and the
+      // organization's kept last sequence is the number of its events.
+      const feed = await wholeFeed(server.db, org.actor);
+      expect(replayEvents(feed)).toEqual(await storedState(server.db, org.organizationId));
+      const kept = await server
+        .db('event_sequence')
+        .where({ organization_id: org.organizationId })
+        .first('last_sequence');
+      expect(Number(kept.last_sequence)).toBe(feed.length);
     }),
     { numRuns: 25, seed: 20261127 },
   );

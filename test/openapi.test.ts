@@ -56,7 +56,7 @@ const DOCUMENTED: Record<string, Record<string, string[]>> = {
   '/api/webhooks': { get: statuses('200'), post: statuses('201', '409', '413') },
   '/api/webhooks/{id}': {
     get: statuses('200', '404'),
-    put: statuses('200', '404', '413'),
+    put: statuses('200', '404', '410', '413'),
     delete: statuses('200', '404'),
   },
   '/api/webhooks/{id}/deliveries': { get: statuses('200', '404') },

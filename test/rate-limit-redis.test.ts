@@ -53,15 +53,22 @@ runs('the rate limit in Redis', () => {
   const recoveries = () => logged.filter((line) => line.includes('counting in Redis again'));
 
   test('two instances share one count', async () => {
-    const org = await TestOrganization.create(first.db);
-    expect(await calls(org.apiKey, LIMIT + 2)).toEqual([
-      ...Array<number>(LIMIT).fill(200),
-      429,
-      429,
-    ]);
+    // A Redis call slower than its 250 ms timeout (the whole suite beside this on two cores) is
+    // counted in-process instead, by design, and says so in the log: such an attempt proves
+    // nothing either way and is made again with another key. Any other miscount fails.
+    for (let attempt = 1; ; attempt += 1) {
+      const before = warnings().length;
+      const org = await TestOrganization.create(first.db);
+      const statuses = await calls(org.apiKey, LIMIT + 2);
+      if (warnings().length > before && attempt < 3) continue;
+      expect(statuses).toEqual([...Array<number>(LIMIT).fill(200), 429, 429]);
+      return;
+    }
   });
 
   test('without Redis each instance counts on its own, with one warning; with it back, one count again', async () => {
+    const warnedBefore = warnings().length;
+    const recoveredBefore = recoveries().length;
     await redis.stop();
     const alone = await TestOrganization.create(first.db);
     // Each instance allows the limit by itself: twice the limit in all, then refusals.
@@ -69,17 +76,17 @@ runs('the rate limit in Redis', () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(LIMIT * 2);
     expect(statuses.slice(-2)).toEqual([429, 429]);
     // One warning per instance for the whole outage, not one per request.
-    expect(warnings()).toHaveLength(2);
+    expect(warnings().length - warnedBefore).toBe(2);
 
     await redis.resume();
     const shared = await TestOrganization.create(first.db);
     // The clients reconnect by themselves within their back-off (at most 2 s).
     const deadline = Date.now() + 10_000;
-    while (recoveries().length < 2 && Date.now() < deadline) {
+    while (recoveries().length - recoveredBefore < 2 && Date.now() < deadline) {
       await calls(shared.apiKey, 2);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    expect(recoveries()).toHaveLength(2);
+    expect(recoveries().length - recoveredBefore).toBe(2);
     const again = await TestOrganization.create(first.db);
     expect(await calls(again.apiKey, LIMIT + 1)).toEqual([...Array<number>(LIMIT).fill(200), 429]);
   }, 30_000);

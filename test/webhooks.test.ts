@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { vetWebhookUrl } from '../src/webhook/webhook-url';
 import { postWebhook } from '../src/webhook/webhook-sender';
 import { retryDelayMs } from '../src/webhook/webhook-deliverer';
+import { pruneEvents } from '../src/event/event-retention';
 import { TestOrganization } from './support/fixtures';
 import { rest } from './support/rest-client';
 import { TestServer } from './support/test-server';
@@ -323,6 +324,45 @@ describe('delivery', () => {
     expect(hung.body.data[0]).toMatchObject({ statusCode: null, succeeded: false });
     expect(hung.body.data[0].error).toContain('no answer within 5 s');
     expect(hung.body.data[0].durationMs).toBeGreaterThanOrEqual(4900);
+  });
+
+  test('a subscription behind retention cannot go on from where it stopped: enabling it is GONE, a replay from a kept cursor starts it', async () => {
+    const org = await TestOrganization.create(server.db);
+    const hook = await subscribe(org, ['audience.created']);
+    await rest(server.url, 'PUT', `/api/webhooks/${hook.id}`, {
+      apiKey: org.apiKey,
+      json: { enabled: false },
+    });
+    await org.audience('Pruned one');
+    await org.audience('Pruned two');
+    await server.db.raw(
+      `update event set occurred_at = now() - interval '40 days' where organization_id = ?`,
+      [org.organizationId],
+    );
+    await pruneEvents(server.db, 30);
+    const enabled = await rest(server.url, 'PUT', `/api/webhooks/${hook.id}`, {
+      apiKey: org.apiKey,
+      json: { enabled: true },
+    });
+    expect(enabled.status).toBe(410);
+    expect(enabled.body.message).toContain('enabled');
+    const { body } = await rest(server.url, 'GET', '/api/events', { apiKey: org.apiKey });
+    const replayed = await rest(server.url, 'POST', `/api/webhooks/${hook.id}/replay`, {
+      apiKey: org.apiKey,
+      json: { after: body.meta.nextCursor },
+    });
+    expect(replayed.status).toBe(200);
+    expect(
+      (
+        await rest(server.url, 'PUT', `/api/webhooks/${hook.id}`, {
+          apiKey: org.apiKey,
+          json: { enabled: true },
+        })
+      ).status,
+    ).toBe(200);
+    await org.audience('Kept');
+    await receiver.until(() => receiver.at(hook.path).length === 1);
+    expect(receiver.at(hook.path)[0]!.event.data.audience.name).toBe('Kept');
   });
 
   test('a replay delivers again every event after a cursor, in order, with the same ids', async () => {

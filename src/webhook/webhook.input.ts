@@ -89,7 +89,7 @@ export class UpdateWebhookInput {
   @Field(() => Boolean, {
     nullable: true,
     description:
-      'true enables a subscription (one disabled after failing for 24 hours starts again from the event it failed at), false stops deliveries; null or left out: kept.',
+      'true enables a subscription (one disabled after failing for 24 hours starts again from the event it failed at; GONE when retention has pruned that event: replay it instead), false stops deliveries; null or left out: kept.',
   })
   @IsOptional()
   @IsBoolean()

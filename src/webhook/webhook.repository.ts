@@ -334,6 +334,8 @@ export async function recordAttempts(
   const attempts = progress.attempts;
   const failed = progress.failure !== undefined;
   const release = progress.release || failed;
+  // Failing since a day ago (the old failing_since: a first failure has none): it is disabled.
+  const failingTooLong = sql`coalesce(failing_since, now()) <= now() - interval '24 hours'`;
   // Only a success ends a run of failures (a run that stopped before its first attempt did not).
   const succeeded = attempts.some((attempt) => attempt.succeeded);
   const [row] = await queryRows<{ held: boolean }>(
@@ -348,8 +350,8 @@ export async function recordAttempts(
           next_attempt_at = case when ${failed}
             then now() + make_interval(secs => ${(progress.failure?.retryInMs ?? 0) / 1000})
             else next_attempt_at end,
-          enabled = not (${failed} and coalesce(failing_since, now()) <= now() - interval '24 hours'),
-          disabled_reason = case when ${failed} and coalesce(failing_since, now()) <= now() - interval '24 hours'
+          enabled = not (${failed} and ${failingTooLong}),
+          disabled_reason = case when ${failed} and ${failingTooLong}
             then left('failing since ' || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
               || ': ' || ${progress.failure?.error ?? ''}, 256) end,
           lease_owner = case when ${release} then null else lease_owner end,

@@ -86,7 +86,7 @@ export async function webhookRoutes(
         tags: ['webhooks'],
         params: ID_PARAMS,
         body: inputSchema(UpdateWebhookInput),
-        response: { 200: WEBHOOK, ...errorResponses(404, 413) },
+        response: { 200: WEBHOOK, ...errorResponses(404, 410, 413) },
       },
     },
     (request) => webhooksOf(request).update(request.params.id, requireJsonObject(request.body)),
