@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Writable } from 'node:stream';
-import { importContactsCsv } from '../src/contact/contact-import';
+import { importContacts } from '../src/contact/contact-import';
 import { countsDrift, NO_DRIFT } from './support/counts-drift';
 import { nextPhone, TestOrganization } from './support/fixtures';
 import { rest } from './support/rest-client';
@@ -253,7 +253,7 @@ test('a contact without an e-mail address keeps its e-mail opt-out when no addre
     'firstName,lastName,primaryPhone,primaryEmail',
     `${contact!.firstName},${contact!.lastName},${contact!.primaryPhone},`,
   ].join('\n');
-  await importContactsCsv(server.db, org.actor, Readable.from([file]));
+  await importContacts(server.db, org.actor, Readable.from([file]));
   expect((await contactOf(org, contact!.id)).emailConsent.status).toBe('UNSUBSCRIBED');
   expect(await server.countRows('consent_change', { organization_id: org.organizationId })).toBe(
     records,
@@ -663,7 +663,7 @@ test('the CSV import takes smsConsent and emailConsent columns; a row without th
     `Changed,Now,${changed!.primaryPhone},k@example.com,UNSUBSCRIBED,`,
     `New,One,${fresh},n@example.com,SUBSCRIBED,UNSUBSCRIBED`,
   ].join('\n');
-  const report = await importContactsCsv(server.db, org.actor, Readable.from([file]));
+  const report = await importContacts(server.db, org.actor, Readable.from([file]));
   expect(report).toEqual({
     importId: expect.any(String),
     rows: 3,
@@ -697,7 +697,7 @@ test('the CSV import takes smsConsent and emailConsent columns; a row without th
   });
   // The same file again changes nothing and records nothing.
   const records = await server.countRows('consent_change', { organization_id: org.organizationId });
-  expect(await importContactsCsv(server.db, org.actor, Readable.from([file]))).toEqual({
+  expect(await importContacts(server.db, org.actor, Readable.from([file]))).toEqual({
     importId: expect.any(String),
     rows: 3,
     created: 0,
@@ -712,14 +712,14 @@ test('the CSV import takes smsConsent and emailConsent columns; a row without th
     'firstName,lastName,primaryPhone,primaryEmail,smsConsent',
     `A,B,${nextPhone()},,YES`,
   ].join('\n');
-  await expect(importContactsCsv(server.db, org.actor, Readable.from([bad]))).rejects.toThrow(
+  await expect(importContacts(server.db, org.actor, Readable.from([bad]))).rejects.toThrow(
     /line 2: smsConsent must be one of/,
   );
   const noEmail = [
     'firstName,lastName,primaryPhone,primaryEmail,emailConsent',
     `A,B,${nextPhone()},,SUBSCRIBED`,
   ].join('\n');
-  await expect(importContactsCsv(server.db, org.actor, Readable.from([noEmail]))).rejects.toThrow(
+  await expect(importContacts(server.db, org.actor, Readable.from([noEmail]))).rejects.toThrow(
     /emailConsent cannot be SUBSCRIBED/,
   );
   expect(await countsDrift(server.db, org.organizationId)).toMatchObject({

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import {
   ImportRejectedError,
   type ImportProgress,
-  importContactsCsv,
+  importContacts,
 } from '../src/contact/contact-import';
 import { countsDrift, NO_DRIFT } from './support/counts-drift';
 import { nextPhone, TestOrganization } from './support/fixtures';
@@ -40,7 +40,7 @@ test('rows whose phone the organization has update that contact; the others crea
   }));
   const audience = await org.audience('Imported into', { members: [kept!, renamed!] });
   const fresh = nextPhone();
-  const report = await importContactsCsv(
+  const report = await importContacts(
     server.db,
     org.actor,
     csv(
@@ -84,7 +84,7 @@ test('every bad line is reported with its line number, a phone on two lines incl
   const org = await TestOrganization.create(server.db);
   const phone = nextPhone();
   const error = await rejection(
-    importContactsCsv(
+    importContacts(
       server.db,
       org.actor,
       csv(
@@ -109,7 +109,7 @@ test('every bad line is reported with its line number, a phone on two lines incl
 test('a file with many bad lines lists the first hundred and counts them all', async () => {
   const org = await TestOrganization.create(server.db);
   const lines = Array.from({ length: 250 }, (_, index) => `Row${index},Bad,123,`);
-  const error = await rejection(importContactsCsv(server.db, org.actor, csv(...lines)));
+  const error = await rejection(importContacts(server.db, org.actor, csv(...lines)));
   expect(error.rejected).toBe(250);
   expect(error.problems).toHaveLength(100);
   expect(error.message).toMatch(/^250 lines rejected:/);
@@ -119,16 +119,16 @@ test('a file with many bad lines lists the first hundred and counts them all', a
 test('a broken file, a wrong header or no rows: rejected with the line, nothing written', async () => {
   const org = await TestOrganization.create(server.db);
   const broken = await rejection(
-    importContactsCsv(server.db, org.actor, csv(`"Unclosed,Quote,${nextPhone()},`)),
+    importContacts(server.db, org.actor, csv(`"Unclosed,Quote,${nextPhone()},`)),
   );
   expect(broken.problems[0]!.line).toBeGreaterThanOrEqual(2);
   const header = await rejection(
-    importContactsCsv(server.db, org.actor, Readable.from(['name,phone\nJohn,+1234567890\n'])),
+    importContacts(server.db, org.actor, Readable.from(['name,phone\nJohn,+1234567890\n'])),
   );
   expect(header.message).toContain(
     'line 1: the header must be firstName,lastName,primaryPhone,primaryEmail',
   );
-  const empty = await rejection(importContactsCsv(server.db, org.actor, csv()));
+  const empty = await rejection(importContacts(server.db, org.actor, csv()));
   expect(empty.message).toContain('the file holds no contacts');
   expect(await server.countRows('contact', { organization_id: org.organizationId })).toBe(0);
 });
@@ -143,9 +143,9 @@ test('a file streamed in small chunks is read as it comes, with progress along t
     }
   }
   const progress: ImportProgress[] = [];
-  const report = await importContactsCsv(server.db, org.actor, Readable.from(chunks()), (step) =>
-    progress.push(step),
-  );
+  const report = await importContacts(server.db, org.actor, Readable.from(chunks()), {
+    onProgress: (step) => progress.push(step),
+  });
   expect(report).toEqual({
     importId: expect.any(String),
     rows: count,
@@ -153,8 +153,14 @@ test('a file streamed in small chunks is read as it comes, with progress along t
     updated: 0,
     unchanged: 0,
   });
-  expect(progress.map((step) => step.rows)).toEqual([10_000, 20_000, count]);
-  expect(progress.at(-1)!.bytes).toBeGreaterThan(count * 20);
+  // Rows read, then (once they are written) rows done.
+  expect(progress.map((step) => [step.rows, step.rowsDone])).toEqual([
+    [10_000, 0],
+    [20_000, 0],
+    [count, 0],
+    [count, count],
+  ]);
+  expect(progress.at(-2)!.bytes).toBeGreaterThan(count * 20);
   const total = await server.graphql('{ contacts { meta { total } } }', {}, org.apiKey);
   expect(total.data!.contacts.meta.total).toBe(count);
 });

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import pg from 'pg';
-import { importContactsCsv } from '../src/contact/contact-import';
+import { importContacts } from '../src/contact/contact-import';
 import { pruneEvents } from '../src/event/event-retention';
 import { EventService } from '../src/event/event.service';
 import { nextPhone, TestOrganization } from './support/fixtures';
@@ -180,7 +180,7 @@ describe('the record', () => {
       ...rows,
     ].join('\n');
     const { cursor } = await readFeed(org);
-    const report = await importContactsCsv(server.db, org.actor, Readable.from([file]));
+    const report = await importContacts(server.db, org.actor, Readable.from([file]));
     const { events } = await readFeed(org, { after: cursor });
     // The update's events first (the import updates, then creates), each write's own before the
     // consent changes it made.

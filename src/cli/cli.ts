@@ -9,7 +9,7 @@ import { loadConfig } from '../config/config';
 import {
   type ImportProgress,
   ImportRejectedError,
-  importContactsCsv,
+  importContacts,
 } from '../contact/contact-import';
 import { connectOrm, resolveDatabase } from '../database/database';
 import { seedDemo } from '../demo/demo-seed';
@@ -79,11 +79,11 @@ const COMMANDS: Record<string, Command> = {
     const userId = (await findOwner(db, organizationId))!;
     const progress = progressLine(size);
     try {
-      const report = await importContactsCsv(
+      const report = await importContacts(
         db,
         { organizationId, userId },
         createReadStream(file),
-        progress.update,
+        { onProgress: progress.update },
       );
       return { organizationId, ...report };
     } catch (error) {

@@ -61,6 +61,13 @@ export interface Config {
    * an instance dies mid-delivery, another takes the subscription over after this.
    */
   webhookLeaseMs: number;
+  /** How many import jobs this instance runs at once; the next waits, queued. */
+  importConcurrency: number;
+  /**
+   * How long an import job stays this instance's without being renewed: a job whose instance
+   * stopped is failed (nothing was written) once this has passed.
+   */
+  importLeaseMs: number;
 }
 
 /** A bad environment variable: start-up stops with a message that names it. */
@@ -128,6 +135,9 @@ export function loadConfig(env: Env = process.env): Config {
     webhookAllowPrivate: readBoolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
     // Longer than one attempt (5 s) with room to record it.
     webhookLeaseMs: readInteger(env, 'WEBHOOK_LEASE_MS', 15_000, 6_000, 600_000),
+    importConcurrency: readInteger(env, 'IMPORT_CONCURRENCY', 2, 1, 16),
+    // Renewed every third of it: one missed renewal (a busy moment) does not lose the job.
+    importLeaseMs: readInteger(env, 'IMPORT_LEASE_MS', 15_000, 3_000, 600_000),
   };
 }
 

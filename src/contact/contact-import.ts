@@ -4,7 +4,7 @@ import { validateSync } from 'class-validator';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VALIDATION_OPTIONS } from '../common/validation';
 import { nativeSql } from '../database/sql';
@@ -30,6 +30,31 @@ const LISTED_PROBLEMS = 100;
 const COPY_BATCH_CHARS = 64 * 1024;
 // How often progress is reported, in rows.
 const PROGRESS_EVERY = 10_000;
+/** The most rows one import takes. */
+export const MAX_IMPORT_ROWS = 5_000_000;
+/** The largest file one import takes. */
+export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
+// The longest line (CSV record or NDJSON object): a line of a gigabyte is refused as it arrives,
+// not held.
+const MAX_LINE_CHARS = 64 * 1024;
+/** The fields an NDJSON line may have: the API's names for a new contact. */
+const NDJSON_FIELDS: readonly string[] = ['firstName', 'lastName', 'primaryPhone', 'primaryEmail', 'smsConsent', 'emailConsent'];
+
+export type ImportFormat = 'csv' | 'ndjson';
+
+export interface ImportOptions {
+  /** `csv` (the default: a header, then a contact a line) or `ndjson` (a contact object a line). */
+  format?: ImportFormat;
+  onProgress?: (progress: ImportProgress) => void;
+  /**
+   * Runs in the import's transaction after the contacts that change are locked and updated, before
+   * new ones are inserted (which takes the organization's row): where a lock of the import's own
+   * (its audience) fits the one lock order, contacts, audiences, then the organization.
+   */
+  beforeInsert?: (connection: ClientBase) => Promise<void>;
+  /** Runs in the import's transaction once every row is written, just before its commit. */
+  beforeCommit?: (connection: ClientBase, report: ImportReport) => Promise<void>;
+}
 
 export interface ImportProblem {
   /** 1-based line of the CSV file (the header is line 1). */
@@ -48,7 +73,10 @@ export interface ImportReport {
 }
 
 export interface ImportProgress {
+  /** Rows read (checked and staged) so far. */
   rows: number;
+  /** Rows written into the organization's contacts so far. */
+  rowsDone: number;
   /** Bytes of the file read so far. */
   bytes: number;
 }
@@ -69,6 +97,14 @@ export class ImportRejectedError extends Error {
   }
 }
 
+/** A file past MAX_IMPORT_ROWS or MAX_IMPORT_BYTES: nothing was imported. */
+export class ImportTooLargeError extends Error {
+  constructor(what: string) {
+    super(`the file holds more than ${what}; nothing was imported`);
+    this.name = 'ImportTooLargeError';
+  }
+}
+
 /**
  * Imports contacts from a CSV stream with the header firstName,lastName,primaryPhone,primaryEmail
  * (and, optionally, smsConsent and emailConsent), upserting by phone: a row whose phone a contact
@@ -80,11 +116,11 @@ export class ImportRejectedError extends Error {
  * Memory stays flat whatever the file's size: rows stream from the parser, through the rules,
  * into PostgreSQL's COPY (a temporary staging table), and one statement moves them into contact.
  */
-export async function importContactsCsv(
+export async function importContacts(
   db: Knex,
   actor: Actor,
   input: Readable,
-  onProgress: (progress: ImportProgress) => void = () => undefined,
+  options: ImportOptions = {},
 ): Promise<ImportReport> {
   const knexClient = db.client as {
     acquireConnection(): Promise<ClientBase>;
@@ -92,17 +128,32 @@ export async function importContactsCsv(
   };
   const connection = await knexClient.acquireConnection();
   try {
-    await connection.query('begin');
-    try {
-      const report = await importInTransaction(connection, actor, input, onProgress);
-      await connection.query('commit');
-      return report;
-    } catch (error) {
-      await connection.query('rollback').catch(() => undefined);
-      throw error;
-    }
+    return await importOnConnection(connection, actor, input, options);
   } finally {
     await knexClient.releaseConnection(connection);
+  }
+}
+
+/**
+ * The import on a connection of its own (COPY needs one), in a transaction it begins and ends:
+ * committed with every row, or rolled back (and the error thrown) with none. The import id is
+ * `importId` when given (an import job's id), a new one otherwise.
+ */
+export async function importOnConnection(
+  connection: ClientBase,
+  actor: Actor,
+  input: Readable,
+  options: ImportOptions & { importId?: string } = {},
+): Promise<ImportReport> {
+  await connection.query('begin');
+  try {
+    const report = await importInTransaction(connection, actor, input, options);
+    await connection.query('commit');
+    return report;
+  } catch (error) {
+    await connection.query('rollback').catch(() => undefined);
+    input.destroy();
+    throw error;
   }
 }
 
@@ -110,14 +161,14 @@ async function importInTransaction(
   connection: ClientBase,
   actor: Actor,
   input: Readable,
-  onProgress: (progress: ImportProgress) => void,
+  { format = 'csv', onProgress = () => undefined, ...hooks }: ImportOptions & { importId?: string },
 ): Promise<ImportReport> {
-  const importId = randomUUID();
+  const importId = hooks.importId ?? randomUUID();
   await createImportStaging(connection);
   await connection.query(nativeSql(actorSql(actor)));
   await nameImport(connection, importId);
   const problems = new Problems();
-  const rows = await stageRows(connection, input, problems, onProgress);
+  const { rows, bytes } = await stageRows(connection, input, format, problems, onProgress);
   // A phone on two lines: the later ones are refused, naming the first.
   for (const row of await repeatedImportPhones(connection)) {
     problems.add({
@@ -126,8 +177,13 @@ async function importInTransaction(
     });
   }
   problems.throwIfAny();
-  const { created, updated } = await upsertImported(connection, actor.organizationId);
-  return { importId, rows, created, updated, unchanged: rows - created - updated };
+  const { created, updated } = await upsertImported(connection, actor.organizationId, {
+    beforeInsert: hooks.beforeInsert,
+  });
+  onProgress({ rows, rowsDone: rows, bytes });
+  const report = { importId, rows, created, updated, unchanged: rows - created - updated };
+  await hooks.beforeCommit?.(connection, report);
+  return report;
 }
 
 /** The rejected lines of an import: every one counted, the first LISTED_PROBLEMS listed. */
@@ -150,40 +206,34 @@ class Problems {
 /**
  * Streams the file through the parser and the API's rules into the staging table (COPY); returns
  * how many rows it held. A bad row is added to `problems` and staged nothing; a malformed file
- * (an unclosed quote, no header, no rows) is refused at once.
+ * (an unclosed quote, no header, no rows, bytes that are not UTF-8) is refused at once.
  */
 async function stageRows(
   connection: ClientBase,
   input: Readable,
+  format: ImportFormat,
   problems: Problems,
   onProgress: (progress: ImportProgress) => void,
-): Promise<number> {
+): Promise<{ rows: number; bytes: number }> {
   let rows = 0;
-  let bytes = 0;
-  input.on('data', (chunk: Buffer | string) => (bytes += chunk.length));
-  let header: string[] | undefined;
-  const parser = parse({
-    bom: true,
-    trim: true,
-    skip_empty_lines: true,
-    info: true,
-    columns: (names: string[]) => {
-      header = names;
-      assertHeader(names);
-      return names;
-    },
-  });
+  const decoder = utf8Text();
+  const parser = format === 'csv' ? csvRecords() : ndjsonRecords();
 
   // Valid rows as lines of COPY's CSV, about 64 KiB at a time (one write per row costs more than
   // the row); a bad one is reported and leaves nothing behind.
   async function* checkedRows(records: AsyncIterable<ParsedRow>) {
     let batch = '';
-    for await (const { record, info } of records) {
+    for await (const { record, line, messages } of records) {
       rows += 1;
-      if (rows % PROGRESS_EVERY === 0) onProgress({ rows, bytes });
-      const line = checkedLine(record, info.lines, problems);
-      if (line === undefined) continue;
-      batch += line;
+      if (rows > MAX_IMPORT_ROWS) {
+        throw new ImportTooLargeError(`${MAX_IMPORT_ROWS.toLocaleString('en')} rows`);
+      }
+      if (rows % PROGRESS_EVERY === 0) onProgress({ rows, rowsDone: 0, bytes: decoder.bytes });
+      const copied = messages
+        ? (problems.add({ line, messages }), undefined)
+        : checkedLine(record, line, problems);
+      if (copied === undefined) continue;
+      batch += copied;
       if (batch.length >= COPY_BATCH_CHARS) {
         yield batch;
         batch = '';
@@ -193,16 +243,175 @@ async function stageRows(
   }
 
   try {
-    await pipeline(input, parser, checkedRows, connection.query(copyFrom(IMPORT_COPY)));
+    // The stages vary with the format, which pipeline's overloads cannot type.
+    await (pipeline as unknown as (...stages: unknown[]) => Promise<void>)(
+      input,
+      decoder.stream,
+      ...parser.stages,
+      checkedRows,
+      connection.query(copyFrom(IMPORT_COPY)),
+    );
   } catch (error) {
     throw asRejection(error);
   }
-  onProgress({ rows, bytes });
-  if (!header) throw new ImportRejectedError([{ line: 1, messages: ['the file is empty'] }]);
-  if (rows === 0) {
-    throw new ImportRejectedError([{ line: 2, messages: ['the file holds no contacts'] }]);
+  onProgress({ rows, rowsDone: 0, bytes: decoder.bytes });
+  if (format === 'csv' && !parser.started()) {
+    throw new ImportRejectedError([{ line: 1, messages: ['the file is empty'] }]);
   }
-  return rows;
+  if (rows === 0) {
+    const line = format === 'csv' ? 2 : 1;
+    throw new ImportRejectedError([{ line, messages: ['the file holds no contacts'] }]);
+  }
+  return { rows, bytes: decoder.bytes };
+}
+
+/**
+ * The file's bytes as text, refused at the first byte that is not UTF-8 or is NUL (PostgreSQL's
+ * text holds none), and past MAX_IMPORT_BYTES; counts the bytes for progress.
+ */
+function utf8Text() {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const state = { bytes: 0, lines: 1 };
+  const refuse = (line: number, message: string) =>
+    new ImportRejectedError([{ line, messages: [message] }]);
+  // The line of the first character `bad` finds in the chunk's text (read leniently).
+  const lineOf = (bytes: Buffer, bad: (text: string) => number) => {
+    const text = bytes.toString('utf8');
+    return state.lines + (text.slice(0, Math.max(0, bad(text))).match(/\n/g)?.length ?? 0);
+  };
+  const stream = new Transform({
+    readableObjectMode: true,
+    transform(chunk: Buffer | string, _encoding, done) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const at = state.bytes;
+      state.bytes += bytes.length;
+      if (state.bytes > MAX_IMPORT_BYTES) {
+        done(new ImportTooLargeError('1 GB'));
+        return;
+      }
+      let text: string;
+      try {
+        text = decoder.decode(bytes, { stream: true });
+      } catch {
+        const line = lineOf(bytes, (lenient) => lenient.indexOf('\uFFFD'));
+        done(refuse(line, `the file is not UTF-8 text (a byte that is not, after byte ${at})`));
+        return;
+      }
+      if (text.includes('\0')) {
+        const line = lineOf(bytes, (lenient) => lenient.indexOf('\0'));
+        done(refuse(line, 'the line holds a NUL byte, which no contact field may hold'));
+        return;
+      }
+      state.lines += text.match(/\n/g)?.length ?? 0;
+      done(null, text);
+    },
+    flush(done) {
+      try {
+        const rest = decoder.decode();
+        done(null, rest || undefined);
+      } catch {
+        done(refuse(state.lines, 'the file ends inside a UTF-8 character'));
+      }
+    },
+  });
+  return {
+    stream,
+    get bytes() {
+      return state.bytes;
+    },
+  };
+}
+
+/** The stages that make a file's text into rows: CSV's parser, or NDJSON's lines. */
+interface RowParser {
+  stages: [NodeJS.ReadWriteStream, (source: AsyncIterable<never>) => AsyncIterable<ParsedRow>] | [
+    (source: AsyncIterable<string>) => AsyncIterable<ParsedRow>,
+  ];
+  /** Whether the file had a header (CSV). */
+  started(): boolean;
+}
+
+/** CSV records with their line, the header checked first. */
+function csvRecords(): RowParser {
+  let header: string[] | undefined;
+  const parser = parse({
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    info: true,
+    max_record_size: MAX_LINE_CHARS,
+    columns: (names: string[]) => {
+      header = names;
+      assertHeader(names);
+      return names;
+    },
+  });
+  async function* rows(source: AsyncIterable<CsvRecord>): AsyncIterable<ParsedRow> {
+    for await (const { record, info } of source) yield { record, line: info.lines };
+  }
+  return {
+    stages: [parser, rows as (source: AsyncIterable<never>) => AsyncIterable<ParsedRow>],
+    started: () => header !== undefined,
+  };
+}
+
+/**
+ * NDJSON: a contact object a line, with the API's field names (an empty line is skipped). A line
+ * that is no JSON object, or names a field a contact has not, is that line's problem; a line past
+ * MAX_LINE_CHARS refuses the file as it arrives.
+ */
+function ndjsonRecords(): RowParser {
+  async function* rows(source: AsyncIterable<string>): AsyncIterable<ParsedRow> {
+    let rest = '';
+    let line = 0;
+    const parsed = (text: string): ParsedRow | undefined => {
+      line += 1;
+      const trimmed = text.trim();
+      if (trimmed === '') return undefined;
+      return ndjsonRow(trimmed, line);
+    };
+    for await (const chunk of source) {
+      rest += chunk;
+      let newline = rest.indexOf('\n');
+      let from = 0;
+      while (newline >= 0) {
+        const row = parsed(rest.slice(from, newline));
+        if (row) yield row;
+        from = newline + 1;
+        newline = rest.indexOf('\n', from);
+      }
+      rest = rest.slice(from);
+      if (rest.length > MAX_LINE_CHARS) {
+        throw new ImportRejectedError([
+          { line: line + 1, messages: [`the line is longer than ${MAX_LINE_CHARS} characters`] },
+        ]);
+      }
+    }
+    const last = parsed(rest);
+    if (last) yield last;
+  }
+  return { stages: [rows], started: () => true };
+}
+
+function ndjsonRow(text: string, line: number): ParsedRow {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { record: {}, line, messages: [`the line is not JSON: ${(error as Error).message}`] };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { record: {}, line, messages: ['the line must be a JSON object (a contact)'] };
+  }
+  const unknown = Object.keys(value).filter((name) => !NDJSON_FIELDS.includes(name));
+  if (unknown.length > 0) {
+    return {
+      record: {},
+      line,
+      messages: unknown.map((name) => `property ${name} should not exist`),
+    };
+  }
+  return { record: value as Record<string, unknown>, line };
 }
 
 /**
@@ -212,7 +421,7 @@ async function stageRows(
  * repeated on a later line is found there, and reported with the rest.
  */
 function checkedLine(
-  record: Record<string, string>,
+  record: Record<string, unknown>,
   line: number,
   problems: Problems,
 ): string | undefined {
@@ -232,7 +441,7 @@ function checkedLine(
 
 /** The parser's own errors (an unclosed quote, a row with too many fields) name their line. */
 function asRejection(error: unknown): unknown {
-  if (error instanceof ImportRejectedError) return error;
+  if (error instanceof ImportRejectedError || error instanceof ImportTooLargeError) return error;
   const { code, lines, message } = error as { code?: string; lines?: number; message: string };
   if (typeof code === 'string' && code.startsWith('CSV_')) {
     return new ImportRejectedError([{ line: lines ?? 1, messages: [message] }]);
@@ -240,9 +449,16 @@ function asRejection(error: unknown): unknown {
   return error;
 }
 
-interface ParsedRow {
+interface CsvRecord {
   record: Record<string, string>;
   info: { lines: number };
+}
+
+/** A row of the file: its fields, its line, and what is wrong with it before any rule runs. */
+interface ParsedRow {
+  record: Record<string, unknown>;
+  line: number;
+  messages?: string[];
 }
 
 function assertHeader(names: string[]): void {
@@ -263,13 +479,17 @@ function assertHeader(names: string[]): void {
   }
 }
 
-/** A CSV row as the API's input: an empty e-mail cell is no e-mail, an empty consent none given. */
-function toInput(record: Record<string, string>): CreateContactInput {
+/**
+ * A row as the API's input: an empty (or, in NDJSON, null) e-mail is no e-mail, an empty consent
+ * none given. Values keep their JSON types, so that a number where a name goes is refused.
+ */
+function toInput(record: Record<string, unknown>): CreateContactInput {
   const contact = new CreateContactInput();
-  contact.firstName = record.firstName!;
-  contact.lastName = record.lastName!;
-  contact.primaryPhone = record.primaryPhone!;
-  if (record.primaryEmail) contact.primaryEmail = record.primaryEmail;
+  contact.firstName = record.firstName as string;
+  contact.lastName = record.lastName as string;
+  contact.primaryPhone = record.primaryPhone as string;
+  if (record.primaryEmail !== '' && record.primaryEmail !== null && record.primaryEmail !== undefined)
+    contact.primaryEmail = record.primaryEmail as string;
   // An empty consent cell, or no such column, is none given: the contact's stays.
   if (record.smsConsent) contact.smsConsent = record.smsConsent as ConsentStatus;
   if (record.emailConsent) contact.emailConsent = record.emailConsent as ConsentStatus;

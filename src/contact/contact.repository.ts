@@ -415,6 +415,7 @@ export class ImportRaceError extends Error {
 export async function upsertImported(
   connection: ClientBase,
   organizationId: string,
+  { beforeInsert }: { beforeInsert?: (connection: ClientBase) => Promise<void> } = {},
 ): Promise<{ created: number; updated: number }> {
   await connection.query(
     nativeSql(sql.named('contact.importLock')`select c.id from contact c
@@ -444,6 +445,7 @@ export async function upsertImported(
           and (c.first_name, c.last_name, c.primary_email, c.sms_consent, c.email_consent)
               is distinct from (i.first_name, i.last_name, i.primary_email, ${sms}, ${email})`),
   );
+  await beforeInsert?.(connection);
   const { rows } = await connection.query<{ created: number; raced: number }>(
     nativeSql(sql.named('contact.importInsert')`with fresh as (
         select i.* from contact_import i where not exists (

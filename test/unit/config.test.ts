@@ -26,6 +26,8 @@ test('defaults need no environment at all', () => {
     webhookAllowHttp: false,
     webhookAllowPrivate: false,
     webhookLeaseMs: 15_000,
+    importConcurrency: 2,
+    importLeaseMs: 15_000,
   });
 });
 
@@ -54,6 +56,8 @@ test('reads every variable', () => {
       WEBHOOK_ALLOW_HTTP: 'true',
       WEBHOOK_ALLOW_PRIVATE: 'true',
       WEBHOOK_LEASE_MS: '6000',
+      IMPORT_CONCURRENCY: '4',
+      IMPORT_LEASE_MS: '3000',
     }),
   ).toEqual({
     port: 8080,
@@ -82,6 +86,8 @@ test('reads every variable', () => {
     webhookAllowHttp: true,
     webhookAllowPrivate: true,
     webhookLeaseMs: 6000,
+    importConcurrency: 4,
+    importLeaseMs: 3000,
   });
 });
 
