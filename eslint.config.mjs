@@ -21,6 +21,7 @@ const FEATURE_LAYERS = {
   consent: ['organization', 'contact'],
   event: ['organization'],
   webhook: ['organization', 'event'],
+  bulk: ['organization', 'audience', 'contact', 'membership'],
 };
 
 // Every feature folder, and the folder itself (an index import), for the toolkits' rule.

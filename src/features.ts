@@ -3,6 +3,7 @@ import type { Knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ClassType } from 'type-graphql';
 import { audienceFeature } from './audience';
+import { bulkFeature } from './bulk';
 import { consentFeature } from './consent';
 import { contactFeature } from './contact';
 import { eventFeature } from './event';
@@ -26,6 +27,7 @@ export const FEATURES = [
   consentFeature,
   eventFeature,
   webhookFeature,
+  bulkFeature,
   nodeFeature,
   federationFeature,
 ] as const;

@@ -12,6 +12,7 @@ import {
   type Sql,
   sql,
   sqlText,
+  type NamedSql,
 } from '../database/sql';
 import type { Actor } from '../organization/actor';
 import { AudienceSortField } from './audience.args';
@@ -220,11 +221,13 @@ export async function lockLiveAudience(
   actor: Actor,
   id: string,
 ): Promise<boolean> {
-  const locked = await queryRows(
-    trx,
-    sql.named('audience.lockLive')`select a.id from audience a
-        where ${liveAudiences('a', actor.organizationId, undefined)} and a.id = ${id}
-        for no key update`,
-  );
+  const locked = await queryRows(trx, lockLiveAudienceStatement(actor, id));
   return locked.length > 0;
+}
+
+/** lockLiveAudience's statement, for a connection of its own (the bulk import's): a row if live. */
+export function lockLiveAudienceStatement(actor: Actor, id: string): NamedSql {
+  return sql.named('audience.lockLive')`select a.id from audience a
+        where ${liveAudiences('a', actor.organizationId, undefined)} and a.id = ${id}
+        for no key update`;
 }

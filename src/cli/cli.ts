@@ -79,12 +79,9 @@ const COMMANDS: Record<string, Command> = {
     const userId = (await findOwner(db, organizationId))!;
     const progress = progressLine(size);
     try {
-      const report = await importContacts(
-        db,
-        { organizationId, userId },
-        createReadStream(file),
-        { onProgress: progress.update },
-      );
+      const report = await importContacts(db, { organizationId, userId }, createReadStream(file), {
+        onProgress: progress.update,
+      });
       return { organizationId, ...report };
     } catch (error) {
       if (error instanceof ImportRejectedError) {

@@ -38,7 +38,14 @@ export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
 // not held.
 const MAX_LINE_CHARS = 64 * 1024;
 /** The fields an NDJSON line may have: the API's names for a new contact. */
-const NDJSON_FIELDS: readonly string[] = ['firstName', 'lastName', 'primaryPhone', 'primaryEmail', 'smsConsent', 'emailConsent'];
+const NDJSON_FIELDS: readonly string[] = [
+  'firstName',
+  'lastName',
+  'primaryPhone',
+  'primaryEmail',
+  'smsConsent',
+  'emailConsent',
+];
 
 export type ImportFormat = 'csv' | 'ndjson';
 
@@ -324,9 +331,9 @@ function utf8Text() {
 
 /** The stages that make a file's text into rows: CSV's parser, or NDJSON's lines. */
 interface RowParser {
-  stages: [NodeJS.ReadWriteStream, (source: AsyncIterable<never>) => AsyncIterable<ParsedRow>] | [
-    (source: AsyncIterable<string>) => AsyncIterable<ParsedRow>,
-  ];
+  stages:
+    | [NodeJS.ReadWriteStream, (source: AsyncIterable<never>) => AsyncIterable<ParsedRow>]
+    | [(source: AsyncIterable<string>) => AsyncIterable<ParsedRow>];
   /** Whether the file had a header (CSV). */
   started(): boolean;
 }
@@ -488,7 +495,11 @@ function toInput(record: Record<string, unknown>): CreateContactInput {
   contact.firstName = record.firstName as string;
   contact.lastName = record.lastName as string;
   contact.primaryPhone = record.primaryPhone as string;
-  if (record.primaryEmail !== '' && record.primaryEmail !== null && record.primaryEmail !== undefined)
+  if (
+    record.primaryEmail !== '' &&
+    record.primaryEmail !== null &&
+    record.primaryEmail !== undefined
+  )
     contact.primaryEmail = record.primaryEmail as string;
   // An empty consent cell, or no such column, is none given: the contact's stays.
   if (record.smsConsent) contact.smsConsent = record.smsConsent as ConsentStatus;

@@ -66,16 +66,38 @@ export async function addMembers(
 ): Promise<void> {
   await queryRows(
     trx,
-    sql.named('membership.add')`insert into audience_contact
+    addMembersStatement(
+      actor,
+      audienceId,
+      sql`c.id = any(cast(${[...contactIds]} as uuid[]))`,
+    ).named('membership.add'),
+  );
+}
+
+/**
+ * Adds the contacts of the bulk import's staged rows (its `contact_import` table, by phone) to the
+ * audience, as addMembers does, in the import's transaction on its own connection: the caller
+ * holds the audience's row lock, and the import's contacts are locked or its own.
+ */
+export function addImportedMembersStatement(actor: Actor, audienceId: string): NamedSql {
+  return addMembersStatement(
+    actor,
+    audienceId,
+    sql`c.primary_phone in (select i.primary_phone from contact_import i)`,
+  ).named('membership.addImported');
+}
+
+/** The one insert of memberships, with their copies of the contact's columns. */
+function addMembersStatement(actor: Actor, audienceId: string, contacts: Sql): Sql {
+  return sql`insert into audience_contact
           (audience_id, contact_id, added_by, first_name, last_name, primary_phone, contact_created_at,
            sms_consent, email_consent)
         select ${audienceId}, c.id, ${actor.userId}, c.first_name, c.last_name, c.primary_phone, c.created_at,
           c.sms_consent, c.email_consent
         from contact c
-        where c.organization_id = ${actor.organizationId} and c.id = any(cast(${[...contactIds]} as uuid[]))
+        where c.organization_id = ${actor.organizationId} and ${contacts}
         order by c.id
-        on conflict do nothing`,
-  );
+        on conflict do nothing`;
 }
 
 /**

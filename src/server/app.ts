@@ -19,6 +19,7 @@ import { startApiKeyCache } from './api-keys';
 import { registerDraining } from './draining';
 import { configureWebhooks } from '../webhook/webhook-policy';
 import { startBackgroundWork } from './background';
+import { ImportRunner } from '../bulk/import-runner';
 import { registerHealth } from './health';
 import { registerRateLimit } from './rate-limit';
 import { connectRedis } from './redis';
@@ -57,6 +58,8 @@ export interface AppOptions {
         | 'webhookAllowHttp'
         | 'webhookAllowPrivate'
         | 'webhookLeaseMs'
+        | 'importConcurrency'
+        | 'importLeaseMs'
       >
     >;
   /**
@@ -139,6 +142,14 @@ export async function buildApp({
     introspection: config.introspection,
     playground: config.playground ? { apiKey: demoApiKey } : undefined,
   });
+  // Import jobs run wherever their upload arrived, whether or not this instance does the
+  // background work.
+  const imports = new ImportRunner(db, {
+    concurrency: config.importConcurrency ?? 2,
+    leaseMs: config.importLeaseMs ?? 15_000,
+    log: app.log,
+  });
+  app.addHook('onClose', () => imports.close());
   await app.register(apiPlugin(db, apiKeys, routing, allowedMethods), { prefix: '/api' });
   registerHealth(app, db, config.responseTimeoutMs);
   registerMetrics(app, db);

@@ -1,0 +1,214 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { ClientBase } from 'pg';
+import type { PageWindow } from '../common/pagination';
+import type { ImportProblem, ImportReport } from '../contact/contact-import';
+import { nativeSql, queryAs, queryRows, RowShape, sql } from '../database/sql';
+import type { Actor } from '../organization/actor';
+import { type ContactImport, ContactImportStatus } from './import-job.type';
+
+const JOB_ROW = new RowShape<ContactImport>({
+  id: 'id',
+  status: 'status',
+  format: 'format',
+  rows: 'rows',
+  rowsDone: 'rows_done',
+  created: 'created',
+  updated: 'updated',
+  unchanged: 'unchanged',
+  rejected: 'rejected',
+  problems: 'problems',
+  reason: 'reason',
+  audienceId: 'audience_id',
+  createdAt: { timestamp: 'created_at' },
+  startedAt: { timestamp: 'started_at' },
+  finishedAt: { timestamp: 'finished_at' },
+});
+
+/** Which instance holds a job, and for how long from now. */
+export interface Lease {
+  owner: string;
+  ms: number;
+}
+
+/** A new job, queued and held by this instance. */
+export async function insertJob(
+  db: Knex,
+  actor: Actor,
+  { format, audienceId }: { format: string; audienceId: string | null },
+  lease: Lease,
+): Promise<ContactImport> {
+  const [job] = await queryAs(
+    db,
+    JOB_ROW,
+    sql.named('bulk.insertJob')`insert into contact_import_job as j (organization_id, format,
+        audience_id, actor_user_id, actor_api_key_id, lease_owner, lease_until)
+      values (${actor.organizationId}, ${format}, ${audienceId}, ${actor.userId},
+        ${actor.apiKeyId ?? null}, ${lease.owner}, now() + make_interval(secs => ${lease.ms / 1000}))
+      returning ${JOB_ROW.select('j')}`,
+  );
+  return job!;
+}
+
+export async function findJob(
+  db: Knex,
+  organizationId: string,
+  id: string,
+): Promise<ContactImport | undefined> {
+  const [job] = await queryAs(
+    db,
+    JOB_ROW,
+    sql.named('bulk.job')`select ${JOB_ROW.select('j')} from contact_import_job j
+      where j.organization_id = ${organizationId} and j.id = ${id}`,
+  );
+  return job;
+}
+
+/** A page of the organization's jobs, newest first, and how many it has. */
+export async function findJobs(
+  db: Knex,
+  organizationId: string,
+  window: PageWindow,
+): Promise<{ jobs: ContactImport[]; total: number }> {
+  const [count] = await queryRows<{ total: number }>(
+    db,
+    sql.named('bulk.countJobs')`select count(*)::int as total from contact_import_job
+      where organization_id = ${organizationId}`,
+  );
+  const jobs = await queryAs(
+    db,
+    JOB_ROW,
+    sql.named('bulk.jobs')`select ${JOB_ROW.select('j')} from contact_import_job j
+      where j.organization_id = ${organizationId}
+      order by j.created_at desc, j.id desc limit ${window.limit} offset ${window.offset}`,
+  );
+  return { jobs, total: count!.total };
+}
+
+/**
+ * Starts a queued job of this instance's when no other job of its organization runs (on any
+ * instance; one whose lease ran out does not count, it is failed by failAbandoned). The check and
+ * the start hold the organization's advisory lock, so two instances never start two at once.
+ */
+export async function startJob(
+  db: Knex,
+  organizationId: string,
+  id: string,
+  lease: Lease,
+): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    await queryRows(
+      trx,
+      sql.named(
+        'bulk.lockOrganizationJobs',
+      )`select pg_advisory_xact_lock(hashtextextended('contact_import_job ' || ${organizationId}, 0))`,
+    );
+    const started = await queryRows(
+      trx,
+      sql.named('bulk.startJob')`update contact_import_job j set status = 'running',
+          started_at = clock_timestamp(), lease_until = now() + make_interval(secs => ${lease.ms / 1000})
+        where j.organization_id = ${organizationId} and j.id = ${id} and j.status = 'queued'
+          and j.lease_owner = ${lease.owner}
+          and not exists (select 1 from contact_import_job r
+            where r.organization_id = ${organizationId} and r.status = 'running' and r.lease_until > now())
+        returning j.id`,
+    );
+    return started.length > 0;
+  });
+}
+
+/** Holds this instance's unfinished jobs for another lease. */
+export async function renewLeases(db: Knex, ids: readonly string[], lease: Lease): Promise<void> {
+  if (ids.length === 0) return;
+  await queryRows(
+    db,
+    sql.named('bulk.renewLeases')`update contact_import_job
+      set lease_until = now() + make_interval(secs => ${lease.ms / 1000})
+      where id = any(cast(${[...ids]} as uuid[])) and lease_owner = ${lease.owner}
+        and status in ('queued', 'running')`,
+  );
+}
+
+/**
+ * Fails the jobs whose instance stopped holding them (its lease ran out): their transaction went
+ * with that instance's connection, so nothing of them was written. A job that completes at the
+ * same moment holds its row until its commit; this then finds it completed and leaves it.
+ */
+export async function failAbandoned(db: Knex): Promise<number> {
+  const failed = await queryRows(
+    db,
+    sql.named('bulk.failAbandoned')`update contact_import_job set status = 'failed',
+        reason = 'the instance that held this job stopped before it finished; nothing was written',
+        finished_at = clock_timestamp(), lease_owner = null, lease_until = null
+      where status in ('queued', 'running') and lease_until < now()
+      returning id`,
+  );
+  return failed.length;
+}
+
+/** How far a running job has come. */
+export async function recordProgress(
+  db: Knex,
+  organizationId: string,
+  id: string,
+  { rows, rowsDone }: { rows: number; rowsDone: number },
+  lease: Lease,
+): Promise<void> {
+  await queryRows(
+    db,
+    sql.named('bulk.recordProgress')`update contact_import_job set rows = ${rows},
+        rows_done = ${rowsDone}
+      where organization_id = ${organizationId} and id = ${id} and status = 'running'
+        and lease_owner = ${lease.owner}`,
+  );
+}
+
+/**
+ * Marks the job completed in the import's own transaction, so that "completed" commits exactly
+ * with its contacts. False when this instance no longer holds it (its lease ran out and it was
+ * failed): the import must then roll back.
+ */
+export async function completeJob(
+  connection: ClientBase,
+  organizationId: string,
+  id: string,
+  report: ImportReport,
+  lease: Lease,
+): Promise<boolean> {
+  const { rowCount } = await connection.query(
+    nativeSql(sql.named('bulk.completeJob')`update contact_import_job set status = 'completed',
+        rows = ${report.rows}, rows_done = ${report.rows}, created = ${report.created},
+        updated = ${report.updated}, unchanged = ${report.unchanged},
+        finished_at = clock_timestamp(), lease_owner = null, lease_until = null
+      where organization_id = ${organizationId} and id = ${id} and status = 'running'
+        and lease_owner = ${lease.owner}`),
+  );
+  return rowCount === 1;
+}
+
+/** Why a job wrote nothing. */
+export interface Failure {
+  reason: string | null;
+  rows?: number;
+  rejected?: number;
+  problems?: readonly ImportProblem[];
+}
+
+/** Fails a job this instance holds (after its transaction rolled back). */
+export async function failJob(
+  db: Knex,
+  organizationId: string,
+  id: string,
+  failure: Failure,
+  lease: Lease,
+): Promise<void> {
+  await queryRows(
+    db,
+    sql.named('bulk.failJob')`update contact_import_job set status = ${ContactImportStatus.failed},
+        reason = ${failure.reason}, rows = coalesce(${failure.rows ?? null}, rows), rows_done = 0,
+        rejected = ${failure.rejected ?? 0},
+        problems = cast(${JSON.stringify(failure.problems ?? [])} as jsonb),
+        finished_at = clock_timestamp(), lease_owner = null, lease_until = null
+      where organization_id = ${organizationId} and id = ${id}
+        and status in ('queued', 'running') and lease_owner = ${lease.owner}`,
+  );
+}

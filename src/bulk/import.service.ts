@@ -1,0 +1,82 @@
+import type { Knex } from '@mikro-orm/postgresql';
+import type { Readable } from 'node:stream';
+import { findAudience } from '../audience/audience.repository';
+import { NotFoundError, ServiceUnavailableError } from '../common/errors';
+import { type Page, PageArgs, pageWindow, toPage } from '../common/pagination';
+import { assertUuid, validateInput } from '../common/validation';
+import type { ImportFormat } from '../contact/contact-import';
+import { type Actor, requireActor } from '../organization/actor';
+import { failJob, findJob, findJobs, insertJob } from './import-job.repository';
+import type { ContactImport } from './import-job.type';
+import { importRunnerOf } from './import-runner';
+import { receiveUpload, UploadTooLargeError } from './import-upload';
+
+/** An upload that did not arrive whole: its job failed, and no answer can reach the client. */
+export class UploadCutOffError extends Error {
+  constructor() {
+    super('the upload was cut off before its end; nothing was imported');
+    this.name = 'UploadCutOffError';
+  }
+}
+
+/** Every rule about import jobs; the REST door (uploads, reads) and GraphQL (reads) call this. */
+export class ContactImportService {
+  constructor(
+    private readonly db: Knex,
+    private readonly actor: Actor | null,
+  ) {}
+
+  /**
+   * Receives an upload as a new job: the job exists (queued) from the first byte, the upload is
+   * kept whole, then the job waits its turn. Answers the job as it stands once the upload is in.
+   * An upload past the limits or cut off fails its job; nothing is written.
+   */
+  async start(upload: {
+    format: ImportFormat;
+    body: Readable;
+    audienceId?: string;
+  }): Promise<ContactImport> {
+    const actor = requireActor(this.actor);
+    const audienceId =
+      upload.audienceId === undefined ? null : assertUuid('audienceId', upload.audienceId);
+    if (audienceId !== null && !(await findAudience(this.db, actor.organizationId, audienceId))) {
+      throw new NotFoundError('Audience', audienceId);
+    }
+    const runner = importRunnerOf(this.db);
+    if (!runner) throw new ServiceUnavailableError('This instance runs no import jobs');
+    const job = await insertJob(
+      this.db,
+      actor,
+      { format: upload.format, audienceId },
+      runner.holder,
+    );
+    let received;
+    try {
+      received = await receiveUpload(upload.body, upload.format);
+    } catch (error) {
+      const tooLarge = error instanceof UploadTooLargeError;
+      const reason = tooLarge ? error.message : new UploadCutOffError().message;
+      await failJob(this.db, actor.organizationId, job.id, { reason }, runner.holder);
+      throw tooLarge ? error : new UploadCutOffError();
+    }
+    runner.submit({ id: job.id, actor, format: upload.format, audienceId, upload: received });
+    return (await findJob(this.db, actor.organizationId, job.id)) ?? job;
+  }
+
+  /** One job of the organization: NOT_FOUND when it has none with this id. */
+  async get(id: string): Promise<ContactImport> {
+    const { organizationId } = requireActor(this.actor);
+    const jobId = assertUuid('id', id);
+    const job = await findJob(this.db, organizationId, jobId);
+    if (!job) throw new NotFoundError('Contact import', jobId);
+    return job;
+  }
+
+  /** The organization's jobs, newest first. */
+  async list(args: Partial<PageArgs>): Promise<Page<ContactImport>> {
+    const { organizationId } = requireActor(this.actor);
+    const valid = await validateInput(PageArgs, args);
+    const { jobs, total } = await findJobs(this.db, organizationId, pageWindow(valid));
+    return toPage(jobs, total, valid);
+  }
+}
