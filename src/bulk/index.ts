@@ -4,6 +4,8 @@ import { ContactImportJobEntity } from './import-job.entity';
 import { ImportResolver } from './import.resolver';
 import { importRoutes } from './import.routes';
 import { ContactImportService } from './import.service';
+import { exportRoutes } from './export.routes';
+import { ContactExportService } from './export.service';
 
 /**
  * What the app's assembly (src/features.ts) takes of bulk work: import jobs (run by
@@ -13,8 +15,9 @@ export const bulkFeature = {
   entities: [ContactImportJobEntity],
   database: [],
   resolvers: [ImportResolver],
-  routes: [importRoutes],
+  routes: [importRoutes, exportRoutes],
   services: (db: Knex, actor: Actor | null) => ({
     contactImports: new ContactImportService(db, actor),
+    contactExports: new ContactExportService(db, actor),
   }),
 };

@@ -470,3 +470,35 @@ export async function upsertImported(
   if (raced > 0) throw new ImportRaceError(raced);
   return { created, updated };
 }
+
+/** What an export reads: a page's search, sort and consent filter, without the page. */
+export interface ContactExportQuery {
+  search: SearchTerm | undefined;
+  consent: ConsentFilter;
+  sortBy: ContactSortField;
+  sortOrder: SortOrder;
+}
+
+/**
+ * The fields an export writes, as the import takes them back (contact-import.ts): an export
+ * imported again changes nothing. `c` is a contact row.
+ */
+export const EXPORTED_CONTACT_COLUMNS =
+  sqlText(`c.first_name as "firstName", c.last_name as "lastName",
+  c.primary_phone as "primaryPhone", c.primary_email as "primaryEmail",
+  c.sms_consent as "smsConsent", c.email_consent as "emailConsent"`);
+
+/**
+ * Every contact of the organization that a page with this search and consent filter lists, in
+ * the page's order, as EXPORTED_CONTACT_COLUMNS: one statement, so one snapshot, whatever its size.
+ */
+export function contactExportStatement(organizationId: string, query: ContactExportQuery): Sql {
+  const direction = sqlText(query.sortOrder === 'asc' ? 'asc' : 'desc');
+  const column = sqlText(`c.${SORT_COLUMNS[query.sortBy]}`);
+  const match = query.search
+    ? searchTextMatches('c', query.search, CONTACT_SEARCH_FIELDS)
+    : sqlText('true');
+  return sql`select ${EXPORTED_CONTACT_COLUMNS} from contact c
+    where c.organization_id = ${organizationId} and ${match} and ${consentMatches('c', query.consent)}
+    order by ${column} ${direction}, c.id ${direction}`;
+}

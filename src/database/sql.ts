@@ -1,4 +1,5 @@
 import type { Knex } from '@mikro-orm/postgresql';
+import { escapeLiteral } from 'pg';
 import { toDate } from './timestamps';
 
 /**
@@ -166,4 +167,30 @@ export function nativeSql(statement: NamedSql): { text: string; values: unknown[
   let index = 0;
   const text = statement.text.replace(/\\\?|\?/g, (mark) => (mark === '?' ? `$${++index}` : '?'));
   return { text, values: [...statement.values] };
+}
+
+/**
+ * The statement with its values written into the text as literals, for the one statement that
+ * takes no bindings: COPY (an export's `copy (select …) to stdout`). Strings go through pg's own
+ * escapeLiteral; only the value types a statement of this service binds are taken.
+ */
+export function inlinedSql(statement: NamedSql): string {
+  const values = [...statement.values];
+  return statement.text.replace(/\\\?|\?/g, (mark) => {
+    if (mark !== '?') return '?';
+    return literal(values.shift());
+  });
+}
+
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return escapeLiteral(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return escapeLiteral(value.toISOString());
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
+    const items = value.map((item: string) => `"${item.replace(/[\\"]/g, (c) => `\\${c}`)}"`);
+    return escapeLiteral(`{${items.join(',')}}`);
+  }
+  throw new Error(`a value of this kind cannot be written into SQL text: ${typeof value}`);
 }

@@ -8,7 +8,11 @@ import { CONTACT_SEARCH_FIELDS } from '../contact/contact.search';
 import { searchedIds, searchPlan } from '../database/search-plan';
 import type { SortOrder } from '../common/sorting';
 import { ContactSortField } from '../contact/contact.args';
-import { CONTACT_ROW } from '../contact/contact.repository';
+import {
+  CONTACT_ROW,
+  type ContactExportQuery,
+  EXPORTED_CONTACT_COLUMNS,
+} from '../contact/contact.repository';
 import type { Contact } from '../contact/contact.type';
 import { joinSql, type NamedSql, queryRows, type Sql, sql, sqlText } from '../database/sql';
 import type { Actor } from '../organization/actor';
@@ -299,4 +303,25 @@ export async function findContactAudiences(
     if (row.id !== null) entry.audiences.push(AUDIENCE_ROW.read(row));
   }
   return found;
+}
+
+/**
+ * The members of one audience that its pages list with this search and consent filter, in a
+ * page's order, as an export writes them (EXPORTED_CONTACT_COLUMNS): one statement, one
+ * snapshot. Sorted, searched and filtered on the memberships' own copies, as the pages are.
+ */
+export function memberExportStatement(
+  organizationId: string,
+  audienceId: string,
+  query: ContactExportQuery,
+): Sql {
+  const direction = sqlText(query.sortOrder === 'asc' ? 'asc' : 'desc');
+  const column = sqlText(`ac.${SORT_COLUMNS[query.sortBy]}`);
+  const match = query.search
+    ? searchTextMatches('ac', query.search, CONTACT_SEARCH_FIELDS)
+    : sql`true`;
+  return sql`select ${EXPORTED_CONTACT_COLUMNS} from audience_contact ac
+    join contact c on c.id = ac.contact_id and c.organization_id = ${organizationId}
+    where ac.audience_id = ${audienceId} and ${match} and ${consentMatches('ac', query.consent)}
+    order by ${column} ${direction}, ac.contact_id ${direction}`;
 }
