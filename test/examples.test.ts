@@ -16,7 +16,7 @@ import {
 import { SmsKeywordAction } from '../src/consent/consent.type';
 import { EventService } from '../src/event/event.service';
 import { WebhookService } from '../src/webhook/webhook.service';
-import { TestOrganization } from './support/fixtures';
+import { nextPhone, TestOrganization } from './support/fixtures';
 import { TestServer } from './support/test-server';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -111,8 +111,17 @@ test.each(examples.map((example) => [example.file, example] as const))(
       url: 'https://93.184.215.14/examples',
       events: ['audience.created'],
     });
+    // An import job for contact-imports.graphql, started as a client starts one.
+    const job = (await (
+      await fetch(`${server.url}/api/contacts/imports`, {
+        method: 'POST',
+        headers: { 'x-api-key': org.apiKey, 'content-type': 'text/csv' },
+        body: `firstName,lastName,primaryPhone,primaryEmail\nAda,Lovelace,${nextPhone()},\n`,
+      })
+    ).json()) as { id: string };
     const variables = JSON.parse(
       example.variables
+        .replace('<importId>', job.id)
         .replace('<audienceId>', audience.id)
         .replace('<contactId>', contacts[1]!.id)
         .replace('<otherContactId>', contacts[2]!.id)

@@ -192,3 +192,134 @@ test('a body that is not CSV or NDJSON, or not UTF-8, is refused with a message 
   expect(latin.status).toBe(400);
   expect(latin.body.message).toMatch(/UTF-8/);
 });
+
+describe('hostile uploads: a clear answer, nothing written, the service healthy', () => {
+  async function failedJob(org: TestOrganization, body: string | Buffer, contentType = 'text/csv') {
+    const answer = await upload(org, body as string, { contentType });
+    expect(answer.status).toBe(202);
+    return finished(org, answer.body.id);
+  }
+
+  async function nothingWritten(org: TestOrganization) {
+    expect(await server.countRows('contact', { organization_id: org.organizationId })).toBe(0);
+  }
+
+  test('bytes that are not UTF-8, NUL bytes, a wrong or missing header, a line that is no object', async () => {
+    const org = await TestOrganization.create(server.db);
+    const latin = Buffer.concat([
+      Buffer.from(`${HEADER}\nOk,Row,${nextPhone()},\nJos`),
+      Buffer.from([0xe9]),
+      Buffer.from(`,Bad,${nextPhone()},\n`),
+    ]);
+    const notUtf8 = await failedJob(org, latin);
+    expect(notUtf8).toMatchObject({ status: 'failed', rejected: 1 });
+    expect(notUtf8.problems).toEqual([{ line: 3, messages: [expect.stringMatching(/not UTF-8/)] }]);
+    const nul = await failedJob(org, `${HEADER}\nA\0B,C,${nextPhone()},\n`);
+    expect(nul.problems).toEqual([{ line: 2, messages: [expect.stringMatching(/NUL/)] }]);
+    const header = await failedJob(org, `first,last\nA,B\n`);
+    expect(header.problems[0]).toMatchObject({ line: 1 });
+    expect(header.problems[0].messages[0]).toMatch(/header must be/);
+    const empty = await failedJob(org, '');
+    expect(empty.problems).toEqual([{ line: 1, messages: ['the file is empty'] }]);
+    const scalar = await failedJob(org, '42\n"text"\nnull\n', 'application/x-ndjson');
+    expect(scalar.rejected).toBe(3);
+    await nothingWritten(org);
+  });
+
+  test('one line of 100 MB is refused as it is read, and an upload over the limits is 413', async () => {
+    const org = await TestOrganization.create(server.db);
+    const long = await failedJob(org, `${HEADER}\n${'x'.repeat(100 * 1024 * 1024)}`);
+    expect(long.status).toBe('failed');
+    expect(long.problems[0].line).toBe(2);
+    const longJson = await failedJob(
+      org,
+      `{"firstName":"${'y'.repeat(10 * 1024 * 1024)}`,
+      'application/x-ndjson',
+    );
+    expect(longJson.problems[0].messages[0]).toMatch(/longer than/);
+    // 5,000,001 rows (short ones): refused while it arrives.
+    const rows = await upload(org, `${HEADER}\n${'a\n'.repeat(5_000_001)}`);
+    expect(rows.status).toBe(413);
+    expect(rows.body.message).toMatch(/5,000,000 rows/);
+    // A declared size past 1 GB: refused before it is read.
+    const declared = await rawUpload(org, {
+      contentLength: 1024 * 1024 * 1024 + 1,
+      send: 'x',
+      end: false,
+    });
+    expect(declared.status).toBe(413);
+    await nothingWritten(org);
+    const jobs = await rest(server.url, 'GET', '/api/contacts/imports?limit=100', {
+      apiKey: org.apiKey,
+    });
+    expect(
+      jobs.body.data.find((job: { reason: string | null }) =>
+        /5,000,000 rows/.test(job.reason ?? ''),
+      ),
+    ).toMatchObject({ status: 'failed' });
+  }, 60_000);
+
+  test('a client that disconnects mid-upload fails its job; nothing is written', async () => {
+    const org = await TestOrganization.create(server.db);
+    const lines = Array.from({ length: 1000 }, () => `Cut,Off,${nextPhone()},`).join('\n');
+    await rawUpload(org, {
+      contentLength: 1_000_000,
+      send: `${HEADER}\n${lines}`,
+      end: false,
+      hangUp: true,
+    });
+    let jobs: { status: string; reason: string | null }[] = [];
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      jobs = (await rest(server.url, 'GET', '/api/contacts/imports', { apiKey: org.apiKey })).body
+        .data;
+      if (jobs[0]?.status === 'failed') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(jobs).toEqual([
+      expect.objectContaining({ status: 'failed', reason: expect.stringMatching(/cut off/) }),
+    ]);
+    await nothingWritten(org);
+    // Healthy after all of it.
+    expect((await rest(server.url, 'GET', '/api/contacts', { apiKey: org.apiKey })).status).toBe(
+      200,
+    );
+  });
+});
+
+/** An upload over a raw socket: a declared length, what is sent of it, and whether it hangs up. */
+async function rawUpload(
+  org: TestOrganization,
+  {
+    contentLength,
+    send,
+    end,
+    hangUp = false,
+  }: { contentLength: number; send: string; end: boolean; hangUp?: boolean },
+): Promise<{ status: number | undefined }> {
+  const { request } = await import('node:http');
+  const target = new URL(`${server.url}/api/contacts/imports`);
+  return new Promise((resolve) => {
+    const call = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: {
+          'x-api-key': org.apiKey,
+          'content-type': 'text/csv',
+          'content-length': contentLength,
+        },
+      },
+      (response) => {
+        response.resume();
+        resolve({ status: response.statusCode });
+        call.destroy();
+      },
+    );
+    call.on('error', () => resolve({ status: undefined }));
+    call.write(send);
+    if (end) call.end();
+    if (hangUp) setTimeout(() => call.destroy(), 200);
+  });
+}

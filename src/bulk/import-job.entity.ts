@@ -1,4 +1,5 @@
-import { Check, Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { ContactImportStatus } from './import-job.type';
 import { OrganizationEntity } from '../organization/organization.entity';
 
 /**
@@ -6,10 +7,6 @@ import { OrganizationEntity } from '../organization/organization.entity';
  * queued or running, the instance that holds it (`leaseOwner`) and until when (`leaseUntil`).
  */
 @Entity({ tableName: 'contact_import_job' })
-@Check({
-  name: 'contact_import_job_status_check',
-  expression: "status in ('queued', 'running', 'completed', 'failed')",
-})
 @Index({
   name: 'contact_import_job_created_idx',
   expression:
@@ -27,8 +24,9 @@ export class ContactImportJobEntity {
   @PrimaryKey({ type: 'uuid', defaultRaw: 'gen_random_uuid()' })
   id!: string;
 
-  @Property({ type: 'string', length: 16, default: 'queued' })
-  status!: string;
+  // An enum to MikroORM: a varchar with the check of its values (contact_import_job_status_check).
+  @Enum({ items: () => ContactImportStatus, columnType: 'varchar(16)', default: 'queued' })
+  status!: ContactImportStatus;
 
   @Property({ type: 'string', length: 16 })
   format!: string;

@@ -45,7 +45,7 @@ export class ContactImport {
   @Field(() => ID, { description: 'The job id (UUID); its events carry it as `importId`.' })
   id!: string;
 
-  @Field(() => ContactImportStatus)
+  @Field(() => ContactImportStatus, { description: 'Where the job stands.' })
   status!: ContactImportStatus;
 
   @Field({ description: 'The upload’s format: csv or ndjson.' })

@@ -9,6 +9,7 @@ import { parseQuery, QUERY_RULES } from '../common/rest/query-string';
 import { errorResponses } from '../common/rest/rest-errors';
 import { type ImportFormat, MAX_IMPORT_BYTES } from '../contact/contact-import';
 import { ImportQuery } from './import.args';
+import { UploadTooLargeError } from './import-upload';
 import { IMPORT_OPERATIONS } from './import.operations';
 import { ContactImport, ContactImportPage } from './import-job.type';
 import type { ContactImportService } from './import.service';
@@ -75,6 +76,10 @@ export async function importRoutes(
         throw ValidationError.of('body', 'Content-Type must be text/csv or application/x-ndjson');
       if (charset && charset.toLowerCase() !== 'utf-8') {
         throw ValidationError.of('body', `the file must be UTF-8, not ${charset}`);
+      }
+      // A declared size past the limit is refused before a byte of it is read.
+      if (Number(request.headers['content-length'] ?? 0) > MAX_IMPORT_BYTES) {
+        throw new UploadTooLargeError('1 GB');
       }
       const query = parseQuery(ImportQuery, request.query);
       if (query.audienceId !== undefined && typeof query.audienceId !== 'string') {

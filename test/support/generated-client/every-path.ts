@@ -157,6 +157,52 @@ export async function callEveryPath(baseUrl: string, apiKey: string): Promise<st
   const takenPhones: string[] | undefined = taken.error?.takenPhones;
   if (takenPhones?.[0] !== '+15557770001') throw new Error('takenPhones is missing');
 
+  // A file upload: the body is the CSV text, sent as it is.
+  const upload = await client.POST('/api/contacts/imports', {
+    params: { query: { audienceId } },
+    body: 'firstName,lastName,primaryPhone,primaryEmail\nImp,Orted,+15557770002,\n',
+    headers: { 'content-type': 'text/csv' },
+    bodySerializer: (body: string) => body,
+  });
+  note('startContactImport', upload.response);
+  const importId: string = upload.data!.id;
+  let status: 'queued' | 'running' | 'completed' | 'failed' = upload.data!.status;
+  while (status === 'queued' || status === 'running') {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const job = await client.GET('/api/contacts/imports/{id}', {
+      params: { path: { id: importId } },
+    });
+    status = job.data!.status;
+    if (status === 'completed' || status === 'failed') note('getContactImport', job.response);
+  }
+  if (upload.data!.status === 'completed') {
+    // Finished before its 202 was read: read once anyway.
+    const job = await client.GET('/api/contacts/imports/{id}', {
+      params: { path: { id: importId } },
+    });
+    note('getContactImport', job.response);
+  }
+  if (status !== 'completed') throw new Error(`the import job is ${status}`);
+  const jobs = await client.GET('/api/contacts/imports', { params: { query: { limit: 5 } } });
+  note('listContactImports', jobs.response);
+  const importedCount: number = jobs.data!.data[0]!.created;
+  if (importedCount !== 1) throw new Error('the import job did not create its contact');
+  const exported = await client.GET('/api/contacts/export', {
+    params: { query: { format: 'ndjson', sortBy: 'primaryPhone', sortOrder: 'asc' } },
+    parseAs: 'text',
+  });
+  note('exportContacts', exported.response);
+  const exportedText = exported.data as unknown as string;
+  if (!exportedText.includes('"+15557770001"') || !exportedText.includes('"+15557770002"'))
+    throw new Error('the export does not hold both contacts');
+  const exportedMembers = await client.GET('/api/audience/{id}/contacts/export', {
+    params: { path: { id: audienceId }, query: { format: 'csv' } },
+    parseAs: 'text',
+  });
+  note('exportAudienceContacts', exportedMembers.response);
+  if (!(exportedMembers.data as unknown as string).includes('+15557770002'))
+    throw new Error('the audience export does not hold the imported member');
+
   const renamed = await client.PUT('/api/audience/{id}', {
     params: { path: { id: audienceId } },
     body: { name: 'Generated client, renamed' },
