@@ -134,3 +134,27 @@ test("a question mark in a file (jsonb's operator) reaches PostgreSQL as it is w
     await trx.rollback();
   }
 });
+
+test('search_grams gives every one- and two-character piece of a text, as a piece per substr would', async () => {
+  // The plain definition the function stands for: every substr of one and two characters that
+  // holds no line break, once each, in order. Texts with line breaks, wide characters (outside
+  // the BMP too), wildcards and backslashes, of every length up to 60.
+  const { rows } = await server.db.raw<{
+    rows: { texts: number; differ: number; example: string | null }[];
+  }>(
+    `with texts as (
+       select string_agg(substr(E'ab\\ncdé+1ß😀 _%\\\\Zz9', 1 + ((r * 31 + k * 17 + (r * k) % 7) % 16), 1), '' order by k) t
+       from generate_series(1, 20000) r, lateral generate_series(1, 1 + r % 60) k group by r
+       union all select '' union all select E'\\n' union all select E'a\\n\\nb'
+     ), plain as (
+       select t, coalesce((select array_agg(distinct gram order by gram) from (
+         select substr(t, i, 1) gram from generate_series(1, length(t)) i
+         union all select substr(t, i, 2) from generate_series(1, length(t) - 1) i
+       ) pieces where strpos(gram, chr(10)) = 0), '{}') as grams from texts
+     )
+     select count(*)::int texts, count(*) filter (where search_grams(t) is distinct from grams)::int differ,
+       min(t) filter (where search_grams(t) is distinct from grams) example
+     from plain`,
+  );
+  expect(rows[0]).toEqual({ texts: 20003, differ: 0, example: null });
+});

@@ -4,7 +4,7 @@ import { validateSync } from 'class-validator';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VALIDATION_OPTIONS } from '../common/validation';
 import { nativeSql } from '../database/sql';
@@ -14,9 +14,11 @@ import { CreateContactInput } from './contact.input';
 import {
   createImportStaging,
   IMPORT_COPY,
+  ImportRaceError,
+  keepImportBatch,
   nameImport,
   repeatedImportPhones,
-  upsertImported,
+  upsertImportBatch,
 } from './contact.repository';
 import { repeatedPhone } from './contact.service';
 import { emailConsentNeedsEmail } from './consent.columns';
@@ -28,6 +30,11 @@ const OPTIONAL_COLUMNS = ['smsConsent', 'emailConsent'] as const;
 // The rejections a report lists; past them it only counts (a wrong file can have a million).
 const LISTED_PROBLEMS = 100;
 const COPY_BATCH_CHARS = 64 * 1024;
+// Rows written a statement at a time, while the rows after them are read and checked: Node and
+// PostgreSQL each work on their own core instead of in turn.
+const WRITE_BATCH_ROWS = 20_000;
+// How far reading runs ahead of writing, in COPY chunks (about two batches).
+const READ_AHEAD_CHUNKS = 64;
 // How often progress is reported, in rows.
 const PROGRESS_EVERY = 10_000;
 /** The most rows one import takes. */
@@ -175,7 +182,29 @@ async function importInTransaction(
   await connection.query(nativeSql(actorSql(actor)));
   await nameImport(connection, importId);
   const problems = new Problems();
-  const { rows, bytes } = await stageRows(connection, input, format, problems, onProgress);
+  const written = { created: 0, updated: 0, raced: 0 };
+  let inserting = false;
+  // A batch is written while the file is whole so far; after a bad line, batches are only kept
+  // for the checks of the whole file (the transaction rolls back).
+  const writeBatch = async () => {
+    if (!problems.any()) {
+      const batch = await upsertImportBatch(connection, actor.organizationId, {
+        beforeInsert: async (trx) => {
+          if (inserting) return;
+          inserting = true;
+          await hooks.beforeInsert?.(trx);
+        },
+      });
+      written.created += batch.created;
+      written.updated += batch.updated;
+      written.raced += batch.raced;
+    }
+    await keepImportBatch(connection);
+  };
+  const { rows } = await stageRows(connection, input, format, problems, {
+    onProgress,
+    writeBatch,
+  });
   // A phone on two lines: the later ones are refused, naming the first.
   for (const row of await repeatedImportPhones(connection)) {
     problems.add({
@@ -184,10 +213,8 @@ async function importInTransaction(
     });
   }
   problems.throwIfAny();
-  const { created, updated } = await upsertImported(connection, actor.organizationId, {
-    beforeInsert: hooks.beforeInsert,
-  });
-  onProgress({ rows, rowsDone: rows, bytes });
+  if (written.raced > 0) throw new ImportRaceError(written.raced);
+  const { created, updated } = written;
   const report = { importId, rows, created, updated, unchanged: rows - created - updated };
   await hooks.beforeCommit?.(connection, report);
   return report;
@@ -197,6 +224,10 @@ async function importInTransaction(
 class Problems {
   private readonly listed: ImportProblem[] = [];
   private count = 0;
+
+  any(): boolean {
+    return this.count > 0;
+  }
 
   add(problem: ImportProblem): void {
     this.count += 1;
@@ -211,42 +242,87 @@ class Problems {
 }
 
 /**
- * Streams the file through the parser and the API's rules into the staging table (COPY); returns
- * how many rows it held. A bad row is added to `problems` and staged nothing; a malformed file
- * (an unclosed quote, no header, no rows, bytes that are not UTF-8) is refused at once.
+ * Streams the file through the parser and the API's rules into the batch table (COPY), and has
+ * each batch written (`writeBatch`) while the next is read; returns how many rows the file held.
+ * A bad row is added to `problems` and staged nothing; a malformed file (an unclosed quote, no
+ * header, no rows, bytes that are not UTF-8) is refused at once.
  */
 async function stageRows(
   connection: ClientBase,
   input: Readable,
   format: ImportFormat,
   problems: Problems,
-  onProgress: (progress: ImportProgress) => void,
+  {
+    onProgress,
+    writeBatch,
+  }: {
+    onProgress: (progress: ImportProgress) => void;
+    writeBatch: () => Promise<void>;
+  },
 ): Promise<{ rows: number; bytes: number }> {
   let rows = 0;
+  // Rows read up to the last batch written.
+  let done = 0;
+  let failure: unknown;
   const decoder = utf8Text();
   const parser = format === 'csv' ? csvRecords() : ndjsonRecords();
 
   // Valid rows as lines of COPY's CSV, about 64 KiB at a time (one write per row costs more than
-  // the row); a bad one is reported and leaves nothing behind.
-  async function* checkedRows(records: AsyncIterable<ParsedRow>) {
+  // the row), each chunk with how many rows it holds and how many were read up to its end; a bad
+  // one is reported and leaves nothing behind.
+  async function* checkedRows(records: AsyncIterable<ParsedRow>): AsyncGenerator<CopyChunk> {
     let batch = '';
-    for await (const { record, line, messages } of records) {
-      rows += 1;
-      if (rows > MAX_IMPORT_ROWS) {
-        throw new ImportTooLargeError(`${MAX_IMPORT_ROWS.toLocaleString('en')} rows`);
+    let staged = 0;
+    try {
+      for await (const { record, line, messages } of records) {
+        rows += 1;
+        if (rows > MAX_IMPORT_ROWS) {
+          throw new ImportTooLargeError(`${MAX_IMPORT_ROWS.toLocaleString('en')} rows`);
+        }
+        if (rows % PROGRESS_EVERY === 0) onProgress({ rows, rowsDone: done, bytes: decoder.bytes });
+        const copied = messages
+          ? (problems.add({ line, messages }), undefined)
+          : checkedLine(record, line, problems);
+        if (copied === undefined) continue;
+        batch += copied;
+        staged += 1;
+        if (batch.length >= COPY_BATCH_CHARS) {
+          yield { text: batch, rows: staged, read: rows, bytes: decoder.bytes };
+          batch = '';
+          staged = 0;
+        }
       }
-      if (rows % PROGRESS_EVERY === 0) onProgress({ rows, rowsDone: 0, bytes: decoder.bytes });
-      const copied = messages
-        ? (problems.add({ line, messages }), undefined)
-        : checkedLine(record, line, problems);
-      if (copied === undefined) continue;
-      batch += copied;
-      if (batch.length >= COPY_BATCH_CHARS) {
-        yield batch;
-        batch = '';
-      }
+    } catch (error) {
+      // What went wrong upstream (a bad byte, a line too long), before pipeline's own
+      // AbortError of the stages it then stops reaches its answer first.
+      if ((error as Error).name !== 'AbortError') failure ??= error;
+      throw error;
     }
-    if (batch) yield batch;
+    yield { text: batch, rows: staged, read: rows, bytes: decoder.bytes };
+  }
+
+  // Batches of WRITE_BATCH_ROWS rows: copied, then written while reading runs ahead.
+  async function writeBatches(chunks: AsyncIterable<CopyChunk>): Promise<void> {
+    let pending: string[] = [];
+    let pendingRows = 0;
+    const flush = async (last: CopyChunk) => {
+      if (pendingRows === 0) return;
+      const copy = connection.query(copyFrom(IMPORT_COPY));
+      await pipeline(Readable.from(pending), copy);
+      pending = [];
+      pendingRows = 0;
+      await writeBatch();
+      done = last.read;
+      onProgress({ rows, rowsDone: done, bytes: decoder.bytes });
+    };
+    let last: CopyChunk | undefined;
+    for await (const chunk of readAhead(chunks, READ_AHEAD_CHUNKS)) {
+      last = chunk;
+      if (chunk.text) pending.push(chunk.text);
+      pendingRows += chunk.rows;
+      if (pendingRows >= WRITE_BATCH_ROWS) await flush(chunk);
+    }
+    if (last) await flush(last);
   }
 
   try {
@@ -256,12 +332,11 @@ async function stageRows(
       decoder.stream,
       ...parser.stages,
       checkedRows,
-      connection.query(copyFrom(IMPORT_COPY)),
+      writeBatches,
     );
   } catch (error) {
-    throw asRejection(error);
+    throw asRejection(failure ?? error);
   }
-  onProgress({ rows, rowsDone: 0, bytes: decoder.bytes });
   if (format === 'csv' && !parser.started()) {
     throw new ImportRejectedError([{ line: 1, messages: ['the file is empty'] }]);
   }
@@ -454,6 +529,46 @@ function asRejection(error: unknown): unknown {
     return new ImportRejectedError([{ line: lines ?? 1, messages: [message] }]);
   }
   return error;
+}
+
+/** Rows as COPY's CSV, and where the file stood at their end. */
+interface CopyChunk {
+  text: string;
+  /** Valid rows in `text`. */
+  rows: number;
+  /** Rows read up to its end, valid or not. */
+  read: number;
+  bytes: number;
+}
+
+/**
+ * The source's items, read up to `most` ahead of the consumer, so that reading goes on while the
+ * consumer waits for something else (the database writing a batch). An error of the source
+ * reaches the consumer in its place.
+ */
+async function* readAhead<T>(source: AsyncIterable<T>, most: number): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const queued: Promise<IteratorResult<T>>[] = [];
+  let ended = false;
+  try {
+    for (;;) {
+      while (!ended && queued.length < most) {
+        const next = iterator.next();
+        // Awaited below, in order; this keeps a failure from being unhandled until then.
+        next.catch(() => undefined);
+        queued.push(next);
+      }
+      const result = await queued.shift()!;
+      if (result.done) {
+        ended = true;
+        return;
+      }
+      yield result.value;
+    }
+  } finally {
+    ended = true;
+    await iterator.return?.();
+  }
 }
 
 interface CsvRecord {

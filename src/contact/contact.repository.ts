@@ -361,22 +361,41 @@ export async function nameImport(connection: ClientBase, importId: string): Prom
   );
 }
 
-/** The staging table the import's rows are copied into; it goes with the transaction. */
+/**
+ * The import's staging tables, which go with its transaction: a batch of rows at a time is copied
+ * into `contact_import_batch` and written from there; `contact_import` keeps every staged line's
+ * phone, for the checks that span the whole file (a phone on two lines) and its audience.
+ */
 export async function createImportStaging(connection: ClientBase): Promise<void> {
   await connection.query(
-    nativeSql(sql.named('contact.importStaging')`create temporary table contact_import (
+    nativeSql(sql.named('contact.importStaging')`create temporary table contact_import_batch (
       line int not null, first_name text not null, last_name text not null,
       primary_phone text not null, primary_email text, sms_consent consent_status,
       email_consent consent_status) on commit drop`),
   );
+  await connection.query(
+    nativeSql(sql.named('contact.importLines')`create temporary table contact_import (
+      line int not null, primary_phone text not null) on commit drop`),
+  );
 }
 
 /**
- * The COPY that fills the staging table from CSV lines (line, first, last, phone, e-mail, SMS and
+ * The COPY that fills the batch table from CSV lines (line, first, last, phone, e-mail, SMS and
  * e-mail consent; an empty consent is none given).
  */
 export const IMPORT_COPY =
-  '/* contact.importCopy */ copy contact_import (line, first_name, last_name, primary_phone, primary_email, sms_consent, email_consent) from stdin with (format csv)';
+  '/* contact.importCopy */ copy contact_import_batch (line, first_name, last_name, primary_phone, primary_email, sms_consent, email_consent) from stdin with (format csv)';
+
+/** Keeps the batch's lines (their phones) for the checks of the whole file, and empties it. */
+export async function keepImportBatch(connection: ClientBase): Promise<void> {
+  await connection.query(
+    nativeSql(sql.named('contact.importKeep')`insert into contact_import (line, primary_phone)
+      select line, primary_phone from contact_import_batch`),
+  );
+  await connection.query(
+    nativeSql(sql.named('contact.importEmpty')`truncate contact_import_batch`),
+  );
+}
 
 /** Staged lines whose phone an earlier line has, with that line, in line order. */
 export async function repeatedImportPhones(
@@ -406,20 +425,20 @@ export class ImportRaceError extends Error {
 }
 
 /**
- * Moves the staged rows into the organization's contacts, by phone: a phone a contact has updates
+ * Moves a batch of staged rows into the organization's contacts, by phone: a phone a contact has updates
  * its names, e-mail and the consents the line gives (when they differ), any other creates a
  * contact. A consent left empty keeps the contact's (NEVER_SUBSCRIBED for a new
  * one); an e-mail left empty removes it, and with it e-mail consent. The contacts that will be
  * updated are locked first, in id order, as every writer of contacts locks them.
  */
-export async function upsertImported(
+export async function upsertImportBatch(
   connection: ClientBase,
   organizationId: string,
   { beforeInsert }: { beforeInsert?: (connection: ClientBase) => Promise<void> } = {},
-): Promise<{ created: number; updated: number }> {
+): Promise<{ created: number; updated: number; raced: number }> {
   await connection.query(
     nativeSql(sql.named('contact.importLock')`select c.id from contact c
-      join contact_import i on i.primary_phone = c.primary_phone
+      join contact_import_batch i on i.primary_phone = c.primary_phone
       where c.organization_id = ${organizationId} order by c.id for no key update of c`),
   );
   const sms = sqlText(`coalesce(i.sms_consent, c.sms_consent)`);
@@ -440,7 +459,7 @@ export async function upsertImported(
             ${consentAssignments('sms', 'c', imported(sms))},
             ${consentAssignments('email', 'c', imported(email))},
             updated_at = ${WRITE_TIME}
-        from contact_import i
+        from contact_import_batch i
         where c.organization_id = ${organizationId} and c.primary_phone = i.primary_phone
           and (c.first_name, c.last_name, c.primary_email, c.sms_consent, c.email_consent)
               is distinct from (i.first_name, i.last_name, i.primary_email, ${sms}, ${email})`),
@@ -448,7 +467,7 @@ export async function upsertImported(
   await beforeInsert?.(connection);
   const { rows } = await connection.query<{ created: number; raced: number }>(
     nativeSql(sql.named('contact.importInsert')`with fresh as (
-        select i.* from contact_import i where not exists (
+        select i.* from contact_import_batch i where not exists (
           select 1 from contact c where c.organization_id = ${organizationId} and c.primary_phone = i.primary_phone)
       ), created as (
         insert into contact (organization_id, first_name, last_name, primary_phone, primary_email,
@@ -457,8 +476,8 @@ export async function upsertImported(
         select ${organizationId}, i.first_name, i.last_name, i.primary_phone, i.primary_email,
           ${given('sms_consent')}, ${given('email_consent')}
         from fresh i order by i.primary_phone
-        -- A contact another transaction created with one of these phones since this one began:
-        -- counted below, and the import refused.
+        -- A contact another transaction created with one of these phones since this one began
+        -- (or a phone on two lines of the batch): counted below, and the import refused.
         on conflict (organization_id, primary_phone) do nothing
         returning 1
       )
@@ -467,8 +486,7 @@ export async function upsertImported(
   );
   const updated = changed.rowCount ?? 0;
   const { created, raced } = rows[0]!;
-  if (raced > 0) throw new ImportRaceError(raced);
-  return { created, updated };
+  return { created, updated, raced };
 }
 
 /** What an export reads: a page's search, sort and consent filter, without the page. */
