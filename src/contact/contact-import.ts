@@ -31,10 +31,8 @@ const OPTIONAL_COLUMNS = ['smsConsent', 'emailConsent'] as const;
 const LISTED_PROBLEMS = 100;
 const COPY_BATCH_CHARS = 64 * 1024;
 // Rows written a statement at a time, while the rows after them are read and checked: Node and
-// PostgreSQL each work on their own core instead of in turn.
+// PostgreSQL each work on their own core instead of in turn, and a job's progress moves.
 const WRITE_BATCH_ROWS = 20_000;
-// How far reading runs ahead of writing, in COPY chunks (about two batches).
-const READ_AHEAD_CHUNKS = 64;
 // How often progress is reported, in rows.
 const PROGRESS_EVERY = 10_000;
 /** The most rows one import takes. */
@@ -301,28 +299,34 @@ async function stageRows(
     yield { text: batch, rows: staged, read: rows, bytes: decoder.bytes };
   }
 
-  // Batches of WRITE_BATCH_ROWS rows: copied, then written while reading runs ahead.
+  // Batches of WRITE_BATCH_ROWS rows, each copied and written while the next one is read: one
+  // batch in the database and one being read at a time, so memory stays at two batches.
   async function writeBatches(chunks: AsyncIterable<CopyChunk>): Promise<void> {
-    let pending: string[] = [];
-    let pendingRows = 0;
-    const flush = async (last: CopyChunk) => {
-      if (pendingRows === 0) return;
-      const copy = connection.query(copyFrom(IMPORT_COPY));
-      await pipeline(Readable.from(pending), copy);
-      pending = [];
-      pendingRows = 0;
+    const write = async (texts: string[], end: CopyChunk) => {
+      await pipeline(Readable.from(texts), connection.query(copyFrom(IMPORT_COPY)));
       await writeBatch();
-      done = last.read;
+      done = end.read;
       onProgress({ rows, rowsDone: done, bytes: decoder.bytes });
     };
+    let writing: Promise<void> = Promise.resolve();
+    let pending: string[] = [];
+    let pendingRows = 0;
     let last: CopyChunk | undefined;
-    for await (const chunk of readAhead(chunks, READ_AHEAD_CHUNKS)) {
+    for await (const chunk of chunks) {
       last = chunk;
       if (chunk.text) pending.push(chunk.text);
       pendingRows += chunk.rows;
-      if (pendingRows >= WRITE_BATCH_ROWS) await flush(chunk);
+      if (pendingRows < WRITE_BATCH_ROWS) continue;
+      await writing;
+      writing = write(pending, chunk);
+      // Awaited before the next batch or at the end; this keeps a failure from being unhandled
+      // while the next batch is read.
+      writing.catch(() => undefined);
+      pending = [];
+      pendingRows = 0;
     }
-    if (last) await flush(last);
+    await writing;
+    if (pendingRows > 0 && last) await write(pending, last);
   }
 
   try {
@@ -539,36 +543,6 @@ interface CopyChunk {
   /** Rows read up to its end, valid or not. */
   read: number;
   bytes: number;
-}
-
-/**
- * The source's items, read up to `most` ahead of the consumer, so that reading goes on while the
- * consumer waits for something else (the database writing a batch). An error of the source
- * reaches the consumer in its place.
- */
-async function* readAhead<T>(source: AsyncIterable<T>, most: number): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  const queued: Promise<IteratorResult<T>>[] = [];
-  let ended = false;
-  try {
-    for (;;) {
-      while (!ended && queued.length < most) {
-        const next = iterator.next();
-        // Awaited below, in order; this keeps a failure from being unhandled until then.
-        next.catch(() => undefined);
-        queued.push(next);
-      }
-      const result = await queued.shift()!;
-      if (result.done) {
-        ended = true;
-        return;
-      }
-      yield result.value;
-    }
-  } finally {
-    ended = true;
-    await iterator.return?.();
-  }
 }
 
 interface CsvRecord {
