@@ -4,7 +4,7 @@ import { validateSync } from 'class-validator';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { randomUUID } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VALIDATION_OPTIONS } from '../common/validation';
 import { nativeSql } from '../database/sql';
@@ -15,10 +15,11 @@ import {
   createImportStaging,
   IMPORT_COPY,
   ImportRaceError,
-  keepImportBatch,
+  indexImportLines,
   nameImport,
   repeatedImportPhones,
-  upsertImportBatch,
+  insertImportedLines,
+  updateImported,
 } from './contact.repository';
 import { repeatedPhone } from './contact.service';
 import { emailConsentNeedsEmail } from './consent.columns';
@@ -30,9 +31,9 @@ const OPTIONAL_COLUMNS = ['smsConsent', 'emailConsent'] as const;
 // The rejections a report lists; past them it only counts (a wrong file can have a million).
 const LISTED_PROBLEMS = 100;
 const COPY_BATCH_CHARS = 64 * 1024;
-// Rows written a statement at a time, while the rows after them are read and checked: Node and
-// PostgreSQL each work on their own core instead of in turn, and a job's progress moves.
-const WRITE_BATCH_ROWS = 20_000;
+// Lines written a statement at a time once the file is in and checked: the job's progress moves
+// as they land, and no statement's transition tables hold a million rows.
+const WRITE_BATCH_LINES = 50_000;
 // How often progress is reported, in rows.
 const PROGRESS_EVERY = 10_000;
 /** The most rows one import takes. */
@@ -64,6 +65,8 @@ export interface ImportOptions {
    * (its audience) fits the one lock order, contacts, audiences, then the organization.
    */
   beforeInsert?: (connection: ClientBase) => Promise<void>;
+  /** How many lines of the file one statement creates contacts for (WRITE_BATCH_LINES). */
+  batchLines?: number;
   /** Runs in the import's transaction once every row is written, just before its commit. */
   beforeCommit?: (connection: ClientBase, report: ImportReport) => Promise<void>;
 }
@@ -180,29 +183,7 @@ async function importInTransaction(
   await connection.query(nativeSql(actorSql(actor)));
   await nameImport(connection, importId);
   const problems = new Problems();
-  const written = { created: 0, updated: 0, raced: 0 };
-  let inserting = false;
-  // A batch is written while the file is whole so far; after a bad line, batches are only kept
-  // for the checks of the whole file (the transaction rolls back).
-  const writeBatch = async () => {
-    if (!problems.any()) {
-      const batch = await upsertImportBatch(connection, actor.organizationId, {
-        beforeInsert: async (trx) => {
-          if (inserting) return;
-          inserting = true;
-          await hooks.beforeInsert?.(trx);
-        },
-      });
-      written.created += batch.created;
-      written.updated += batch.updated;
-      written.raced += batch.raced;
-    }
-    await keepImportBatch(connection);
-  };
-  const { rows } = await stageRows(connection, input, format, problems, {
-    onProgress,
-    writeBatch,
-  });
+  const { rows, bytes, lines } = await stageRows(connection, input, format, problems, onProgress);
   // A phone on two lines: the later ones are refused, naming the first.
   for (const row of await repeatedImportPhones(connection)) {
     problems.add({
@@ -211,21 +192,61 @@ async function importInTransaction(
     });
   }
   problems.throwIfAny();
-  if (written.raced > 0) throw new ImportRaceError(written.raced);
-  const { created, updated } = written;
+  const { created, updated } = await writeStaged(
+    connection,
+    actor,
+    { rows, bytes, lines },
+    {
+      onProgress,
+      beforeInsert: hooks.beforeInsert,
+      batchLines: hooks.batchLines ?? WRITE_BATCH_LINES,
+    },
+  );
   const report = { importId, rows, created, updated, unchanged: rows - created - updated };
   await hooks.beforeCommit?.(connection, report);
   return report;
+}
+
+/**
+ * Writes the staged lines: the contacts that change in one statement, then the new ones a range of
+ * lines at a time, with progress after each.
+ */
+async function writeStaged(
+  connection: ClientBase,
+  actor: Actor,
+  file: { rows: number; bytes: number; lines: number },
+  {
+    onProgress,
+    beforeInsert,
+    batchLines,
+  }: {
+    onProgress: (progress: ImportProgress) => void;
+    beforeInsert?: ImportOptions['beforeInsert'];
+    batchLines: number;
+  },
+): Promise<{ created: number; updated: number }> {
+  await indexImportLines(connection);
+  const total = { created: 0, updated: 0, rowsDone: 0, raced: 0 };
+  total.updated = await updateImported(connection, actor.organizationId);
+  // The import's own lock (its audience), in the one lock order: after the contacts and their
+  // audiences, before the organization's row.
+  await beforeInsert?.(connection);
+  for (let after = 0; after < file.lines; after += batchLines) {
+    const range = { after, through: after + batchLines };
+    const batch = await insertImportedLines(connection, actor.organizationId, range);
+    total.created += batch.created;
+    total.raced += batch.raced;
+    total.rowsDone += batch.staged;
+    onProgress({ rows: file.rows, rowsDone: total.rowsDone, bytes: file.bytes });
+  }
+  if (total.raced > 0) throw new ImportRaceError(total.raced);
+  return total;
 }
 
 /** The rejected lines of an import: every one counted, the first LISTED_PROBLEMS listed. */
 class Problems {
   private readonly listed: ImportProblem[] = [];
   private count = 0;
-
-  any(): boolean {
-    return this.count > 0;
-  }
 
   add(problem: ImportProblem): void {
     this.count += 1;
@@ -240,93 +261,52 @@ class Problems {
 }
 
 /**
- * Streams the file through the parser and the API's rules into the batch table (COPY), and has
- * each batch written (`writeBatch`) while the next is read; returns how many rows the file held.
- * A bad row is added to `problems` and staged nothing; a malformed file (an unclosed quote, no
- * header, no rows, bytes that are not UTF-8) is refused at once.
+ * Streams the file through the parser and the API's rules into the staging table (COPY); returns
+ * how many rows it held. A bad row is added to `problems` and staged nothing; a malformed file
+ * (an unclosed quote, no header, no rows, bytes that are not UTF-8) is refused at once.
  */
 async function stageRows(
   connection: ClientBase,
   input: Readable,
   format: ImportFormat,
   problems: Problems,
-  {
-    onProgress,
-    writeBatch,
-  }: {
-    onProgress: (progress: ImportProgress) => void;
-    writeBatch: () => Promise<void>;
-  },
-): Promise<{ rows: number; bytes: number }> {
+  onProgress: (progress: ImportProgress) => void,
+): Promise<{ rows: number; bytes: number; lines: number }> {
   let rows = 0;
-  // Rows read up to the last batch written.
-  let done = 0;
+  let lines = 0;
   let failure: unknown;
   const decoder = utf8Text();
   const parser = format === 'csv' ? csvRecords() : ndjsonRecords();
 
   // Valid rows as lines of COPY's CSV, about 64 KiB at a time (one write per row costs more than
-  // the row), each chunk with how many rows it holds and how many were read up to its end; a bad
-  // one is reported and leaves nothing behind.
-  async function* checkedRows(records: AsyncIterable<ParsedRow>): AsyncGenerator<CopyChunk> {
+  // the row); a bad one is reported and leaves nothing behind.
+  async function* checkedRows(records: AsyncIterable<ParsedRow>) {
     let batch = '';
-    let staged = 0;
     try {
       for await (const { record, line, messages } of records) {
         rows += 1;
+        lines = line;
         if (rows > MAX_IMPORT_ROWS) {
           throw new ImportTooLargeError(`${MAX_IMPORT_ROWS.toLocaleString('en')} rows`);
         }
-        if (rows % PROGRESS_EVERY === 0) onProgress({ rows, rowsDone: done, bytes: decoder.bytes });
+        if (rows % PROGRESS_EVERY === 0) onProgress({ rows, rowsDone: 0, bytes: decoder.bytes });
         const copied = messages
           ? (problems.add({ line, messages }), undefined)
           : checkedLine(record, line, problems);
         if (copied === undefined) continue;
         batch += copied;
-        staged += 1;
         if (batch.length >= COPY_BATCH_CHARS) {
-          yield { text: batch, rows: staged, read: rows, bytes: decoder.bytes };
+          yield batch;
           batch = '';
-          staged = 0;
         }
       }
     } catch (error) {
       // What went wrong upstream (a bad byte, a line too long), before pipeline's own
-      // AbortError of the stages it then stops reaches its answer first.
+      // AbortError of the stages it then stops can reach its answer first.
       if ((error as Error).name !== 'AbortError') failure ??= error;
       throw error;
     }
-    yield { text: batch, rows: staged, read: rows, bytes: decoder.bytes };
-  }
-
-  // Batches of WRITE_BATCH_ROWS rows, each copied and written while the next one is read: one
-  // batch in the database and one being read at a time, so memory stays at two batches.
-  async function writeBatches(chunks: AsyncIterable<CopyChunk>): Promise<void> {
-    const write = async (texts: string[], end: CopyChunk) => {
-      await pipeline(Readable.from(texts), connection.query(copyFrom(IMPORT_COPY)));
-      await writeBatch();
-      done = end.read;
-      onProgress({ rows, rowsDone: done, bytes: decoder.bytes });
-    };
-    let writing: Promise<void> = Promise.resolve();
-    let pending: string[] = [];
-    let pendingRows = 0;
-    let last: CopyChunk | undefined;
-    for await (const chunk of chunks) {
-      last = chunk;
-      if (chunk.text) pending.push(chunk.text);
-      pendingRows += chunk.rows;
-      if (pendingRows < WRITE_BATCH_ROWS) continue;
-      await writing;
-      writing = write(pending, chunk);
-      // Awaited before the next batch or at the end; this keeps a failure from being unhandled
-      // while the next batch is read.
-      writing.catch(() => undefined);
-      pending = [];
-      pendingRows = 0;
-    }
-    await writing;
-    if (pendingRows > 0 && last) await write(pending, last);
+    if (batch) yield batch;
   }
 
   try {
@@ -336,11 +316,12 @@ async function stageRows(
       decoder.stream,
       ...parser.stages,
       checkedRows,
-      writeBatches,
+      connection.query(copyFrom(IMPORT_COPY)),
     );
   } catch (error) {
     throw asRejection(failure ?? error);
   }
+  onProgress({ rows, rowsDone: 0, bytes: decoder.bytes });
   if (format === 'csv' && !parser.started()) {
     throw new ImportRejectedError([{ line: 1, messages: ['the file is empty'] }]);
   }
@@ -348,7 +329,7 @@ async function stageRows(
     const line = format === 'csv' ? 2 : 1;
     throw new ImportRejectedError([{ line, messages: ['the file holds no contacts'] }]);
   }
-  return { rows, bytes: decoder.bytes };
+  return { rows, bytes: decoder.bytes, lines };
 }
 
 /**
@@ -533,16 +514,6 @@ function asRejection(error: unknown): unknown {
     return new ImportRejectedError([{ line: lines ?? 1, messages: [message] }]);
   }
   return error;
-}
-
-/** Rows as COPY's CSV, and where the file stood at their end. */
-interface CopyChunk {
-  text: string;
-  /** Valid rows in `text`. */
-  rows: number;
-  /** Rows read up to its end, valid or not. */
-  read: number;
-  bytes: number;
 }
 
 interface CsvRecord {

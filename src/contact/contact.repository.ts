@@ -361,41 +361,22 @@ export async function nameImport(connection: ClientBase, importId: string): Prom
   );
 }
 
-/**
- * The import's staging tables, which go with its transaction: a batch of rows at a time is copied
- * into `contact_import_batch` and written from there; `contact_import` keeps every staged line's
- * phone, for the checks that span the whole file (a phone on two lines) and its audience.
- */
+/** The staging table the import's rows are copied into; it goes with the transaction. */
 export async function createImportStaging(connection: ClientBase): Promise<void> {
   await connection.query(
-    nativeSql(sql.named('contact.importStaging')`create temporary table contact_import_batch (
+    nativeSql(sql.named('contact.importStaging')`create temporary table contact_import (
       line int not null, first_name text not null, last_name text not null,
       primary_phone text not null, primary_email text, sms_consent consent_status,
       email_consent consent_status) on commit drop`),
   );
-  await connection.query(
-    nativeSql(sql.named('contact.importLines')`create temporary table contact_import (
-      line int not null, primary_phone text not null) on commit drop`),
-  );
 }
 
 /**
- * The COPY that fills the batch table from CSV lines (line, first, last, phone, e-mail, SMS and
+ * The COPY that fills the staging table from CSV lines (line, first, last, phone, e-mail, SMS and
  * e-mail consent; an empty consent is none given).
  */
 export const IMPORT_COPY =
-  '/* contact.importCopy */ copy contact_import_batch (line, first_name, last_name, primary_phone, primary_email, sms_consent, email_consent) from stdin with (format csv)';
-
-/** Keeps the batch's lines (their phones) for the checks of the whole file, and empties it. */
-export async function keepImportBatch(connection: ClientBase): Promise<void> {
-  await connection.query(
-    nativeSql(sql.named('contact.importKeep')`insert into contact_import (line, primary_phone)
-      select line, primary_phone from contact_import_batch`),
-  );
-  await connection.query(
-    nativeSql(sql.named('contact.importEmpty')`truncate contact_import_batch`),
-  );
-}
+  '/* contact.importCopy */ copy contact_import (line, first_name, last_name, primary_phone, primary_email, sms_consent, email_consent) from stdin with (format csv)';
 
 /** Staged lines whose phone an earlier line has, with that line, in line order. */
 export async function repeatedImportPhones(
@@ -424,21 +405,40 @@ export class ImportRaceError extends Error {
   }
 }
 
+/** A range of the staged lines: after one line, through another. */
+export interface LineRange {
+  after: number;
+  through: number;
+}
+
 /**
- * Moves a batch of staged rows into the organization's contacts, by phone: a phone a contact has updates
- * its names, e-mail and the consents the line gives (when they differ), any other creates a
- * contact. A consent left empty keeps the contact's (NEVER_SUBSCRIBED for a new
- * one); an e-mail left empty removes it, and with it e-mail consent. The contacts that will be
- * updated are locked first, in id order, as every writer of contacts locks them.
+ * Readies the staged lines to be written a range at a time (upsertImportedLines): an index on
+ * their line, built once they are all in.
  */
-export async function upsertImportBatch(
+export async function indexImportLines(connection: ClientBase): Promise<void> {
+  await connection.query(
+    nativeSql(sql.named('contact.importIndex')`create index on contact_import (line)`),
+  );
+  // A temporary table has no statistics until it is analyzed: without them, a range of lines
+  // looks like a few hundred rows, and each range joins by hashing every contact of the
+  // organization instead of looking up its own.
+  await connection.query(nativeSql(sql.named('contact.importAnalyze')`analyze contact_import`));
+}
+
+/**
+ * Updates the contacts whose phone a staged line has: their names, e-mail and the consents the
+ * line gives (when they differ). A consent left empty keeps the contact's; an e-mail left empty
+ * removes it, and with it e-mail consent. The contacts are locked first, in id order, as every
+ * writer of contacts locks them. One statement for the whole file: its join costs the file and the
+ * organization once, where a range at a time would pay the organization again for every range.
+ */
+export async function updateImported(
   connection: ClientBase,
   organizationId: string,
-  { beforeInsert }: { beforeInsert?: (connection: ClientBase) => Promise<void> } = {},
-): Promise<{ created: number; updated: number; raced: number }> {
+): Promise<number> {
   await connection.query(
     nativeSql(sql.named('contact.importLock')`select c.id from contact c
-      join contact_import_batch i on i.primary_phone = c.primary_phone
+      join contact_import i on i.primary_phone = c.primary_phone
       where c.organization_id = ${organizationId} order by c.id for no key update of c`),
   );
   const sms = sqlText(`coalesce(i.sms_consent, c.sms_consent)`);
@@ -448,26 +448,39 @@ export async function upsertImportBatch(
     `case when i.primary_email is null and c.primary_email is not null then 'NEVER_SUBSCRIBED' else coalesce(i.email_consent, c.email_consent) end`,
   );
   const imported = (status: Sql) => ({ status, source: ConsentSource.IMPORT });
-  const given = (column: string) =>
-    sqlText(`coalesce(i.${column}, 'NEVER_SUBSCRIBED'), case when i.${column} <> 'NEVER_SUBSCRIBED' then clock_timestamp() end,
-      case when i.${column} <> 'NEVER_SUBSCRIBED' then 'IMPORT'::consent_source end`);
-  // Two statements, the update first: its triggers lock audiences before the organization's row,
-  // and the insert's then takes that row, the lock order of every contact write.
   const changed = await connection.query(
     nativeSql(sql.named('contact.importUpdate')`update contact c
         set first_name = i.first_name, last_name = i.last_name, primary_email = i.primary_email,
             ${consentAssignments('sms', 'c', imported(sms))},
             ${consentAssignments('email', 'c', imported(email))},
             updated_at = ${WRITE_TIME}
-        from contact_import_batch i
+        from contact_import i
         where c.organization_id = ${organizationId} and c.primary_phone = i.primary_phone
           and (c.first_name, c.last_name, c.primary_email, c.sms_consent, c.email_consent)
               is distinct from (i.first_name, i.last_name, i.primary_email, ${sms}, ${email})`),
   );
-  await beforeInsert?.(connection);
-  const { rows } = await connection.query<{ created: number; raced: number }>(
+  return changed.rowCount ?? 0;
+}
+
+/**
+ * Creates a contact for each staged line of the range whose phone no contact has (after
+ * updateImported, whose triggers lock audiences before the organization's row: the insert's then
+ * takes that row, the lock order of every contact write). A consent left empty is
+ * NEVER_SUBSCRIBED. Returns the contacts created, the staged lines of the range, and the new
+ * phones another transaction took meanwhile.
+ */
+export async function insertImportedLines(
+  connection: ClientBase,
+  organizationId: string,
+  { after, through }: LineRange,
+): Promise<{ created: number; staged: number; raced: number }> {
+  const lines = sql`i.line > ${after} and i.line <= ${through}`;
+  const given = (column: string) =>
+    sqlText(`coalesce(i.${column}, 'NEVER_SUBSCRIBED'), case when i.${column} <> 'NEVER_SUBSCRIBED' then clock_timestamp() end,
+      case when i.${column} <> 'NEVER_SUBSCRIBED' then 'IMPORT'::consent_source end`);
+  const { rows } = await connection.query<{ created: number; staged: number; raced: number }>(
     nativeSql(sql.named('contact.importInsert')`with fresh as (
-        select i.* from contact_import_batch i where not exists (
+        select i.* from contact_import i where ${lines} and not exists (
           select 1 from contact c where c.organization_id = ${organizationId} and c.primary_phone = i.primary_phone)
       ), created as (
         insert into contact (organization_id, first_name, last_name, primary_phone, primary_email,
@@ -476,17 +489,16 @@ export async function upsertImportBatch(
         select ${organizationId}, i.first_name, i.last_name, i.primary_phone, i.primary_email,
           ${given('sms_consent')}, ${given('email_consent')}
         from fresh i order by i.primary_phone
-        -- A contact another transaction created with one of these phones since this one began
-        -- (or a phone on two lines of the batch): counted below, and the import refused.
+        -- A contact another transaction created with one of these phones since this one began:
+        -- counted below, and the import refused.
         on conflict (organization_id, primary_phone) do nothing
         returning 1
       )
       select (select count(*)::int from created) as created,
+             (select count(*)::int from contact_import i where ${lines}) as staged,
              (select count(*)::int from fresh) - (select count(*)::int from created) as raced`),
   );
-  const updated = changed.rowCount ?? 0;
-  const { created, raced } = rows[0]!;
-  return { created, updated, raced };
+  return rows[0]!;
 }
 
 /** What an export reads: a page's search, sort and consent filter, without the page. */
