@@ -66,14 +66,22 @@ test('contacts import takes a valid file whole', async () => {
   );
   const result = await runCli(['contacts', 'import', '--org', org.organizationId, file], env());
   expect(result.code).toBe(0);
-  expect(JSON.parse(result.stdout)).toEqual({
-    organizationId: org.organizationId,
-    importId: expect.any(String),
+  // The job, as GET /api/contacts/imports/:id answers it.
+  const job = JSON.parse(result.stdout);
+  expect(job).toMatchObject({
+    id: expect.any(String),
+    status: 'completed',
+    format: 'csv',
     rows: 2,
+    rowsDone: 2,
     created: 2,
     updated: 0,
     unchanged: 0,
+    rejected: 0,
+    problems: [],
   });
+  const [stored] = await server.db('contact_import_job').where({ id: job.id });
+  expect(stored).toMatchObject({ organization_id: org.organizationId, status: 'completed' });
   const rows = await server
     .db('contact')
     .where({ organization_id: org.organizationId })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { open, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, open, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -84,4 +85,24 @@ export async function receiveUpload(body: Readable, format: ImportFormat): Promi
       await handle.close();
     },
   };
+}
+
+/** A file the CLI was given that cannot be read: the job fails, saying so. */
+export class FileUnreadableError extends Error {
+  constructor(file: string, cause: Error) {
+    super(`cannot read ${file}: ${cause.message}`);
+    this.name = 'FileUnreadableError';
+  }
+}
+
+/** A file on this machine as an upload, read where it is (the CLI's import). */
+export async function fileUpload(file: string): Promise<Upload> {
+  let bytes: number;
+  try {
+    await access(file);
+    bytes = (await stat(file)).size;
+  } catch (error) {
+    throw new FileUnreadableError(file, error as Error);
+  }
+  return { bytes, read: () => createReadStream(file), close: async () => undefined };
 }

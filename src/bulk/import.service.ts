@@ -9,7 +9,13 @@ import { type Actor, requireActor } from '../organization/actor';
 import { failJob, findJob, findJobs, insertJob } from './import-job.repository';
 import type { ContactImport } from './import-job.type';
 import { importRunnerOf } from './import-runner';
-import { receiveUpload, UploadTooLargeError } from './import-upload';
+import {
+  FileUnreadableError,
+  fileUpload,
+  receiveUpload,
+  type Upload,
+  UploadTooLargeError,
+} from './import-upload';
 
 /** An upload that did not arrive whole: its job failed, and no answer can reach the client. */
 export class UploadCutOffError extends Error {
@@ -36,6 +42,31 @@ export class ContactImportService {
     body: Readable;
     audienceId?: string;
   }): Promise<ContactImport> {
+    return this.run(upload, (body) => receiveUpload(body, upload.format));
+  }
+
+  /**
+   * A job for a file this process can read itself (the CLI's): read where it is, not received
+   * first. Answers the job once it is queued; `finished` waits for its end.
+   */
+  async startFile(file: { format: ImportFormat; path: string; audienceId?: string }) {
+    return this.run({ ...file, body: undefined }, () => fileUpload(file.path));
+  }
+
+  /** The job as it stands once it has completed or failed (polled, as any client would). */
+  async finished(id: string, onPoll: (job: ContactImport) => void = () => undefined) {
+    for (;;) {
+      const job = await this.get(id);
+      onPoll(job);
+      if (job.status === 'completed' || job.status === 'failed') return job;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  private async run<Body>(
+    upload: { format: ImportFormat; body: Body; audienceId?: string },
+    receive: (body: Body) => Promise<Upload>,
+  ): Promise<ContactImport> {
     const actor = requireActor(this.actor);
     const audienceId =
       upload.audienceId === undefined ? null : assertUuid('audienceId', upload.audienceId);
@@ -50,14 +81,18 @@ export class ContactImportService {
       { format: upload.format, audienceId },
       runner.holder,
     );
-    let received;
+    let received: Upload;
     try {
-      received = await receiveUpload(upload.body, upload.format);
+      received = await receive(upload.body);
     } catch (error) {
       const tooLarge = error instanceof UploadTooLargeError;
-      const reason = tooLarge ? error.message : new UploadCutOffError().message;
+      const reason = tooLarge
+        ? error.message
+        : error instanceof FileUnreadableError
+          ? error.message
+          : new UploadCutOffError().message;
       await failJob(this.db, actor.organizationId, job.id, { reason }, runner.holder);
-      throw tooLarge ? error : new UploadCutOffError();
+      throw tooLarge || error instanceof FileUnreadableError ? error : new UploadCutOffError();
     }
     runner.submit({ id: job.id, actor, format: upload.format, audienceId, upload: received });
     return (await findJob(this.db, actor.organizationId, job.id)) ?? job;

@@ -1,16 +1,14 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import type { Knex } from '@mikro-orm/postgresql';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { assertUuid } from '../common/validation';
 import { loadConfig } from '../config/config';
-import {
-  type ImportProgress,
-  ImportRejectedError,
-  importContacts,
-} from '../contact/contact-import';
+import { ImportRunner } from '../bulk/import-runner';
+import { ContactImportService } from '../bulk/import.service';
+import type { ContactImport } from '../bulk/import-job.type';
+import { FileUnreadableError } from '../bulk/import-upload';
+import { NotFoundError } from '../common/errors';
 import { connectOrm, resolveDatabase } from '../database/database';
 import { seedDemo } from '../demo/demo-seed';
 import { issueApiKey, revokeApiKey } from '../organization/api-key.service';
@@ -22,8 +20,10 @@ const USAGE = `Usage: audience-gateway <command>
   org create --name NAME [--user NAME]      create an organization, its first user and an API key
   apikey create --org ORGANIZATION_ID       issue another API key for the organization's first user
   apikey revoke API_KEY_ID                  revoke an API key
-  contacts import --org ORGANIZATION_ID FILE.csv
-                                            import contacts (header firstName,lastName,primaryPhone,primaryEmail)
+  contacts import --org ORGANIZATION_ID [--audience AUDIENCE_ID] [--format csv|ndjson] FILE
+                                            import contacts as a job, as POST /api/contacts/imports does
+                                            (CSV: header firstName,lastName,primaryPhone,primaryEmail;
+                                            NDJSON for .ndjson/.jsonl files), and print the job
   seed demo                                 create a demo organization with contacts and audiences
 
 Reaches DATABASE_URL when set, otherwise the embedded PostgreSQL of DATA_DIR (default ./.data),
@@ -65,31 +65,61 @@ const COMMANDS: Record<string, Command> = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { org: { type: 'string' } },
+      options: {
+        org: { type: 'string' },
+        audience: { type: 'string' },
+        format: { type: 'string' },
+      },
     });
     const organizationId = await requireOrganization(db, ['--org', values.org ?? '']);
     const file = positionals[0];
-    if (!file) throw new CliError('the CSV file is required');
-    const size = await stat(file).then(
-      (info) => info.size,
-      (error: Error) => {
-        throw new CliError(`cannot read ${file}: ${error.message}`);
-      },
-    );
+    if (!file) throw new CliError('the file is required');
+    const format = values.format ?? (/\.(ndjson|jsonl)$/i.test(file) ? 'ndjson' : 'csv');
+    if (format !== 'csv' && format !== 'ndjson') {
+      throw new CliError(`--format must be csv or ndjson, got ${format}`);
+    }
+    const audienceId =
+      values.audience === undefined ? undefined : uuidOrFail('--audience', values.audience);
     const userId = (await findOwner(db, organizationId))!;
-    const progress = progressLine(size);
+    // The same job as an upload makes (src/bulk): its row, its runner, its report.
+    const runner = new ImportRunner(db, {
+      concurrency: 1,
+      leaseMs: loadConfig().importLeaseMs,
+      log: {
+        info: () => undefined,
+        warn: (details, message) => console.error(message, details),
+        error: (details, message) => console.error(message, details),
+      },
+    });
+    const imports = new ContactImportService(db, { organizationId, userId });
+    const progress = progressLine();
     try {
-      const report = await importContacts(db, { organizationId, userId }, createReadStream(file), {
-        onProgress: progress.update,
-      });
-      return { organizationId, ...report };
-    } catch (error) {
-      if (error instanceof ImportRejectedError) {
-        throw new CliError(`${file} was not imported (nothing was written): ${error.message}`);
+      const started = await imports
+        .startFile({ format, path: file, audienceId })
+        .catch((error: unknown) => {
+          if (error instanceof FileUnreadableError || error instanceof NotFoundError) {
+            throw new CliError(error.message);
+          }
+          throw error;
+        });
+      const job = await imports.finished(started.id, progress.update);
+      progress.done();
+      if (job.status === 'failed') {
+        const lines = job.problems.map(
+          (problem) => `line ${problem.line}: ${problem.messages.join('; ')}`,
+        );
+        if (job.rejected > job.problems.length) {
+          lines.push(`… and ${job.rejected - job.problems.length} more`);
+        }
+        console.log(JSON.stringify(job, null, 2));
+        throw new CliError(
+          `${file} was not imported (nothing was written): ${job.reason ?? `${job.rejected} line${job.rejected === 1 ? '' : 's'} rejected`}${lines.length ? `\n${lines.join('\n')}` : ''}`,
+        );
       }
-      throw error;
+      return job;
     } finally {
       progress.done();
+      await runner.close();
     }
   },
   'seed demo': async (db) => {
@@ -152,22 +182,25 @@ main(process.argv.slice(2)).then(
 
 /**
  * Progress of a long import on a terminal (stderr, rewritten in place; stdout keeps the JSON
- * result). Nothing when stderr is not a terminal, such as in a script or a test.
+ * result), from the job as it is polled. Nothing when stderr is not a terminal, such as in a
+ * script or a test.
  */
-function progressLine(totalBytes: number) {
+function progressLine() {
   const shown = process.stderr.isTTY;
   const started = Date.now();
+  let open = false;
   return {
-    update({ rows, bytes }: ImportProgress): void {
+    update({ status, rows, rowsDone }: ContactImport): void {
       if (!shown) return;
-      const percent = totalBytes > 0 ? Math.min(100, Math.floor((bytes / totalBytes) * 100)) : 100;
+      open = true;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       process.stderr.write(
-        `\r${rows.toLocaleString('en')} rows read (${percent} %) in ${seconds} s`,
+        `\r${status}: ${rows.toLocaleString('en')} rows read, ${rowsDone.toLocaleString('en')} written in ${seconds} s`,
       );
     },
     done(): void {
-      if (shown) process.stderr.write('\n');
+      if (shown && open) process.stderr.write('\n');
+      open = false;
     },
   };
 }
