@@ -55,11 +55,12 @@ export class ContactImportService {
 
   /** The job as it stands once it has completed or failed (polled, as any client would). */
   async finished(id: string, onPoll: (job: ContactImport) => void = () => undefined) {
-    for (;;) {
+    // Often at first (most jobs are small), then every half second.
+    for (let wait = 20; ; wait = Math.min(500, wait * 1.5)) {
       const job = await this.get(id);
       onPoll(job);
       if (job.status === 'completed' || job.status === 'failed') return job;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
