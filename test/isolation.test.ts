@@ -194,3 +194,78 @@ async function ownerContacts() {
   const members = await server.countRows('audience_contact', { audience_id: audienceId });
   return { contacts, members };
 }
+
+test('bulk paths: another organization’s audience and import jobs are not found; its import and export touch only its own', async () => {
+  const before = await ownerContacts();
+  const [owned] = await server.db('contact').where({ id: contactIds[0] }).select('primary_phone');
+  // An import into the owner's audience: 404 before anything is read.
+  const intoTheirs = await fetch(`${server.url}/api/contacts/imports?audienceId=${audienceId}`, {
+    method: 'POST',
+    headers: { 'x-api-key': intruder.apiKey, 'content-type': 'text/csv' },
+    body: `firstName,lastName,primaryPhone,primaryEmail\nSame,Phone,${owned.primary_phone},\n`,
+  });
+  expect(intoTheirs.status).toBe(404);
+  const exported = await fetch(`${server.url}/api/audience/${audienceId}/contacts/export`, {
+    headers: { 'x-api-key': intruder.apiKey },
+  });
+  expect(exported.status).toBe(404);
+  expect(await exported.text()).not.toContain('Secret');
+  // The owner's job, read with the intruder's key, on both doors.
+  const ownerJob = (await (
+    await fetch(`${server.url}/api/contacts/imports`, {
+      method: 'POST',
+      headers: { 'x-api-key': owner.apiKey, 'content-type': 'text/csv' },
+      body: `firstName,lastName,primaryPhone,primaryEmail\nSecret,Job,+15550009999,\n`,
+    })
+  ).json()) as { id: string };
+  const read = await fetch(`${server.url}/api/contacts/imports/${ownerJob.id}`, {
+    headers: { 'x-api-key': intruder.apiKey },
+  });
+  expect(read.status).toBe(404);
+  onlyError(
+    await server.graphql(
+      'query($id: ID!) { contactImport(id: $id) { id } }',
+      { id: ownerJob.id },
+      intruder.apiKey,
+    ),
+  );
+  const listed = await server.graphql('{ contactImports { meta { total } } }', {}, intruder.apiKey);
+  expect(listed.data!.contactImports.meta.total).toBe(0);
+  // The intruder's own import of the owner's phone creates the intruder's contact, nothing else.
+  const own = (await (
+    await fetch(`${server.url}/api/contacts/imports`, {
+      method: 'POST',
+      headers: { 'x-api-key': intruder.apiKey, 'content-type': 'text/csv' },
+      body: `firstName,lastName,primaryPhone,primaryEmail\nIntruder,Copy,${owned.primary_phone},\n`,
+    })
+  ).json()) as { id: string };
+  let status = '';
+  for (let attempt = 0; attempt < 200 && !['completed', 'failed'].includes(status); attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    status = (
+      (await (
+        await fetch(`${server.url}/api/contacts/imports/${own.id}`, {
+          headers: { 'x-api-key': intruder.apiKey },
+        })
+      ).json()) as { status: string }
+    ).status;
+  }
+  expect(status).toBe('completed');
+  const theirs = await fetch(`${server.url}/api/contacts/export?format=ndjson`, {
+    headers: { 'x-api-key': intruder.apiKey },
+  });
+  const text = await theirs.text();
+  expect(text).not.toContain('Secret');
+  expect(text).toContain('Intruder');
+  // The owner's job done, its contact goes, and the owner has what it had.
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const [job] = await server.db('contact_import_job').where({ id: ownerJob.id });
+    if (job.status === 'completed') break;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  await server
+    .db('contact')
+    .where({ organization_id: owner.organizationId, primary_phone: '+15550009999' })
+    .delete();
+  expect(await ownerContacts()).toEqual(before);
+});
