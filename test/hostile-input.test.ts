@@ -1295,6 +1295,62 @@ describe('consent: every path and argument refuses malformed input and changes n
     );
   });
 
+  test('POST /api/contacts/imports with generated files: 202 and a job that fails, or 400; nothing written', async () => {
+    const header = 'firstName,lastName,primaryPhone,primaryEmail';
+    // Bytes of every kind, text that is almost a file, and NDJSON lines that are almost contacts.
+    const file = fc.oneof(
+      fc
+        .uint8Array({ maxLength: 400 })
+        .map((bytes) => ({ type: 'text/csv', body: Buffer.from(bytes) })),
+      fc
+        .array(hostileString, { minLength: 1, maxLength: 5 })
+        .map((lines) => ({ type: 'text/csv', body: Buffer.from([header, ...lines].join('\n')) })),
+      fc
+        .array(
+          fc.oneof(
+            hostileString,
+            hostileValue.map((value) => JSON.stringify(value) ?? 'null'),
+          ),
+          {
+            minLength: 1,
+            maxLength: 5,
+          },
+        )
+        .map((lines) => ({ type: 'application/x-ndjson', body: Buffer.from(lines.join('\n')) })),
+      fc
+        .record({
+          firstName: hostileValue,
+          lastName: fc.constant('Row'),
+          primaryPhone: fc.oneof(badPhone, fc.constant(contactPhones[2])),
+        })
+        .map((row) => ({ type: 'application/x-ndjson', body: Buffer.from(JSON.stringify(row)) })),
+    );
+    await holds(file, async ({ type, body }) => {
+      const response = await fetch(`${server.url}/api/contacts/imports`, {
+        method: 'POST',
+        headers: { 'x-api-key': org.apiKey, 'content-type': type },
+        body,
+      });
+      const answer = { status: response.status, text: await response.text() };
+      expectRest(answer, [202, 400]);
+      if (answer.status !== 202) return;
+      const { id } = JSON.parse(answer.text) as { id: string };
+      let job: { status: string; problems: unknown[]; reason: string | null };
+      const began = Date.now();
+      do {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        job = JSON.parse((await send('GET', `/api/contacts/imports/${id}`)).text);
+        if (Date.now() - began > 5000)
+          throw new Error(
+            `stuck: ${JSON.stringify(job)} for ${type} ${JSON.stringify(body.toString('latin1'))}`,
+          );
+      } while (job.status === 'queued' || job.status === 'running');
+      // Not one of these files is a whole valid import: each fails, saying why.
+      expect(job.status).toBe('failed');
+      expect(job.problems.length > 0 || job.reason !== null).toBe(true);
+    });
+  });
+
   test('an opt-out list of 100,001 phones: 400 naming the limit, nothing unsubscribed', async () => {
     const before = await state();
     const phones = Array.from(

@@ -223,6 +223,17 @@ describe('hostile uploads: a clear answer, nothing written, the service healthy'
     expect(empty.problems).toEqual([{ line: 1, messages: ['the file is empty'] }]);
     const scalar = await failedJob(org, '42\n"text"\nnull\n', 'application/x-ndjson');
     expect(scalar.rejected).toBe(3);
+    // JSON.parse's message quotes the line cut anywhere, here inside a surrogate pair: the job
+    // still fails at once, its problem readable.
+    const cut = await failedJob(
+      org,
+      '\u{10CE0}\u{8B00B}\u{105591}\u{CB14A}\n',
+      'application/x-ndjson',
+    );
+    expect(cut.problems).toEqual([
+      { line: 1, messages: [expect.stringMatching(/^the line is not JSON/)] },
+    ]);
+    expect(cut.finishedAt).not.toBeNull();
     await nothingWritten(org);
   });
 

@@ -80,6 +80,7 @@ export class ImportRunner {
   private pumping = false;
   private pumpAgain = false;
   private stopping = false;
+  private failing = false;
 
   constructor(
     db: Knex,
@@ -145,10 +146,18 @@ export class ImportRunner {
       const held = [...this.waiting.map((job) => job.id), ...this.running.keys()];
       await renewLeases(this.pool, held, this.lease);
       const failed = await failAbandoned(this.pool);
-      if (failed > 0)
+      if (this.failing) this.options.log.info({}, 'import job leases renewed again');
+      this.failing = false;
+      if (failed > 0) {
         this.options.log.warn({ jobs: failed }, 'import jobs of a stopped instance failed');
+      }
     } catch (error) {
-      this.options.log.warn({ err: error }, 'import job leases could not be renewed');
+      // Said once when renewing stops working (an outage of the database, which the requests
+      // warn of), not every few seconds while it lasts.
+      if (!this.failing) {
+        this.options.log.info({ err: error }, 'import job leases cannot be renewed for now');
+      }
+      this.failing = true;
     }
     // A job waiting for its organization's job on another instance starts once that one ends.
     void this.pump();
@@ -288,11 +297,21 @@ export class ImportRunner {
     try {
       await failJob(this.pool, job.actor.organizationId, job.id, failure, this.lease);
     } catch (error) {
-      // Its lease runs out and any instance then fails it.
       this.options.log.warn(
         { err: error, jobId: job.id },
         'a failed import job could not be recorded',
       );
+      // Failed all the same, without what could not be stored; failing that too, its lease runs
+      // out and any instance fails it.
+      const reason =
+        failure.reason ?? `${failure.rejected ?? 0} lines were rejected; nothing was written`;
+      await failJob(
+        this.pool,
+        job.actor.organizationId,
+        job.id,
+        { reason, rows: failure.rows, rejected: failure.rejected },
+        this.lease,
+      ).catch(() => undefined);
     }
   }
 }

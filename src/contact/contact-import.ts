@@ -243,6 +243,14 @@ async function writeStaged(
   return total;
 }
 
+/** The text with every lone half of a surrogate pair replaced by U+FFFD (String#toWellFormed). */
+function wellFormed(text: string): string {
+  return text.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    '\uFFFD',
+  );
+}
+
 /** The rejected lines of an import: every one counted, the first LISTED_PROBLEMS listed. */
 class Problems {
   private readonly listed: ImportProblem[] = [];
@@ -250,7 +258,13 @@ class Problems {
 
   add(problem: ImportProblem): void {
     this.count += 1;
-    if (this.listed.length < LISTED_PROBLEMS) this.listed.push(problem);
+    if (this.listed.length >= LISTED_PROBLEMS) return;
+    // A message may quote the line, cut anywhere (JSON.parse's does): half a surrogate pair is
+    // no text a client (or PostgreSQL's jsonb) can take.
+    this.listed.push({
+      ...problem,
+      messages: problem.messages.map(wellFormed),
+    });
   }
 
   throwIfAny(): void {
