@@ -334,3 +334,37 @@ async function rawUpload(
     if (hangUp) setTimeout(() => call.destroy(), 200);
   });
 }
+
+test('finished jobs past the retention are pruned; recent and unfinished ones stay', async () => {
+  const { pruneJobs } = await import('../src/bulk/import-job.repository');
+  const org = await TestOrganization.create(server.db);
+  const old = await finished(
+    org,
+    (await upload(org, `${HEADER}\nOld,Job,${nextPhone()},`)).body.id,
+  );
+  const recent = await finished(
+    org,
+    (await upload(org, `${HEADER}\nNew,Job,${nextPhone()},`)).body.id,
+  );
+  await server
+    .db('contact_import_job')
+    .where({ id: old.id })
+    .update({ finished_at: server.db.raw(`now() - interval '31 days'`) });
+  const [unfinished] = await server
+    .db('contact_import_job')
+    .insert({
+      organization_id: org.organizationId,
+      format: 'csv',
+      status: 'running',
+      lease_until: server.db.raw(`now() + interval '1 hour'`),
+      created_at: server.db.raw(`now() - interval '40 days'`),
+    })
+    .returning('id');
+  expect(await pruneJobs(server.db, 30)).toBeGreaterThanOrEqual(1);
+  const left = await server
+    .db('contact_import_job')
+    .where({ organization_id: org.organizationId })
+    .pluck('id');
+  expect(left.sort()).toEqual([recent.id, unfinished.id].sort());
+  await server.db('contact_import_job').where({ id: unfinished.id }).delete();
+});

@@ -212,3 +212,15 @@ export async function failJob(
         and status in ('queued', 'running') and lease_owner = ${lease.owner}`,
   );
 }
+
+/** Deletes finished jobs older than the retention (the events' own): returns how many. */
+export async function pruneJobs(db: Knex, retentionDays: number): Promise<number> {
+  const pruned = await queryRows(
+    db,
+    sql.named('bulk.pruneJobs')`delete from contact_import_job
+      where status in ('completed', 'failed')
+        and finished_at < now() - make_interval(days => ${retentionDays})
+      returning id`,
+  );
+  return pruned.length;
+}

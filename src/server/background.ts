@@ -2,6 +2,7 @@ import { type Knex, knex } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import type { Config } from '../config/config';
+import { pruneJobs } from '../bulk/import-job.repository';
 import { pruneEvents } from '../event/event-retention';
 import { WebhookDeliverer } from '../webhook/webhook-deliverer';
 import { pruneDeliveries } from '../webhook/webhook.repository';
@@ -15,7 +16,7 @@ const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * The work of every instance that no request asks for: delivering webhooks and pruning events
- * past their retention. It runs on a small pool of its own (named in pg_stat_activity), so that
+ * (and webhook deliveries and finished import jobs) past their retention. It runs on a small pool of its own (named in pg_stat_activity), so that
  * neither a slow receiver nor a long prune ever takes a connection from the requests; it stops
  * with the app.
  */
@@ -54,9 +55,10 @@ export function startBackgroundWork(app: FastifyInstance, db: Knex, config: Back
     try {
       const events = await pruneEvents(background, config.eventRetentionDays);
       const deliveries = await pruneDeliveries(background, config.eventRetentionDays);
-      if (events + deliveries > 0) {
+      const importJobs = await pruneJobs(background, config.eventRetentionDays);
+      if (events + deliveries + importJobs > 0) {
         app.log.info(
-          { events, deliveries, days: config.eventRetentionDays },
+          { events, deliveries, importJobs, days: config.eventRetentionDays },
           'pruned past retention',
         );
       }
