@@ -1,3 +1,4 @@
+import { pruneJobs } from '../src/bulk/import-job.repository';
 import { nextPhone, TestOrganization } from './support/fixtures';
 import { rest } from './support/rest-client';
 import { TestServer } from './support/test-server';
@@ -336,7 +337,6 @@ async function rawUpload(
 }
 
 test('finished jobs past the retention are pruned; recent and unfinished ones stay', async () => {
-  const { pruneJobs } = await import('../src/bulk/import-job.repository');
   const org = await TestOrganization.create(server.db);
   const old = await finished(
     org,
