@@ -190,7 +190,10 @@ export class ImportRunner {
             continue;
           }
           if (!started) continue;
-          this.waiting.splice(this.waiting.indexOf(job), 1);
+          const at = this.waiting.indexOf(job);
+          // Closed meanwhile: close() has taken the job from the queue and fails it.
+          if (at < 0) continue;
+          this.waiting.splice(at, 1);
           const done = this.run(job).finally(() => {
             this.running.delete(job.id);
             void job.upload.close();
