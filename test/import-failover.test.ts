@@ -144,3 +144,32 @@ test('IMPORT_CONCURRENCY caps the jobs an instance runs at once', async () => {
     await single.close();
   }
 }, 120_000);
+
+test('an upload that takes longer than the lease keeps its job, which then runs', async () => {
+  const org = await TestOrganization.create(local.db);
+  const lines = file(300).split('\n');
+  // The file sent in six parts a second apart: twice the lease.
+  const parts = Array.from({ length: 6 }, (_, part) =>
+    lines.slice((part * lines.length) / 6, ((part + 1) * lines.length) / 6).join('\n'),
+  ).map((text, part, all) => (part < all.length - 1 ? `${text}\n` : text));
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = parts.shift();
+      if (next === undefined) return controller.close();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      controller.enqueue(new TextEncoder().encode(next));
+    },
+  });
+  const response = await fetch(`${local.url}/api/contacts/imports`, {
+    method: 'POST',
+    headers: { 'x-api-key': org.apiKey, 'content-type': 'text/csv' },
+    body,
+    duplex: 'half',
+  } as RequestInit);
+  expect(response.status).toBe(202);
+  const started = (await response.json()) as { id: string };
+  expect(await until(local.url, org, started.id, finished)).toMatchObject({
+    status: 'completed',
+    created: 300,
+  });
+}, 60_000);

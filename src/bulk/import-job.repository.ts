@@ -85,16 +85,24 @@ export async function findJobs(
 }
 
 /**
+ * What became of a start: `started` (it runs here now), `waiting` (another job of its organization
+ * runs), or `gone` (it is no longer queued and this instance's: failed meanwhile).
+ */
+export type StartOutcome = 'started' | 'waiting' | 'gone';
+
+/**
  * Starts a queued job of this instance's when no other job of its organization runs (on any
  * instance; one whose lease ran out does not count, it is failed by failAbandoned). The check and
- * the start hold the organization's advisory lock, so two instances never start two at once.
+ * the start hold the organization's advisory lock, so two instances never start two at once. A
+ * start whose answer was lost is found again: a job already running and this instance's is
+ * started.
  */
 export async function startJob(
   db: Knex,
   organizationId: string,
   id: string,
   lease: Lease,
-): Promise<boolean> {
+): Promise<StartOutcome> {
   return db.transaction(async (trx) => {
     await queryRows(
       trx,
@@ -102,17 +110,29 @@ export async function startJob(
         'bulk.lockOrganizationJobs',
       )`select pg_advisory_xact_lock(hashtextextended('contact_import_job ' || ${organizationId}, 0))`,
     );
-    const started = await queryRows(
+    const [row] = await queryRows<{ outcome: StartOutcome }>(
       trx,
-      sql.named('bulk.startJob')`update contact_import_job j set status = 'running',
-          started_at = clock_timestamp(), lease_until = now() + make_interval(secs => ${lease.ms / 1000})
-        where j.organization_id = ${organizationId} and j.id = ${id} and j.status = 'queued'
-          and j.lease_owner = ${lease.owner}
-          and not exists (select 1 from contact_import_job r
-            where r.organization_id = ${organizationId} and r.status = 'running' and r.lease_until > now())
-        returning j.id`,
+      sql.named('bulk.startJob')`with job as (
+          select j.status, j.lease_owner = ${lease.owner} as ours from contact_import_job j
+          where j.organization_id = ${organizationId} and j.id = ${id}
+        ), other as (
+          select exists (select 1 from contact_import_job r
+            where r.organization_id = ${organizationId} and r.id <> ${id} and r.status = 'running'
+              and r.lease_until > now()) as runs
+        ), started as (
+          update contact_import_job j set status = 'running', started_at = clock_timestamp(),
+            lease_until = now() + make_interval(secs => ${lease.ms / 1000})
+          where j.organization_id = ${organizationId} and j.id = ${id} and j.status = 'queued'
+            and j.lease_owner = ${lease.owner} and not (select runs from other)
+          returning j.id
+        )
+        select case
+          when exists (select 1 from started) then 'started'
+          when (select status = 'running' and ours from job) then 'started'
+          when (select status = 'queued' and ours from job) then 'waiting'
+          else 'gone' end as outcome`,
     );
-    return started.length > 0;
+    return row!.outcome;
   });
 }
 

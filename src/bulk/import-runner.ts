@@ -23,6 +23,7 @@ import {
   recordProgress,
   renewLeases,
   startJob,
+  type StartOutcome,
 } from './import-job.repository';
 import type { Upload } from './import-upload';
 
@@ -81,6 +82,8 @@ export class ImportRunner {
   private pumpAgain = false;
   private stopping = false;
   private failing = false;
+  /** Jobs whose upload is still arriving. */
+  private readonly receiving = new Set<string>();
 
   constructor(
     db: Knex,
@@ -114,6 +117,15 @@ export class ImportRunner {
     return this.lease;
   }
 
+  /**
+   * Holds a job from its creation until it is submitted or given up (its upload arriving): its
+   * lease is renewed meanwhile, as a queued or running job's is.
+   */
+  hold(id: string): { release(): void } {
+    this.receiving.add(id);
+    return { release: () => this.receiving.delete(id) };
+  }
+
   /** Queues a job; it starts as soon as a slot and its organization are free. */
   submit(job: LocalJob): void {
     if (this.stopping) {
@@ -143,7 +155,11 @@ export class ImportRunner {
 
   private async tick(): Promise<void> {
     try {
-      const held = [...this.waiting.map((job) => job.id), ...this.running.keys()];
+      const held = [
+        ...this.receiving,
+        ...this.waiting.map((job) => job.id),
+        ...this.running.keys(),
+      ];
       await renewLeases(this.pool, held, this.lease);
       const failed = await failAbandoned(this.pool);
       if (this.failing) this.options.log.info({}, 'import job leases renewed again');
@@ -178,25 +194,36 @@ export class ImportRunner {
           if (this.running.size >= this.options.concurrency || this.stopping) break;
           const organizationId = job.actor.organizationId;
           if (busy.has(organizationId)) continue;
-          busy.add(organizationId);
-          let started: boolean;
+          let outcome: StartOutcome;
           try {
-            started = await startJob(this.pool, organizationId, job.id, this.lease);
+            outcome = await startJob(this.pool, organizationId, job.id, this.lease);
           } catch (error) {
             this.options.log.warn(
               { err: error, jobId: job.id },
               'an import job could not start yet',
             );
+            // Its organization's later jobs wait behind it all the same.
+            busy.add(organizationId);
             continue;
           }
-          if (!started) continue;
+          // Its organization's job runs elsewhere: the organization's later jobs wait behind it.
+          if (outcome === 'waiting') {
+            busy.add(organizationId);
+            continue;
+          }
           const at = this.waiting.indexOf(job);
           // Closed meanwhile: close() has taken the job from the queue and fails it.
           if (at < 0) continue;
           this.waiting.splice(at, 1);
+          // No longer this instance's to run (its lease ran out and it was failed): let it go.
+          if (outcome === 'gone') {
+            void job.upload.close().catch(() => undefined);
+            continue;
+          }
+          busy.add(organizationId);
           const done = this.run(job).finally(() => {
             this.running.delete(job.id);
-            void job.upload.close();
+            void job.upload.close().catch(() => undefined);
             void this.pump();
           });
           this.running.set(job.id, { job, done });

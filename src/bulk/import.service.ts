@@ -82,10 +82,12 @@ export class ContactImportService {
       { format: upload.format, audienceId },
       runner.holder,
     );
+    const held = runner.hold(job.id);
     let received: Upload;
     try {
       received = await receive(upload.body);
     } catch (error) {
+      held.release();
       const tooLarge = error instanceof UploadTooLargeError;
       const reason = tooLarge
         ? error.message
@@ -96,6 +98,7 @@ export class ContactImportService {
       throw tooLarge || error instanceof FileUnreadableError ? error : new UploadCutOffError();
     }
     runner.submit({ id: job.id, actor, format: upload.format, audienceId, upload: received });
+    held.release();
     return (await findJob(this.db, actor.organizationId, job.id)) ?? job;
   }
 
