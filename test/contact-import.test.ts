@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { ImportRaceError } from '../src/contact/contact.repository';
 import {
   ImportRejectedError,
   type ImportProgress,
@@ -176,4 +177,38 @@ test('a file streamed in small chunks is read as it comes, with progress along t
   expect(progress.at(-1)!.bytes).toBeGreaterThan(count * 20);
   const total = await server.graphql('{ contacts { meta { total } } }', {}, org.apiKey);
   expect(total.data!.contacts.meta.total).toBe(count);
+});
+
+test('a contact created elsewhere with a phone of the file after the lock step fails the import whole', async () => {
+  const org = await TestOrganization.create(server.db);
+  const [kept] = await org.contacts(1);
+  const raced = nextPhone();
+  // The kept row is the contact as it is: the update changes nothing, so the import holds no
+  // lock the other writer needs.
+  const file = csv(
+    `${kept!.firstName},${kept!.lastName},${kept!.primaryPhone},`,
+    `Raced,Row,${raced},`,
+    `New,Row,${nextPhone()},`,
+  );
+  const error = await importContacts(server.db, org.actor, file, {
+    // Between the lock step and the insert: another writer commits a contact with a phone of the
+    // file that had none.
+    beforeInsert: async () => {
+      await org.contactService.create([
+        { firstName: 'Other', lastName: 'Writer', primaryPhone: raced },
+      ]);
+    },
+  }).then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(ImportRaceError);
+  const rows = await server
+    .db('contact')
+    .where({ organization_id: org.organizationId })
+    .orderBy('first_name');
+  expect(rows.map((row: { first_name: string }) => row.first_name)).toEqual([
+    kept!.firstName,
+    'Other',
+  ]);
 });

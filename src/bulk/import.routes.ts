@@ -47,6 +47,7 @@ export async function importRoutes(
     '/contacts/imports',
     {
       bodyLimit: MAX_IMPORT_BYTES,
+      config: { responseTimeoutAfterBody: true },
       schema: {
         summary: 'Import contacts from a file (a job)',
         operationId: 'startContactImport',

@@ -367,7 +367,7 @@ export async function createImportStaging(connection: ClientBase): Promise<void>
     nativeSql(sql.named('contact.importStaging')`create temporary table contact_import (
       line int not null, first_name text not null, last_name text not null,
       primary_phone text not null, primary_email text, sms_consent consent_status,
-      email_consent consent_status) on commit drop`),
+      email_consent consent_status, contact_id uuid) on commit drop`),
   );
 }
 
@@ -436,10 +436,16 @@ export async function updateImported(
   connection: ClientBase,
   organizationId: string,
 ): Promise<number> {
+  // Locked and noted on their lines: a line whose phone no contact had then is the insert's to
+  // create, and any such phone a contact has by the insert is a race (insertImportedLines).
   await connection.query(
-    nativeSql(sql.named('contact.importLock')`select c.id from contact c
-      join contact_import i on i.primary_phone = c.primary_phone
-      where c.organization_id = ${organizationId} order by c.id for no key update of c`),
+    nativeSql(sql.named('contact.importLock')`with locked as (
+        select c.id, c.primary_phone from contact c
+        join contact_import i on i.primary_phone = c.primary_phone
+        where c.organization_id = ${organizationId} order by c.id for no key update of c
+      )
+      update contact_import i set contact_id = l.id from locked l
+      where i.primary_phone = l.primary_phone`),
   );
   const sms = sqlText(`coalesce(i.sms_consent, c.sms_consent)`);
   // An e-mail cell left empty removes the address, and with it e-mail consent (only where there
@@ -455,7 +461,7 @@ export async function updateImported(
             ${consentAssignments('email', 'c', imported(email))},
             updated_at = ${WRITE_TIME}
         from contact_import i
-        where c.organization_id = ${organizationId} and c.primary_phone = i.primary_phone
+        where c.organization_id = ${organizationId} and c.id = i.contact_id
           and (c.first_name, c.last_name, c.primary_email, c.sms_consent, c.email_consent)
               is distinct from (i.first_name, i.last_name, i.primary_email, ${sms}, ${email})`),
   );
@@ -463,11 +469,11 @@ export async function updateImported(
 }
 
 /**
- * Creates a contact for each staged line of the range whose phone no contact has (after
- * updateImported, whose triggers lock audiences before the organization's row: the insert's then
- * takes that row, the lock order of every contact write). A consent left empty is
- * NEVER_SUBSCRIBED. Returns the contacts created, the staged lines of the range, and the new
- * phones another transaction took meanwhile.
+ * Creates a contact for each staged line of the range whose phone no contact had when the lines
+ * were locked (after updateImported, whose triggers lock audiences before the organization's row:
+ * the insert's then takes that row, the lock order of every contact write). A consent left empty
+ * is NEVER_SUBSCRIBED. Returns the contacts created, the staged lines of the range, and the lines
+ * whose phone another transaction took since the lock: the caller refuses the import for them.
  */
 export async function insertImportedLines(
   connection: ClientBase,
@@ -480,8 +486,7 @@ export async function insertImportedLines(
       case when i.${column} <> 'NEVER_SUBSCRIBED' then 'IMPORT'::consent_source end`);
   const { rows } = await connection.query<{ created: number; staged: number; raced: number }>(
     nativeSql(sql.named('contact.importInsert')`with fresh as (
-        select i.* from contact_import i where ${lines} and not exists (
-          select 1 from contact c where c.organization_id = ${organizationId} and c.primary_phone = i.primary_phone)
+        select i.* from contact_import i where ${lines} and i.contact_id is null
       ), created as (
         insert into contact (organization_id, first_name, last_name, primary_phone, primary_email,
           sms_consent, sms_consent_updated_at, sms_consent_source,
@@ -489,7 +494,7 @@ export async function insertImportedLines(
         select ${organizationId}, i.first_name, i.last_name, i.primary_phone, i.primary_email,
           ${given('sms_consent')}, ${given('email_consent')}
         from fresh i order by i.primary_phone
-        -- A contact another transaction created with one of these phones since this one began:
+        -- A contact another transaction created with one of these phones since the lock step:
         -- counted below, and the import refused.
         on conflict (organization_id, primary_phone) do nothing
         returning 1

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceUnavailableError } from '../common/errors';
 import { throttledWarning } from './throttled-warning';
 
@@ -15,6 +15,20 @@ import { throttledWarning } from './throttled-warning';
 export function registerResponseTimeout(app: FastifyInstance, timeoutMs: number): void {
   const warnTimeout = throttledWarning('requests not answered in time');
   app.addHook('onRequest', (request, reply, done) => {
+    // An upload (config.responseTimeoutAfterBody) is timed from when its body is in: its arrival
+    // is bounded by REQUEST_TIMEOUT_MS, and a 503 while it still arrives would stand over a job
+    // that runs.
+    const config = request.routeOptions.config as { responseTimeoutAfterBody?: boolean };
+    if (config.responseTimeoutAfterBody) {
+      request.raw.once('end', () => arm(request, reply));
+      done();
+      return;
+    }
+    arm(request, reply);
+    done();
+  });
+
+  function arm(request: FastifyRequest, reply: FastifyReply): void {
     const timer = setTimeout(() => {
       if (reply.sent || reply.raw.headersSent) return;
       warnTimeout(request.log, { timeoutMs });
@@ -31,6 +45,5 @@ export function registerResponseTimeout(app: FastifyInstance, timeoutMs: number)
     }, timeoutMs);
     // The response is out, or the client went away first.
     reply.raw.once('close', () => clearTimeout(timer));
-    done();
-  });
+  }
 }
