@@ -193,7 +193,7 @@ test('a contact created elsewhere with a phone of the file after the lock step f
   const error = await importContacts(server.db, org.actor, file, {
     // Between the lock step and the insert: another writer commits a contact with a phone of the
     // file that had none.
-    beforeInsert: async () => {
+    afterLock: async () => {
       await org.contactService.create([
         { firstName: 'Other', lastName: 'Writer', primaryPhone: raced },
       ]);

@@ -12,7 +12,10 @@ import {
 import { ImportRaceError } from '../contact/contact.repository';
 import { lockLiveAudienceStatement } from '../audience/audience.repository';
 import { nativeSql } from '../database/sql';
-import { addImportedMembersStatement } from '../membership/membership.repository';
+import {
+  addImportedMembersStatement,
+  lockImportAudiencesStatement,
+} from '../membership/membership.repository';
 import type { Actor } from '../organization/actor';
 import {
   completeJob,
@@ -268,8 +271,11 @@ export class ImportRunner {
         importId: job.id,
         format: job.format,
         onProgress,
-        beforeInsert: async (trx) => {
+        afterLock: async (trx) => {
           if (job.audienceId === null) return;
+          // The audience and those of the file's contacts, in id order, before the update's
+          // triggers lock any (and the organization's row after them).
+          await trx.query(nativeSql(lockImportAudiencesStatement(actor, job.audienceId)));
           const { rowCount } = await trx.query(
             nativeSql(lockLiveAudienceStatement(actor, job.audienceId)),
           );

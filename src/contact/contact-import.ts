@@ -60,11 +60,12 @@ export interface ImportOptions {
   format?: ImportFormat;
   onProgress?: (progress: ImportProgress) => void;
   /**
-   * Runs in the import's transaction after the contacts that change are locked and updated, before
-   * new ones are inserted (which takes the organization's row): where a lock of the import's own
-   * (its audience) fits the one lock order, contacts, audiences, then the organization.
+   * Runs in the import's transaction once the contacts its lines match are locked (each line's
+   * `contact_id` in the staging table), before any is written: where a lock of the import's own
+   * (its audience, with its contacts' audiences, in id order) fits the one lock order, contacts,
+   * audiences, then the organization.
    */
-  beforeInsert?: (connection: ClientBase) => Promise<void>;
+  afterLock?: (connection: ClientBase) => Promise<void>;
   /** How many lines of the file one statement creates contacts for (WRITE_BATCH_LINES). */
   batchLines?: number;
   /** Runs in the import's transaction once every row is written, just before its commit. */
@@ -198,7 +199,7 @@ async function importInTransaction(
     { rows, bytes, lines },
     {
       onProgress,
-      beforeInsert: hooks.beforeInsert,
+      afterLock: hooks.afterLock,
       batchLines: hooks.batchLines ?? WRITE_BATCH_LINES,
     },
   );
@@ -217,20 +218,17 @@ async function writeStaged(
   file: { rows: number; bytes: number; lines: number },
   {
     onProgress,
-    beforeInsert,
+    afterLock,
     batchLines,
   }: {
     onProgress: (progress: ImportProgress) => void;
-    beforeInsert?: ImportOptions['beforeInsert'];
+    afterLock?: ImportOptions['afterLock'];
     batchLines: number;
   },
 ): Promise<{ created: number; updated: number }> {
   await indexImportLines(connection);
   const total = { created: 0, updated: 0, rowsDone: 0, raced: 0 };
-  total.updated = await updateImported(connection, actor.organizationId);
-  // The import's own lock (its audience), in the one lock order: after the contacts and their
-  // audiences, before the organization's row.
-  await beforeInsert?.(connection);
+  total.updated = await updateImported(connection, actor.organizationId, { afterLock });
   for (let after = 0; after < file.lines; after += batchLines) {
     const range = { after, through: after + batchLines };
     const batch = await insertImportedLines(connection, actor.organizationId, range);

@@ -435,6 +435,7 @@ export async function indexImportLines(connection: ClientBase): Promise<void> {
 export async function updateImported(
   connection: ClientBase,
   organizationId: string,
+  { afterLock }: { afterLock?: (connection: ClientBase) => Promise<void> } = {},
 ): Promise<number> {
   // Locked and noted on their lines: a line whose phone no contact had then is the insert's to
   // create, and any such phone a contact has by the insert is a race (insertImportedLines).
@@ -447,6 +448,7 @@ export async function updateImported(
       update contact_import i set contact_id = l.id from locked l
       where i.primary_phone = l.primary_phone`),
   );
+  await afterLock?.(connection);
   const sms = sqlText(`coalesce(i.sms_consent, c.sms_consent)`);
   // An e-mail cell left empty removes the address, and with it e-mail consent (only where there
   // was an address: a contact without one keeps its e-mail consent, an opt-out say).

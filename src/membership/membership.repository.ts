@@ -91,6 +91,20 @@ export function addImportedMembersStatement(actor: Actor, audienceId: string): N
   ).named('membership.addImported');
 }
 
+/**
+ * Locks the bulk import's audience and every audience of the contacts its lines matched (their
+ * `contact_id` in its staging table), in id order: the audiences its update's triggers would lock,
+ * taken with its own before any of them, so that no lock of an audience comes after the
+ * organization's row.
+ */
+export function lockImportAudiencesStatement(actor: Actor, audienceId: string): NamedSql {
+  return sql.named('membership.lockImportAudiences')`select a.id from audience a
+    where a.organization_id = ${actor.organizationId} and (a.id = ${audienceId} or a.id in (
+      select ac.audience_id from audience_contact ac
+      join contact_import i on i.contact_id = ac.contact_id))
+    order by a.id for no key update`;
+}
+
 /** The one insert of memberships, with their copies of the contact's columns. */
 function addMembersStatement(actor: Actor, audienceId: string, contacts: Sql): Sql {
   return sql`insert into audience_contact
