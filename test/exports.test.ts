@@ -71,7 +71,12 @@ function fromNdjson(text: string): Record<string, unknown>[] {
 async function seeded(): Promise<TestOrganization> {
   const org = await TestOrganization.create(server.db);
   await org.contacts(250, (index) => ({
-    firstName: index % 7 === 0 ? `Quote "${index}", comma` : `Name${index % 13}`,
+    firstName:
+      index % 7 === 0
+        ? `Quote "${index}", comma`
+        : index % 11 === 0
+          ? ` Spaced ${index} `
+          : `Name${index % 13}`,
     lastName: index % 5 === 0 ? 'Émile\nLine' : `Last${index % 3}`,
     primaryEmail: index % 2 === 0 ? `p${index}@example.com` : null,
     smsConsent: index % 3 === 0 ? ConsentStatus.SUBSCRIBED : undefined,

@@ -50,7 +50,7 @@ const DOCUMENTED: Record<string, Record<string, string[]>> = {
   '/api/contacts/{id}/audiences': { get: statuses('200', '404') },
   '/api/contacts/{id}/consent-history': { get: statuses('200', '404') },
   '/api/contacts/opt-outs': { post: statuses('200', '413') },
-  '/api/contacts/imports': { get: statuses('200'), post: statuses('202', '404', '413') },
+  '/api/contacts/imports': { get: statuses('200'), post: statuses('202', '404', '409', '413') },
   '/api/contacts/imports/{id}': { get: statuses('200', '404') },
   '/api/contacts/export': { get: statuses('200') },
   '/api/audience/{id}/contacts/export': { get: statuses('200', '404') },

@@ -3,7 +3,7 @@ import type { ClientBase } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { PassThrough, type Readable } from 'node:stream';
 import { findAudience } from '../audience/audience.repository';
-import { NotFoundError } from '../common/errors';
+import { NotFoundError, ServiceUnavailableError } from '../common/errors';
 import { searchTerm } from '../common/search';
 import { assertUuid, validateInput } from '../common/validation';
 import { consentFilterOf } from '../contact/consent.args';
@@ -16,6 +16,12 @@ import { ContactExportArgs, type ExportFormat } from './export.args';
 // An export reads as fast as its client takes it; past this its statement is cancelled (a
 // client that stopped reading holds a connection no longer).
 const EXPORT_TIMEOUT_MS = 600_000;
+/**
+ * Exports running at once on an instance, each holding a connection of the requests' pool while
+ * its client reads: past this, an export is refused (503, try again) rather than starve the API.
+ */
+export const MAX_EXPORTS = 2;
+let running = 0;
 
 /** An export as it is sent: its stream, its media type and a file name. */
 export interface ContactExport {
@@ -62,7 +68,7 @@ export class ContactExportService {
   private async export(format: ExportFormat, name: string, rows: Sql): Promise<ContactExport> {
     const text =
       format === 'csv'
-        ? `copy (${inlinedSql(rows.named('bulk.exportCsv'))}) to stdout with (format csv, header true)`
+        ? `copy (${inlinedSql(rows.named('bulk.exportCsv'))}) to stdout with (format csv, header true, force_quote *)`
         : // No JSON text holds a raw control character, so neither the quote nor the delimiter
           // chosen here can appear in a line: each line is written as it is.
           `copy (select row_to_json(e)::text from (${inlinedSql(rows.named('bulk.exportNdjson'))}) e) to stdout with (format csv, quote e'\\x01', delimiter e'\\x02')`;
@@ -70,12 +76,29 @@ export class ContactExportService {
       acquireConnection(): Promise<ClientBase>;
       releaseConnection(connection: ClientBase): Promise<void>;
     };
-    const connection = await client.acquireConnection();
+    if (running >= MAX_EXPORTS) {
+      throw new ServiceUnavailableError(
+        `${MAX_EXPORTS} exports are running on this instance; try again shortly`,
+      );
+    }
+    running += 1;
+    let connection: ClientBase;
+    try {
+      connection = await client.acquireConnection();
+    } catch (error) {
+      running -= 1;
+      throw error;
+    }
+    let released = false;
     const release = async (broken: boolean) => {
+      if (released) return;
+      released = true;
+      running -= 1;
       // A COPY left halfway leaves its connection unusable: it is closed, not pooled again.
-      if (broken)
+      if (broken) {
         await (connection as unknown as { end(): Promise<void> }).end().catch(() => undefined);
-      await client.releaseConnection(connection);
+      }
+      await client.releaseConnection(connection).catch(() => undefined);
     };
     try {
       await connection.query('begin transaction read only');
@@ -89,10 +112,13 @@ export class ContactExportService {
     let finished = false;
     copy.on('end', () => {
       finished = true;
-      void connection.query('commit').then(
-        () => release(false),
-        () => release(true),
-      );
+      void connection
+        .query('commit')
+        .then(
+          () => release(false),
+          () => release(true),
+        )
+        .catch(() => undefined);
     });
     copy.on('error', (error) => {
       finished = true;

@@ -63,6 +63,16 @@ export async function findJob(
   return job;
 }
 
+/** How many of the organization's jobs are queued or running. */
+export async function countUnfinishedJobs(db: Knex, organizationId: string): Promise<number> {
+  const [row] = await queryRows<{ unfinished: number }>(
+    db,
+    sql.named('bulk.countUnfinished')`select count(*)::int as unfinished from contact_import_job
+      where organization_id = ${organizationId} and status in ('queued', 'running')`,
+  );
+  return row!.unfinished;
+}
+
 /** A page of the organization's jobs, newest first, and how many it has. */
 export async function findJobs(
   db: Knex,
@@ -165,21 +175,23 @@ export async function failAbandoned(db: Knex): Promise<number> {
   return failed.length;
 }
 
-/** How far a running job has come. */
+/** How far a running job has come; false when this instance no longer holds it. */
 export async function recordProgress(
   db: Knex,
   organizationId: string,
   id: string,
   { rows, rowsDone }: { rows: number; rowsDone: number },
   lease: Lease,
-): Promise<void> {
-  await queryRows(
+): Promise<boolean> {
+  const held = await queryRows(
     db,
     sql.named('bulk.recordProgress')`update contact_import_job set rows = ${rows},
         rows_done = ${rowsDone}
       where organization_id = ${organizationId} and id = ${id} and status = 'running'
-        and lease_owner = ${lease.owner}`,
+        and lease_owner = ${lease.owner}
+      returning id`,
   );
+  return held.length > 0;
 }
 
 /**

@@ -100,8 +100,6 @@ export class ImportRunner {
         // knex keeps the password out of the settings' enumerable properties (out of logs).
         password: settings.password as string | undefined,
         application_name: `audience-gateway imports (pid ${process.pid})`,
-        // An import's statements run as long as its file needs; the lease bounds a lost one.
-        statement_timeout: 0,
       } as Knex.PgConnectionConfig,
       // A connection per running job, and one for leases and progress.
       pool: { min: 0, max: options.concurrency + 1 },
@@ -252,7 +250,12 @@ export class ImportRunner {
       lastWrite = Date.now();
       const seen = progress;
       written = written
-        .then(() => recordProgress(this.pool, actor.organizationId, job.id, seen, this.lease))
+        .then(async () => {
+          // Failed meanwhile (its lease ran out): stop reading; the commit would be refused.
+          if (!(await recordProgress(this.pool, actor.organizationId, job.id, seen, this.lease))) {
+            this.running.get(job.id)?.input?.destroy();
+          }
+        })
         .catch(() => undefined);
     };
     let connection: ClientBase;
@@ -318,6 +321,13 @@ export class ImportRunner {
       return { reason: 'the instance shut down while the job ran; nothing was written', rows };
     }
     const code = (error as { code?: string }).code;
+    if (code === '55P03') {
+      return {
+        reason:
+          'the import waited over a minute for a lock another writer held; nothing was written, import it again',
+        rows,
+      };
+    }
     if (code === '40P01' || code === '40001') {
       return {
         reason: 'the import met a concurrent change; nothing was written, import it again',

@@ -33,6 +33,8 @@ export async function importRoutes(
 ): Promise<void> {
   // The upload reaches the service as the stream it is (kept whole on disk, never in memory);
   // any other body is refused here, naming the types taken.
+  // JSON too: the API's JSON parser would read a body up to this route's limit (1 GB) first.
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser(Object.keys(FORMATS), (_request, payload, done) => done(null, payload));
   app.addContentTypeParser('*', (request, _payload, done) =>
     done(
@@ -65,7 +67,7 @@ export async function importRoutes(
             ...JOB,
             description: 'The job, queued or running; its Location header is where to poll it.',
           },
-          ...errorResponses(404, 413),
+          ...errorResponses(404, 409, 413),
         },
       },
     },
@@ -75,7 +77,7 @@ export async function importRoutes(
       const charset = /charset=("?)([^";]+)\1/i.exec(type.slice(1).join(';'))?.[2];
       if (!format)
         throw ValidationError.of('body', 'Content-Type must be text/csv or application/x-ndjson');
-      if (charset && charset.toLowerCase() !== 'utf-8') {
+      if (charset && !['utf-8', 'utf8'].includes(charset.toLowerCase())) {
         throw ValidationError.of('body', `the file must be UTF-8, not ${charset}`);
       }
       // A declared size past the limit is refused before a byte of it is read.

@@ -1,12 +1,23 @@
 import type { Knex } from '@mikro-orm/postgresql';
 import type { Readable } from 'node:stream';
 import { findAudience } from '../audience/audience.repository';
-import { NotFoundError, ServiceUnavailableError } from '../common/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../common/errors';
 import { type Page, PageArgs, pageWindow, toPage } from '../common/pagination';
 import { assertUuid, validateInput } from '../common/validation';
 import type { ImportFormat } from '../contact/contact-import';
 import { type Actor, requireActor } from '../organization/actor';
-import { failJob, findJob, findJobs, insertJob } from './import-job.repository';
+import {
+  countUnfinishedJobs,
+  failJob,
+  findJob,
+  findJobs,
+  insertJob,
+} from './import-job.repository';
 import type { ContactImport } from './import-job.type';
 import { importRunnerOf } from './import-runner';
 import {
@@ -17,13 +28,10 @@ import {
   UploadTooLargeError,
 } from './import-upload';
 
-/** An upload that did not arrive whole: its job failed, and no answer can reach the client. */
-export class UploadCutOffError extends Error {
-  constructor() {
-    super('the upload was cut off before its end; nothing was imported');
-    this.name = 'UploadCutOffError';
-  }
-}
+const CUT_OFF = 'the upload was cut off before its end; nothing was imported';
+
+/** Jobs an organization may have queued or running at once (each holds its upload on disk). */
+export const MAX_UNFINISHED_JOBS = 10;
 
 /** Every rule about import jobs; the REST door (uploads, reads) and GraphQL (reads) call this. */
 export class ContactImportService {
@@ -76,6 +84,11 @@ export class ContactImportService {
     }
     const runner = importRunnerOf(this.db);
     if (!runner) throw new ServiceUnavailableError('This instance runs no import jobs');
+    if ((await countUnfinishedJobs(this.db, actor.organizationId)) >= MAX_UNFINISHED_JOBS) {
+      throw new ConflictError(
+        `your organization has ${MAX_UNFINISHED_JOBS} import jobs queued or running; upload again once one has finished`,
+      );
+    }
     const job = await insertJob(
       this.db,
       actor,
@@ -88,14 +101,19 @@ export class ContactImportService {
       received = await receive(upload.body);
     } catch (error) {
       held.release();
-      const tooLarge = error instanceof UploadTooLargeError;
-      const reason = tooLarge
-        ? error.message
-        : error instanceof FileUnreadableError
-          ? error.message
-          : new UploadCutOffError().message;
+      const known = error instanceof UploadTooLargeError || error instanceof FileUnreadableError;
+      // A disk that cannot take the upload is this instance's trouble, not the client's.
+      const disk = !known && typeof (error as { syscall?: unknown }).syscall === 'string';
+      const reason = known
+        ? (error as Error).message
+        : disk
+          ? 'the upload could not be kept on this instance; nothing was imported'
+          : CUT_OFF;
       await failJob(this.db, actor.organizationId, job.id, { reason }, runner.holder);
-      throw tooLarge || error instanceof FileUnreadableError ? error : new UploadCutOffError();
+      if (known) throw error;
+      if (disk) throw new ServiceUnavailableError(`${reason}; try again shortly`);
+      // Most likely no one is there to read it: a client error, not one of the service's.
+      throw ValidationError.of('body', CUT_OFF);
     }
     runner.submit({ id: job.id, actor, format: upload.format, audienceId, upload: received });
     held.release();

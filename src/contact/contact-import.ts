@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { VALIDATION_OPTIONS } from '../common/validation';
-import { nativeSql } from '../database/sql';
+import { nativeSql, sql } from '../database/sql';
 import { actorSql } from '../organization/acting';
 import type { Actor } from '../organization/actor';
 import { CreateContactInput } from './contact.input';
@@ -180,6 +180,13 @@ async function importInTransaction(
   { format = 'csv', onProgress = () => undefined, ...hooks }: ImportOptions & { importId?: string },
 ): Promise<ImportReport> {
   const importId = hooks.importId ?? randomUUID();
+  // A file's statements take as long as the file needs, but a lock another writer holds is
+  // waited for a minute at most: a job stuck on one fails ("import it again") instead of holding
+  // its organization's imports for ever.
+  await connection.query(
+    nativeSql(sql.named('contact.importTimeouts')`select set_config('statement_timeout', '0', true),
+      set_config('lock_timeout', '60s', true)`),
+  );
   await createImportStaging(connection);
   await connection.query(nativeSql(actorSql(actor)));
   await nameImport(connection, importId);

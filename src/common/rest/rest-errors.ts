@@ -54,9 +54,9 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'Bad input: a value that breaks a rule, a query parameter or body field the path does not take, malformed JSON, an id that is not a UUID. `message` names the field; `fields` lists each.',
   401: 'No x-api-key header (or, on POST /api/sms/inbound, HTTP Basic credentials), or a key that is unknown or revoked.',
   404: "Not found: unknown, deleted or another organization's.",
-  409: 'A phone another contact of your organization has (`takenPhones` lists them).',
+  409: 'A phone another contact of your organization has (`takenPhones` lists them); for an import, ten jobs of your organization already queued or running.',
   410: 'Gone: the cursor is older than the events kept (EVENT_RETENTION_DAYS); read again without it, from the oldest kept.',
-  413: 'The request body is over the path’s limit: 1 MiB; 4 MiB for an opt-out list; 64 KiB for an inbound message.',
+  413: 'The request body is over the path’s limit: 1 MiB; 4 MiB for an opt-out list; 64 KiB for an inbound message; 1 GB or 5,000,000 rows for an import.',
   429: "The key's calls this minute are used up: come back after Retry-After seconds.",
   503: 'The database cannot answer right now (down, restarting, overloaded, too slow): try again.',
 };
