@@ -238,9 +238,9 @@ describe('hostile uploads: a clear answer, nothing written, the service healthy'
     await nothingWritten(org);
   });
 
-  test('one line of 100 MB is refused as it is read, and an upload over the limits is 413', async () => {
+  test('one line of 16 MB is refused as it is read, and an upload over the limits is 413', async () => {
     const org = await TestOrganization.create(server.db);
-    const long = await failedJob(org, `${HEADER}\n${'x'.repeat(100 * 1024 * 1024)}`);
+    const long = await failedJob(org, `${HEADER}\n${'x'.repeat(16 * 1024 * 1024)}`);
     expect(long.status).toBe('failed');
     expect(long.problems[0].line).toBe(2);
     const longJson = await failedJob(

@@ -66,11 +66,16 @@ export function toReplicas(options: {
     async wrote(keyHash) {
       local.add(keyHash);
       if (!redis) return;
-      try {
-        await redis.set(WROTE_PREFIX + keyHash, '1', 'PX', afterWriteMs);
-      } catch {
-        // Not shared this time: this instance still sends the key's reads to the primary, the
-        // others may not (docs/scaling.md states it).
+      // Tried twice (a loaded Redis can miss one command's timeout); if both fail, not shared this
+      // time: this instance still sends the key's reads to the primary, the others may not
+      // (docs/scaling.md states it).
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        try {
+          await redis.set(WROTE_PREFIX + keyHash, '1', 'PX', afterWriteMs);
+          return;
+        } catch {
+          // Tried again once.
+        }
       }
     },
     close() {
