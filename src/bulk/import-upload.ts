@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { access, open, stat, unlink } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { access, open, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -19,7 +19,6 @@ export class UploadTooLargeError extends Error {
 
 /** An upload kept whole until its job runs: read it (once), then close it. */
 export interface Upload {
-  bytes: number;
   read(): Readable;
   close(): Promise<void>;
 }
@@ -77,7 +76,6 @@ export async function receiveUpload(body: Readable, format: ImportFormat): Promi
   }
   let closed = false;
   return {
-    bytes,
     read: () => handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 256 * 1024 }),
     async close() {
       if (closed) return;
@@ -97,12 +95,10 @@ export class FileUnreadableError extends Error {
 
 /** A file on this machine as an upload, read where it is (the CLI's import). */
 export async function fileUpload(file: string): Promise<Upload> {
-  let bytes: number;
   try {
-    await access(file);
-    bytes = (await stat(file)).size;
+    await access(file, constants.R_OK);
   } catch (error) {
     throw new FileUnreadableError(file, error as Error);
   }
-  return { bytes, read: () => createReadStream(file), close: async () => undefined };
+  return { read: () => createReadStream(file), close: async () => undefined };
 }
