@@ -14,11 +14,19 @@ const HEADER = 'firstName,lastName,primaryPhone,primaryEmail';
 let url: string;
 let local: TestServer;
 const name = `audience_gateway_imports_${Date.now()}_${process.pid}`;
+// The instance's errors (an import job that failed unexpectedly), printed at the end: a job that
+// fails where it should not then says why in the test's output.
+const errors: string[] = [];
 beforeAll(async () => {
   url = await createDatabase(process.env.TEST_DATABASE_URL!, name);
-  local = await TestServer.start({ databaseUrl: url, config: { importLeaseMs: LEASE_MS } });
+  local = await TestServer.start({
+    databaseUrl: url,
+    config: { importLeaseMs: LEASE_MS, logLevel: 'error' },
+    logStream: { write: (line) => void errors.push(line) },
+  });
 }, 60_000);
 afterAll(async () => {
+  if (errors.length > 0) console.log(`the instance logged errors:\n${errors.join('')}`);
   await local?.close();
   await dropDatabase(process.env.TEST_DATABASE_URL!, name);
 });
@@ -106,7 +114,8 @@ test('one job per organization runs at a time, the next waits queued; another or
   expect(second.status).toBe('queued');
   const beside = await upload(local.url, other, file(5));
   const besideDone = await until(local.url, other, beside.id, finished);
-  expect(besideDone.status).toBe('completed');
+  // The whole job on failure: its reason says why.
+  expect(besideDone).toMatchObject({ status: 'completed', created: 5 });
   // While the big job runs, the organization's own reads answer.
   const during = await job(local.url, busy, first.id);
   expect(during.status).toBe('running');
@@ -117,7 +126,7 @@ test('one job per organization runs at a time, the next waits queued; another or
   expect(Date.now() - started).toBeLessThan(2000);
   const firstDone = await until(local.url, busy, first.id, finished);
   const secondDone = await until(local.url, busy, second.id, finished);
-  expect([firstDone.status, secondDone.status]).toEqual(['completed', 'completed']);
+  expect([firstDone, secondDone]).toMatchObject([{ status: 'completed' }, { status: 'completed' }]);
   expect(Date.parse(secondDone.startedAt)).toBeGreaterThanOrEqual(Date.parse(firstDone.finishedAt));
   expect(Date.parse(besideDone.finishedAt)).toBeLessThan(Date.parse(firstDone.finishedAt));
 }, 120_000);

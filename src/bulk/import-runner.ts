@@ -52,6 +52,9 @@ export interface ImportRunnerOptions {
 // How often a running job's progress is written (its row, on the runner's pool).
 const PROGRESS_EVERY_MS = 1_000;
 
+// The waits between a started job's attempts to get its connection.
+const CONNECT_DELAYS_MS = [500, 1_000, 2_000, 4_000];
+
 /** Thrown in a job's transaction when this instance no longer holds it: roll back. */
 class LeaseLostError extends Error {}
 
@@ -260,7 +263,7 @@ export class ImportRunner {
     };
     let connection: ClientBase;
     try {
-      connection = await client.acquireConnection();
+      connection = await this.connect(client);
     } catch (error) {
       this.options.log.warn({ err: error, jobId: job.id }, 'an import job found no connection');
       await this.fail(job, { reason: 'the database could not be reached; nothing was written' });
@@ -304,6 +307,24 @@ export class ImportRunner {
       await this.fail(job, this.failureOf(error, job, progress.rows));
     } finally {
       await client.releaseConnection(connection);
+    }
+  }
+
+  /**
+   * A connection for a job that has started: a server out of connections for a moment (its
+   * max_connections taken by other clients) is asked again a few times, over about 8 s, before the
+   * job fails for it.
+   */
+  private async connect(client: {
+    acquireConnection(): Promise<ClientBase>;
+  }): Promise<ClientBase> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await client.acquireConnection();
+      } catch (error) {
+        if (attempt >= CONNECT_DELAYS_MS.length || this.stopping) throw error;
+        await new Promise((resolve) => setTimeout(resolve, CONNECT_DELAYS_MS[attempt]));
+      }
     }
   }
 
