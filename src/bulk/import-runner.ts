@@ -315,9 +315,7 @@ export class ImportRunner {
    * max_connections taken by other clients) is asked again a few times, over about 8 s, before the
    * job fails for it.
    */
-  private async connect(client: {
-    acquireConnection(): Promise<ClientBase>;
-  }): Promise<ClientBase> {
+  private async connect(client: { acquireConnection(): Promise<ClientBase> }): Promise<ClientBase> {
     for (let attempt = 0; ; attempt += 1) {
       try {
         return await client.acquireConnection();
